@@ -1,0 +1,78 @@
+"""Errors the engine raises on purpose, each with a stable ``code``.
+
+The code is the contract: the queue stores it with a failed job and the bot
+turns it into a message in the user's language.  ``str(error)`` is a plain
+English sentence for logs and the command line; it never contains a traceback.
+"""
+
+
+class LienzoError(Exception):
+    """Base class of every error the engine raises deliberately."""
+
+    code = "engine_error"
+
+
+class ImageError(LienzoError):
+    """The bytes we were given cannot be used as an image."""
+
+    code = "bad_image"
+
+
+class EmptyImage(ImageError):
+    code = "empty_image"
+
+
+class NotAnImage(ImageError):
+    code = "not_an_image"
+
+
+class ImageTooLarge(ImageError):
+    """Too many bytes, or too many pixels (decompression bomb guard)."""
+
+    code = "image_too_large"
+
+
+class ImageTooSmall(ImageError):
+    code = "image_too_small"
+
+
+class CorruptImage(ImageError):
+    """Recognised as an image, but truncated or damaged."""
+
+    code = "corrupt_image"
+
+
+class UnknownStyle(LienzoError):
+    """A style id that is not in the catalogue; carries close matches."""
+
+    code = "unknown_style"
+
+    def __init__(self, style_id: str, suggestions: list[str]):
+        self.style_id = style_id
+        self.suggestions = list(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"Unknown style '{style_id}'.{hint}")
+
+
+class StyleUnavailable(LienzoError):
+    """A catalogue style whose image could not be downloaded or decoded."""
+
+    code = "style_unavailable"
+
+
+class WeightsUnavailable(LienzoError):
+    """The VGG19 weights asked for cannot be loaded (no network, bad file)."""
+
+    code = "weights_unavailable"
+
+
+class InvalidParams(LienzoError):
+    """A stylisation parameter out of range (strength, size, blend weights...)."""
+
+    code = "invalid_params"
+
+
+class Cancelled(LienzoError):
+    """``should_stop`` asked the optimisation to stop; no image is produced."""
+
+    code = "cancelled"
