@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+STYLE  ?= starry_night
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: run test lint bench clean
@@ -13,8 +14,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# For now the product is the engine: paint scikit-image's sample photo.
+# Needs the network once (VGG19 ImageNet weights, the painting), or see README.
 run: $(STAMP)
-	$(VENV)/bin/lienzo paint tests/assets/none 2>/dev/null || true
+	mkdir -p data
+	$(PY) -c "from skimage import data; from PIL import Image; \
+	Image.fromarray(data.astronaut()).save('data/astronaut.jpg')"
+	$(VENV)/bin/lienzo paint data/astronaut.jpg --style $(STYLE) -o data/astronaut-$(STYLE).jpg
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

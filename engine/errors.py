@@ -76,3 +76,9 @@ class Cancelled(LienzoError):
     """``should_stop`` asked the optimisation to stop; no image is produced."""
 
     code = "cancelled"
+
+
+class OutOfMemory(LienzoError):
+    """The accelerator ran out of memory, also after one retry at a smaller size."""
+
+    code = "out_of_memory"

@@ -1,0 +1,155 @@
+"""``lienzo``: the one command line.
+
+Subcommands: ``paint`` (stylise files), ``styles`` (the catalogue).  Anything a
+user can get wrong ends as one line on stderr and exit status 2; Keras is only
+imported by the subcommands that need it, so ``lienzo styles`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from engine.errors import LienzoError
+from engine.params import COLOR_MODES, QUALITIES, STRENGTHS, StyleParams, strength_value
+
+EXIT_USAGE = 2
+
+
+def _style_arg(text: str) -> tuple[str, float]:
+    """'starry_night' → ('starry_night', 1.0); 'the_scream:0.3' → ('the_scream', 0.3)."""
+    name, _, weight = text.rpartition(":") if ":" in text else (text, "", "1")
+    try:
+        value = float(weight)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad weight in '{text}' (use ID:WEIGHT)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"weight must be positive in '{text}'")
+    return name, value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lienzo", description="Repaint photos as paintings.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    paint = sub.add_parser("paint", help="stylise a photo")
+    paint.add_argument("photo", type=Path)
+    paint.add_argument("--style", "-s", action="append", type=_style_arg, default=[],
+                       metavar="ID[:WEIGHT]", help="catalogue style; repeat to blend")
+    paint.add_argument("--style-image", action="append", type=_style_arg, default=[],
+                       metavar="FILE[:WEIGHT]", help="your own painting; repeat to blend")
+    paint.add_argument("--strength", default="medium",
+                       help=f"{', '.join(STRENGTHS)} or a number (style weight multiplier)")
+    paint.add_argument("--keep-colors", action="store_const", const="keep", dest="colors",
+                       help="keep the photo's colours")
+    paint.add_argument("--colors", choices=COLOR_MODES)
+    paint.set_defaults(colors="style")
+    paint.add_argument("--size", type=int, default=None, help="long side of the output, px")
+    paint.add_argument("--quality", choices=list(QUALITIES), default=None)
+    paint.add_argument("--optimizer", choices=["adam", "lbfgs"], default="adam")
+    paint.add_argument("--style-scale", type=float, default=1.0)
+    paint.add_argument("--iterations", type=int, default=None, help="steps per scale")
+    paint.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
+    paint.add_argument("--seed", type=int, default=0)
+    paint.add_argument("--init", choices=["content", "noise"], default="content")
+    paint.add_argument("-o", "--output", type=Path, default=None,
+                       help="output file (.jpg or .png); default <photo>-lienzo.jpg")
+
+    worker = sub.add_parser("worker", help="run one engine worker (takes jobs from the queue)")
+    _worker_arguments(worker)
+
+    styles = sub.add_parser("styles", help="list the style catalogue")
+    styles.add_argument("--sheet", type=Path, default=None,
+                        help="also write a contact sheet of all styles to this JPEG file")
+    return parser
+
+
+def _paint(args) -> int:
+    from tqdm import tqdm
+
+    from engine import backend, images, styles
+    from engine.config import default_quality, default_size
+    from engine.transfer import stylize
+
+    if not args.style and not args.style_image:
+        raise LienzoError("Name at least one --style ID or --style-image FILE.")
+    content = images.load_image(args.photo)
+    catalog = styles.load_catalog()
+    chosen = [(styles.style_image(name, catalog), w) for name, w in args.style]
+    chosen += [(images.load_image(Path(path)), w) for path, w in args.style_image]
+    gpu = backend.has_gpu()
+    params = StyleParams(
+        size=args.size or default_size(gpu),
+        quality=args.quality or default_quality(gpu),
+        strength=strength_value(args.strength),
+        color_mode=args.colors,
+        style_scale=args.style_scale,
+        optimizer=args.optimizer,
+        init=args.init,
+        seed=args.seed,
+        time_budget_s=args.time_budget,
+        iterations=args.iterations,
+    )
+    output = args.output or Path(f"{args.photo.stem}-lienzo.jpg")
+    with tqdm(total=sum(n for _, n in params.schedule()), unit="step", file=sys.stderr) as bar:
+
+        def on_progress(p):
+            bar.update(p.step - bar.n)
+            bar.set_postfix(scale=f"{p.scale}/{p.scales}", loss=f"{p.loss:.4g}", refresh=False)
+
+        result = stylize(content, chosen, params, on_progress=on_progress)
+    data = images.encode_png(result.image) if output.suffix.lower() == ".png" else \
+        images.encode_jpeg(result.image)
+    output.write_bytes(data)
+    s = result.stats
+    note = " (time budget reached: best so far)" if s["stopped"] else ""
+    print(f"{output}  {s['size'][0]}x{s['size'][1]}  {s['iterations']} steps  "
+          f"{s['seconds']:.1f} s  {s['backend']} on {s['device']}{note}")
+    return 0
+
+
+def _worker_arguments(parser) -> None:
+    from engine.worker import add_arguments  # engine.worker imports keras only when it runs
+
+    add_arguments(parser)
+
+
+def _worker(args) -> int:
+    from engine.worker import main as worker_main
+
+    return worker_main(args)
+
+
+def _styles(args) -> int:
+    from engine import styles
+
+    catalog = styles.load_catalog()
+    for style in catalog.values():
+        origin = f"  [{style.path}]" if style.path else ""
+        print(f"{style.id:20} {style.title} - {style.artist}, {style.year}{origin}")
+    if args.sheet:
+        args.sheet.write_bytes(styles.contact_sheet(catalog))
+        print(f"contact sheet: {args.sheet}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        return {"paint": _paint, "styles": _styles, "worker": _worker}[args.command](args)
+    except LienzoError as exc:
+        print(f"lienzo: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # unreadable input, unwritable output
+        print(f"lienzo: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""The style catalogue: which paintings exist, and getting their pixels.
+
+The catalogue ships with the package (``engine/styles.toml``) so every install
+offers the same named styles.  The images themselves are not shipped: they are
+downloaded from Wikimedia Commons on first use, checked, and cached in
+``<LIENZO_DATA_DIR>/styles/``.  Machines without internet (or operators who want
+their own paintings) point ``LIENZO_STYLES_DIR`` at a folder of ``<id>.jpg``
+files, which override catalogue downloads and add custom styles.
+
+Only the standard library and Pillow are used here, so the bot can list styles
+and draw the contact sheet without importing Keras.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import logging
+import math
+import os
+import re
+import tempfile
+import time
+import tomllib
+import unicodedata
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from engine.errors import ImageError, StyleUnavailable, UnknownStyle
+
+log = logging.getLogger(__name__)
+
+ID_RE = re.compile(r"[a-z0-9_]+")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # order = preference when an id has several files
+# Wikimedia blocks generic clients; its policy asks for a name, a contact URL and the library.
+USER_AGENT = "Lienzo/0.1 (https://github.com/lienzo-bot/lienzo; style-transfer bot) python-urllib"
+DOWNLOAD_TIMEOUT_S = 30.0
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # a 1280 px JPEG is ~0.5 MB; also decode_image's limit
+MIN_STYLE_SIDE = 64  # smaller than this carries no usable texture (and is likely an icon/error)
+SHEET_RETRY_S = 3600  # a contact sheet with grey (failed) tiles is redrawn at most this often
+
+_REQUIRED = ("id", "title", "artist", "year", "source_url", "licence")
+_OPTIONAL = ("download_url", "note")
+
+
+@dataclass(frozen=True)
+class Style:
+    """One painting. ``path`` is set when the image comes from ``LIENZO_STYLES_DIR``."""
+
+    id: str
+    title: str
+    artist: str
+    year: str
+    source_url: str
+    licence: str
+    download_url: str | None = None
+    path: Path | None = None
+    note: str = ""
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def _packaged_styles() -> list[Style]:
+    """Parse the TOML shipped inside the package; a bad entry is a bug, so it raises."""
+    text = resources.files("engine").joinpath("styles.toml").read_text(encoding="utf-8")
+    styles = []
+    for entry in tomllib.loads(text).get("style", []):
+        missing = [k for k in _REQUIRED if not isinstance(entry.get(k), str) or not entry[k]]
+        unknown = set(entry) - set(_REQUIRED) - set(_OPTIONAL)
+        if missing or unknown or not ID_RE.fullmatch(entry["id"]):
+            raise ValueError(f"styles.toml: bad entry {entry!r} (missing={missing}, "
+                             f"unknown={sorted(unknown)})")
+        styles.append(Style(**entry))
+    return styles
+
+
+def _local_files(styles_dir: Path) -> dict[str, Path]:
+    """Map id -> image file in ``styles_dir``; names that are not valid ids are skipped."""
+    found: dict[str, Path] = {}
+    files = [p for p in styles_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+    files.sort(key=lambda p: (p.stem.lower(), IMAGE_SUFFIXES.index(p.suffix.lower()), p.name))
+    for p in files:
+        style_id = p.stem.lower()
+        if not ID_RE.fullmatch(style_id):
+            log.warning("ignoring %s: style file names must be <id>.jpg with id in [a-z0-9_]", p)
+            continue
+        found.setdefault(style_id, p)
+    return found
+
+
+def load_catalog(styles_dir: Path | None = None) -> dict[str, Style]:
+    """The packaged catalogue, overridden/extended by a folder of ``<id>.jpg`` files.
+
+    ``styles_dir`` defaults to ``$LIENZO_STYLES_DIR`` (unset or empty: no folder).
+    A file whose id is in the catalogue keeps the painting's title and artist but
+    uses the local image; any other id becomes a new style titled from its id.
+    A configured folder that does not exist is logged and ignored, so a typo in
+    the variable degrades to downloads instead of taking the bot down.
+    """
+    catalog: dict[str, Style] = {}
+    for style in _packaged_styles():
+        if style.id in catalog:
+            raise ValueError(f"styles.toml: duplicate id {style.id!r}")
+        catalog[style.id] = style
+
+    if styles_dir is None:
+        env = os.environ.get("LIENZO_STYLES_DIR", "").strip()
+        styles_dir = Path(env).expanduser() if env else None
+    if styles_dir is None:
+        return catalog
+    if not styles_dir.is_dir():
+        log.warning("LIENZO_STYLES_DIR %s is not a folder; using the catalogue only", styles_dir)
+        return catalog
+
+    for style_id, path in _local_files(styles_dir).items():
+        if style_id in catalog:
+            catalog[style_id] = replace(catalog[style_id], path=path)
+        else:
+            catalog[style_id] = Style(
+                id=style_id, title=style_id.replace("_", " ").strip().capitalize() or style_id,
+                artist="", year="", source_url="", licence="local file", path=path)
+    return catalog
+
+
+def _normalise(text: str) -> str:
+    """'Starry Night Over the Rhône' -> 'starry_night_over_the_rhone' (id-like form)."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def suggest(style_id: str, ids: Iterable[str] | Mapping[str, Style], n: int = 3) -> list[str]:
+    """Ids the user probably meant, best first (at most ``n``; empty for gibberish).
+
+    Prefix and substring hits come first because they reflect intent ("starry",
+    "wave"), then fuzzy matches for typos.  Passing the catalogue (a mapping of
+    Style) also matches words of the titles ("kanagawa" -> great_wave).
+    """
+    query = _normalise(style_id)
+    if not query:
+        return []
+    if isinstance(ids, Mapping):
+        titles = {i: _normalise(getattr(s, "title", "")) for i, s in ids.items()}
+    else:
+        titles = {i: "" for i in ids}
+    all_ids = list(titles)
+
+    ranked: list[str] = [i for i in all_ids if i == query]
+    ranked += sorted((i for i in all_ids if i.startswith(query)), key=len)
+    if len(query) >= 3:  # shorter fragments match almost everything
+        ranked += sorted((i for i in all_ids if query in i), key=len)
+        ranked += [i for i in all_ids if titles[i] and query in titles[i]]
+    ranked += difflib.get_close_matches(query, all_ids, n=n, cutoff=0.6)
+    by_title = {t: i for i, t in titles.items() if t}
+    ranked += [by_title[t] for t in difflib.get_close_matches(query, list(by_title), n=n,
+                                                               cutoff=0.6)]
+    return list(dict.fromkeys(ranked))[:n]
+
+
+def resolve(style_id: str, catalog: Mapping[str, Style]) -> Style:
+    """The style for a user-typed id ("Starry Night" works); UnknownStyle with suggestions."""
+    style = catalog.get(style_id) or catalog.get(_normalise(style_id))
+    if style is None:
+        raise UnknownStyle(style_id, suggest(style_id, catalog))
+    return style
+
+
+# --------------------------------------------------------------------------- images
+
+
+def data_dir() -> Path:
+    """``$LIENZO_DATA_DIR`` (default ``./data``): SQLite files and caches live here."""
+    return Path(os.environ.get("LIENZO_DATA_DIR", "").strip() or "data").expanduser()
+
+
+def cache_dir() -> Path:
+    """Where downloaded style images and contact sheets are cached."""
+    return data_dir() / "styles"
+
+
+def _decode(data: bytes) -> np.ndarray:
+    # Imported late: engine.images is written in parallel and this module must import alone.
+    from engine.images import decode_image
+
+    return decode_image(data)
+
+
+def _unavailable(style: Style, reason: str) -> StyleUnavailable:
+    return StyleUnavailable(
+        f"Style '{style.id}' is not available: {reason}. If this machine has no internet, "
+        f"set LIENZO_STYLES_DIR to a folder containing {style.id}.jpg (any folder of "
+        f"<id>.jpg files).")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file + os.replace so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _download(style: Style, dest: Path) -> bytes:
+    """Fetch ``style.download_url``, check it is a usable image, cache it, return the bytes."""
+    url = style.download_url
+    if not url:
+        raise _unavailable(style, "it has no local file and no download URL")
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            data = response.read(MAX_DOWNLOAD_BYTES + 1)
+        if len(data) > MAX_DOWNLOAD_BYTES:
+            raise ValueError(f"more than {MAX_DOWNLOAD_BYTES} bytes")
+        pixels = _decode(data)
+        if min(pixels.shape[:2]) < MIN_STYLE_SIDE:
+            raise ValueError(f"image is only {pixels.shape[1]}x{pixels.shape[0]} px")
+    except Exception as e:  # URLError, HTTPException, timeouts, ImageError...: all 'unavailable'
+        raise _unavailable(style, f"downloading {url} failed ({e})") from e
+    _atomic_write(dest, data)
+    log.info("cached style %s from %s (%d bytes)", style.id, url, len(data))
+    return data
+
+
+def style_image_bytes(style_id: str, catalog: Mapping[str, Style] | None = None) -> bytes:
+    """The encoded image of a style: local file, else cache, else a checked download."""
+    style = resolve(style_id, load_catalog() if catalog is None else catalog)
+    if style.path is not None:
+        try:
+            return style.path.read_bytes()
+        except OSError as e:
+            raise _unavailable(style, f"cannot read {style.path} ({e})") from e
+    cached = cache_dir() / f"{style.id}.jpg"
+    try:
+        return cached.read_bytes()
+    except FileNotFoundError:
+        return _download(style, cached)
+
+
+def style_image(style_id: str, catalog: Mapping[str, Style] | None = None) -> np.ndarray:
+    """The style as an HxWx3 uint8 array; undecodable files become StyleUnavailable."""
+    catalog = load_catalog() if catalog is None else catalog
+    data = style_image_bytes(style_id, catalog)
+    try:
+        return _decode(data)
+    except ImageError as e:
+        style = resolve(style_id, catalog)
+        where = style.path or cache_dir() / f"{style.id}.jpg"
+        raise _unavailable(style, f"{where} is not a usable image ({e})") from e
+
+
+# --------------------------------------------------------------------------- contact sheet
+
+
+def _sheet_layout(n: int, thumb: int, columns: int) -> tuple[int, int, int, int, int]:
+    """(cols, rows, pad, label height, font size) for n tiles; shared with the tests."""
+    cols = max(1, min(columns, n))
+    rows = max(1, math.ceil(n / cols))
+    pad = max(4, thumb // 32)
+    font_size = max(10, thumb // 12)
+    return cols, rows, pad, font_size + 2 * pad, font_size
+
+
+def contact_sheet(catalog: Mapping[str, Style],
+                  image_loader: Callable[[str], np.ndarray] | None = None,
+                  thumb: int = 256, columns: int = 4) -> bytes:
+    """A JPEG with a square thumbnail of every style and its id underneath.
+
+    It is what ``/styles`` sends, so one broken style must not break it: a style
+    whose image cannot be loaded is drawn as a grey tile (still labelled).
+    ``image_loader(style_id)`` defaults to ``style_image`` on this catalogue.
+    """
+    loader = image_loader or partial(style_image, catalog=catalog)
+    ids = list(catalog)
+    cols, rows, pad, label_h, font_size = _sheet_layout(len(ids), thumb, columns)
+    sheet = Image.new("RGB", (cols * thumb + (cols + 1) * pad,
+                              rows * (thumb + label_h) + (rows + 1) * pad), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=font_size)  # scalable in Pillow >= 10.1
+    for k, style_id in enumerate(ids):
+        x = pad + (k % cols) * (thumb + pad)
+        y = pad + (k // cols) * (thumb + label_h + pad)
+        try:
+            tile = ImageOps.fit(Image.fromarray(np.asarray(loader(style_id))).convert("RGB"),
+                                (thumb, thumb), Image.Resampling.LANCZOS)
+        except Exception as e:  # any failure becomes a grey tile, not a broken sheet
+            log.warning("contact sheet: style %s drawn grey: %s", style_id, e)
+            tile = Image.new("RGB", (thumb, thumb), (160, 160, 160))
+        sheet.paste(tile, (x, y))
+        label = style_id
+        while len(label) > 1 and draw.textlength(label, font=font) > thumb:
+            label = label[:-2] + "…"
+        draw.text((x + thumb / 2, y + thumb + label_h / 2), label, fill="black", font=font,
+                  anchor="mm")
+    out = io.BytesIO()
+    sheet.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def _sheet_key(catalog: Mapping[str, Style], thumb: int, columns: int) -> str:
+    """Changes when a style is added/removed or its image file (local or cached) changes.
+
+    While some style has no image yet (its tile is grey), the key also changes
+    every SHEET_RETRY_S, so the download is retried now and then rather than on
+    every request (slow when offline) or never (grey for ever).
+    """
+    h = hashlib.sha256(f"{thumb}:{columns}".encode())
+    missing = False
+    for style_id, style in catalog.items():
+        source = style.path or cache_dir() / f"{style_id}.jpg"
+        try:
+            stamp = source.stat().st_mtime_ns
+        except OSError:
+            stamp, missing = -1, True
+        h.update(f"\n{style_id}\t{source}\t{stamp}".encode())
+    if missing:
+        h.update(f"\nretry {int(time.time() // SHEET_RETRY_S)}".encode())
+    return h.hexdigest()[:16]
+
+
+def cached_contact_sheet(catalog: Mapping[str, Style], thumb: int = 256,
+                         columns: int = 4) -> Path:
+    """The contact sheet as a file, drawn once per set of styles and images.
+
+    The key is recomputed after drawing because drawing downloads missing styles
+    (changing their cache mtimes); storing under the post-draw key means the
+    next call finds it instead of drawing again.
+    """
+    path = cache_dir() / f"contact_sheet_{_sheet_key(catalog, thumb, columns)}.jpg"
+    if path.is_file():
+        return path
+    data = contact_sheet(catalog, thumb=thumb, columns=columns)
+    path = cache_dir() / f"contact_sheet_{_sheet_key(catalog, thumb, columns)}.jpg"
+    _atomic_write(path, data)
+    return path
