@@ -91,3 +91,14 @@ def test_styles_lists_catalogue_and_writes_sheet(workspace):
     with Image.open(sheet) as img:
         assert img.format == "JPEG"
         assert np.asarray(img).std() > 0
+
+
+def test_styles_download_fails_loudly_without_network(workspace):
+    """`lienzo styles --download` (the Docker build step) must not pass with holes."""
+    tmp, env = workspace
+    dead = "http://127.0.0.1:9"
+    run = lienzo("styles", "--download", timeout=120,
+                 env_extra={**env, "HTTPS_PROXY": dead, "https_proxy": dead})
+    assert run.returncode == 2
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("lienzo: Style '") and "LIENZO_STYLES_DIR" in last

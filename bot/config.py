@@ -1,0 +1,98 @@
+"""The bot's configuration, read once from the environment (README's table).
+
+Everything a deployment sets lives here, validated at start-up, so that a
+typo ends the process with one clear line instead of failing later inside a
+handler.  The token is kept out of ``repr`` so it cannot leak into logs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import LienzoError
+
+
+class ConfigError(LienzoError):
+    code = "config_error"
+
+
+def _ids(name: str) -> frozenset[int]:
+    raw = os.environ.get(name, "")
+    try:
+        return frozenset(int(part) for part in raw.replace(";", ",").split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a comma-separated list of numeric ids") from None
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    token: str = field(repr=False)
+    api_url: str
+    data_dir: Path
+    admin_ids: frozenset[int]
+    allowed_chats: frozenset[int]
+    webhook_url: str | None
+    webhook_secret: str | None = field(repr=False)
+    http_port: int
+    engine_workers: int
+    max_side: int
+    default_quality: str
+    job_time_limit: int
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.api_url}/file/bot"
+
+    def chat_allowed(self, chat_id: int) -> bool:
+        return not self.allowed_chats or chat_id in self.allowed_chats
+
+
+def load_config(require_token: bool = True) -> BotConfig:
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if require_token and not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, then run "
+            "TELEGRAM_BOT_TOKEN=<token> make run"
+        )
+    webhook_url = os.environ.get("LIENZO_WEBHOOK_URL", "").strip() or None
+    secret = os.environ.get("LIENZO_WEBHOOK_SECRET", "").strip() or None
+    if webhook_url and not secret:
+        raise ConfigError("LIENZO_WEBHOOK_URL needs LIENZO_WEBHOOK_SECRET (Telegram's secret "
+                          "header is how the bot knows an update is genuine)")
+    workers = _int("LIENZO_ENGINE_WORKERS", 1)
+    if workers < 0:
+        raise ConfigError("LIENZO_ENGINE_WORKERS must be 0 or more")
+    # The bot knows no GPU of its own: the engine's CPU-safe defaults apply unless set.
+    max_side = _int("LIENZO_MAX_SIDE", 384)
+    quality = os.environ.get("LIENZO_DEFAULT_QUALITY", "").strip() or "fast"
+    if quality not in ("fast", "balanced", "best"):
+        raise ConfigError("LIENZO_DEFAULT_QUALITY must be fast, balanced or best")
+    return BotConfig(
+        token=token,
+        api_url=os.environ.get("LIENZO_TELEGRAM_API_URL", "").strip().rstrip("/")
+        or "https://api.telegram.org",
+        data_dir=Path(os.environ.get("LIENZO_DATA_DIR", "").strip() or "data"),
+        admin_ids=_ids("LIENZO_ADMIN_IDS"),
+        allowed_chats=_ids("LIENZO_ALLOWED_CHATS"),
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        http_port=_int("LIENZO_HTTP_PORT", 8080),
+        engine_workers=workers,
+        max_side=max_side,
+        default_quality=quality,
+        job_time_limit=_int("LIENZO_JOB_TIME_LIMIT", 300),
+    )

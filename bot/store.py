@@ -1,0 +1,89 @@
+"""The bot's own small persistent state: user settings and the result cache.
+
+One SQLite file (``<data dir>/bot.db``), separate from the job table, with
+short transactions from any thread.  Settings are what ``/settings`` changes;
+the cache maps (photo, style, settings) to the Telegram file id of an earlier
+result so the same request is answered at once without the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+_SCHEMA = """
+create table if not exists user_settings (
+    user_id integer primary key,
+    value text not null
+);
+create table if not exists result_cache (
+    key text primary key,
+    photo_file_id text not null,
+    document_file_id text,
+    created_at real not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """Per-user defaults; ``language`` None means 'follow Telegram's language'."""
+
+    language: str | None = None
+    strength: str = "medium"
+    color_mode: str = "style"
+    quality: str | None = None  # None: the deployment's default
+    size: int | None = None  # None: the deployment's default
+
+    def with_changes(self, **changes) -> UserSettings:
+        return replace(self, **changes)
+
+
+class BotStore:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("pragma journal_mode=wal")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- settings --------------------------------------------------------------
+    def settings(self, user_id: int) -> UserSettings:
+        with self._lock:
+            row = self._db.execute(
+                "select value from user_settings where user_id = ?", (user_id,)
+            ).fetchone()
+        if row is None:
+            return UserSettings()
+        known = UserSettings.__dataclass_fields__
+        return UserSettings(**{k: v for k, v in json.loads(row[0]).items() if k in known})
+
+    def save_settings(self, user_id: int, settings: UserSettings) -> None:
+        with self._lock:
+            self._db.execute(
+                "insert into user_settings (user_id, value) values (?, ?) "
+                "on conflict(user_id) do update set value = excluded.value",
+                (user_id, json.dumps(asdict(settings))),
+            )
+
+    # -- result cache ---------------------------------------------------------------
+    def cached_result(self, key: str) -> tuple[str, str | None] | None:
+        with self._lock:
+            row = self._db.execute(
+                "select photo_file_id, document_file_id from result_cache where key = ?", (key,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def remember_result(self, key: str, photo_file_id: str, document_file_id: str | None) -> None:
+        with self._lock:
+            self._db.execute(
+                "insert or replace into result_cache values (?, ?, ?, ?)",
+                (key, photo_file_id, document_file_id, time.time()),
+            )

@@ -1,0 +1,371 @@
+"""Everything the bot says, in every language it speaks (DESIGN.md §1).
+
+One catalogue per language (``en.py``, ``es.py``: a dict key → template); no
+user-facing sentence lives in a handler.  English is the reference: a key
+missing from another catalogue, or an unsupported language, falls back to it.
+
+- ``t(lang, key, **values)``: the text.  ``lang`` may be anything Telegram sends
+  (``"es-419"``, ``"es_ES"``, ``"pt-br"``, ``None``): it goes through
+  ``language_for``.  An unknown key is a bug and raises ``KeyError``.
+- Texts are Telegram **HTML** (send with ``parse_mode=PARSE_MODE``), except keys
+  under ``PLAIN_PREFIXES`` (buttons, callback alerts, the command menu, value
+  labels, ETA and state fragments), which are plain text.  ``t`` escapes every
+  value for HTML keys, so user names and typed style names are always safe.
+- Every value is clipped to ``PLACEHOLDER_LIMITS[name]`` characters, so each
+  text stays within Telegram's 1024-character caption limit whatever it is given
+  (the tests format every text at those worst cases).  A placeholder the caller
+  forgot becomes "…" and is logged, never an exception in a handler.
+- Numbers are written the language's way (``2.5`` / ``2,5``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+import string
+from typing import Any
+
+from bot.texts import en, es
+from engine.params import STRENGTHS
+
+log = logging.getLogger("lienzo.texts")
+
+LANGUAGES = ("en", "es")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language
+CATALOGUES: dict[str, dict[str, str]] = {"en": en.TEXTS, "es": es.TEXTS}
+
+PARSE_MODE = "HTML"
+PLAIN_PREFIXES = ("button.", "alert.", "command.", "value.", "eta.", "state.")
+
+# Telegram's limits (Bot API): captions, callback-query alerts, command descriptions.
+CAPTION_LIMIT = 1024
+ALERT_LIMIT = 200
+COMMAND_DESCRIPTION_LIMIT = 256
+
+# The commands registered with setMyCommands, in menu order.
+COMMANDS = ("start", "style", "styles", "status", "cancel", "settings", "help")
+
+# Worst-case length (characters) of each placeholder's value; longer values are clipped.
+PLACEHOLDER_LIMITS: dict[str, int] = {
+    "name": 64,  # Telegram first_name
+    "requester": 129,  # first_name + " " + last_name
+    "user_id": 20,
+    "style": 300,  # a style label, or a blend of up to 5 titles
+    "state": 40,  # a state.* fragment
+    "bot_username": 32,
+    "count": 6,
+    "index": 4,
+    "page": 4,
+    "pages": 4,
+    "percent": 3,
+    "bar": 10,
+    "eta": 40,  # an eta.* fragment
+    "seconds": 8,
+    "limit": 8,
+    "max_mb": 5,
+    "max_side": 5,
+    "requested": 12,
+    "width": 6,
+    "height": 6,
+    "option": 32,  # what the user typed
+    "value": 32,  # what the user typed (or a number)
+    "min": 6,
+    "max": 6,
+    "strength": 32,
+    "colors": 32,
+    "size": 32,
+    "quality": 32,
+    "language": 32,
+    "queued": 8,
+    "running": 8,
+    "done": 8,
+    "failed": 8,
+    "mean_s": 8,
+    "worker": 64,
+    "device": 64,
+    "backend": 16,
+}
+
+BAR_CELLS = 10
+BAR_FULL, BAR_EMPTY = "▓", "░"
+MISSING = "…"
+
+_LANG_SPLIT = re.compile(r"[-_]")
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def language_for(code: str | None) -> str:
+    """Telegram's ``language_code`` (IETF tag) → a catalogue we have.
+
+    ``"es"``, ``"es-419"``, ``"ES_es"`` → ``"es"``; ``"pt-br"``, ``""``, ``None`` → ``"en"``.
+    """
+    if not code or not isinstance(code, str):
+        return DEFAULT_LANGUAGE
+    primary = _LANG_SPLIT.split(code.strip().lower(), maxsplit=1)[0]
+    return primary if primary in CATALOGUES else DEFAULT_LANGUAGE
+
+
+def is_plain(key: str) -> bool:
+    """Plain-text keys (buttons, alerts, menu, fragments); every other key is HTML."""
+    return key.startswith(PLAIN_PREFIXES)
+
+
+def keys() -> list[str]:
+    """Every text key (the English catalogue's)."""
+    return list(CATALOGUES[DEFAULT_LANGUAGE])
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def number(value: float | int, lang: str) -> str:
+    """A number the language's way: 3 → "3", 2.5 → "2.5" / "2,5", 37.44 → "37.4"."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return MISSING
+    if float(value).is_integer():
+        return str(int(value))
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if language_for(lang) == "es" else text
+
+
+def _render(value: Any, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number(value, lang)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(_render(v, lang) for v in value)
+    return str(value)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+class _Values(dict):
+    """format_map's mapping: a forgotten placeholder is logged and shown as "…"."""
+
+    def __init__(self, key: str, *args):
+        super().__init__(*args)
+        self.key = key
+
+    def __missing__(self, name: str) -> str:
+        log.error("text %r formatted without a value for {%s}", self.key, name)
+        return MISSING
+
+
+def t(lang: str | None, key: str, **values: Any) -> str:
+    """The text ``key`` in ``lang`` (falling back to English), with ``values`` filled in."""
+    code = language_for(lang)
+    template = CATALOGUES[code].get(key)
+    if template is None:
+        template = CATALOGUES[DEFAULT_LANGUAGE].get(key)
+        if template is None:
+            raise KeyError(f"no text {key!r}")
+    plain = is_plain(key)
+    filled = {}
+    for name, value in values.items():
+        text = _clip(_render(value, code), PLACEHOLDER_LIMITS.get(name, 64))
+        filled[name] = text if plain else html.escape(text, quote=True)
+    return template.format_map(_Values(key, filled))
+
+
+def plural_form(lang: str | None, count: int) -> str:
+    """CLDR plural category of ``count``: English and Spanish have 'one' and 'other'."""
+    return "one" if count == 1 else "other"
+
+
+def tn(lang: str | None, key: str, count: int, **values: Any) -> str:
+    """A text with plural forms: ``key.one`` / ``key.other``, with ``{count}`` filled in."""
+    return t(lang, f"{key}.{plural_form(lang, count)}", count=count, **values)
+
+
+# --------------------------------------------------------------------------- composed texts
+
+
+def bot_commands(lang: str | None) -> list[tuple[str, str]]:
+    """(command, description) pairs for ``setMyCommands`` in ``lang``."""
+    return [(c, t(lang, f"command.{c}")) for c in COMMANDS]
+
+
+def queued_text(lang: str | None, ahead: int) -> str:
+    """"⏳ Queued — 2 ahead of you." / "⏳ You're first in line…"."""
+    if ahead <= 0:
+        return t(lang, "queued.first")
+    return tn(lang, "queued.ahead", ahead)
+
+
+def eta_text(lang: str | None, seconds: float | None) -> str | None:
+    """A humane remaining time ("about 1 min left"); None when there is no estimate."""
+    if seconds is None or not isinstance(seconds, int | float) or not math.isfinite(seconds) \
+            or seconds < 0:
+        return None
+    if seconds < 10:
+        return t(lang, "eta.almost")
+    if seconds < 55:
+        return t(lang, "eta.seconds", count=int(math.ceil(seconds / 5) * 5))
+    if seconds < 90:
+        return t(lang, "eta.minute")
+    if seconds < 3570:
+        return t(lang, "eta.minutes", count=max(2, round(seconds / 60)))
+    return t(lang, "eta.hours", count=max(1, round(seconds / 3600)))
+
+
+def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
+    """``▓▓▓▓▓░░░░░`` for 0.52; never full before the end."""
+    filled = min(cells, int(_fraction(fraction) * cells))
+    return BAR_FULL * filled + BAR_EMPTY * (cells - filled)
+
+
+def _fraction(value: float | None) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return min(1.0, max(0.0, value)) if math.isfinite(value) else 0.0
+
+
+def progress_text(lang: str | None, fraction: float, eta_s: float | None = None) -> str:
+    """"🎨 Painting… ▓▓▓▓▓░░░░░ 52% · about 1 min left" (no ETA part when unknown)."""
+    f = _fraction(fraction)
+    percent = min(100, int(f * 100 + 1e-9))
+    eta = eta_text(lang, eta_s)
+    if eta is None:
+        return t(lang, "progress.line_no_eta", bar=progress_bar(f), percent=percent)
+    return t(lang, "progress.line", bar=progress_bar(f), percent=percent, eta=eta)
+
+
+def style_label(lang: str | None, styles: Any) -> str:
+    """A plain label for one style or a blend, to pass as ``style=``.
+
+    ``styles``: a ``engine.styles.Style`` (→ "The Starry Night — Vincent van Gogh"),
+    ``None`` (the user's own painting), or an iterable of those (→ titles joined
+    by " + ").  Anything else with no ``title`` is shown with ``str``.
+    """
+    if styles is None or hasattr(styles, "title") or isinstance(styles, str):
+        items = [styles]
+    else:
+        items = list(styles)
+
+    def title(style) -> str:
+        if style is None:
+            return t(lang, "style.own")
+        return str(getattr(style, "title", "") or getattr(style, "id", "") or style)
+
+    if len(items) == 1:
+        style = items[0]
+        artist = getattr(style, "artist", "") if style is not None else ""
+        return f"{title(style)} — {artist}" if artist else title(style)
+    return " + ".join(title(s) for s in items)
+
+
+def value_label(lang: str | None, option: str, value: Any) -> str:
+    """How a setting's value is shown: ("strength", "high") → "Strong" / "Fuerte"."""
+    if option == "strength":
+        if isinstance(value, str) and value in STRENGTHS:
+            return t(lang, f"value.strength.{value}")
+        try:
+            number_value = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        for name, preset in STRENGTHS.items():
+            if math.isclose(preset, number_value):
+                return t(lang, f"value.strength.{name}")
+        return t(lang, "value.strength.custom", value=number_value)
+    if option in ("colors", "color_mode"):
+        return t(lang, f"value.colors.{value}") if f"value.colors.{value}" in \
+            CATALOGUES[DEFAULT_LANGUAGE] else str(value)
+    if option == "quality":
+        return t(lang, f"value.quality.{value}") if f"value.quality.{value}" in \
+            CATALOGUES[DEFAULT_LANGUAGE] else str(value)
+    if option == "size":
+        return t(lang, "value.size", size=value)
+    if option == "language":
+        return LANGUAGE_NAMES.get(language_for(value), str(value))
+    return str(value)
+
+
+def done_caption(lang: str | None, style: str, seconds: float, *, requester: str | None = None,
+                 user_id: int | None = None, time_limit_s: float | None = None) -> str:
+    """The result's caption; in groups (``requester`` given) it names who asked.
+
+    ``time_limit_s``: the job stopped at its time budget; a note says so.
+    """
+    if requester is not None:
+        text = t(lang, "done.caption_group", style=style, seconds=seconds,
+                 requester=requester, user_id=user_id if user_id is not None else 0)
+    else:
+        text = t(lang, "done.caption", style=style, seconds=seconds)
+    if time_limit_s is not None:
+        text += "\n\n" + t(lang, "done.time_limit", limit=time_limit_s)
+    return text
+
+
+def error_text(lang: str | None, error: str | BaseException, **values: Any) -> str:
+    """The message for an error: a code (``"out_of_memory"``) or an exception with ``.code``.
+
+    Exceptions from ``bot.request`` carry ``.key`` and ``.data`` (the text and its
+    values); ``engine.errors.UnknownStyle`` and ``bot.jobs.UserLimitReached`` have
+    their attributes read.  An unknown code gets the generic engine-error text.
+    """
+    if isinstance(error, str):
+        code, key, data = error, None, {}
+    else:
+        code = getattr(error, "code", "engine_error")
+        key = getattr(error, "key", None)
+        data = dict(getattr(error, "data", None) or {})
+        if code == "unknown_style" and key is None:
+            data.setdefault("style", getattr(error, "style_id", ""))
+            key = "error.unknown_style" if getattr(error, "suggestions", None) \
+                else "error.unknown_style_none"
+        if code == "user_limit" and getattr(error, "limit", None) is not None:
+            data.setdefault("limit", error.limit)
+    data.update(values)
+    if key is None and code == "unknown_style" and "style" not in data:
+        key = "error.style_unavailable"  # a job whose style vanished: no name to show
+    key = key or f"error.{code}"
+    if key not in CATALOGUES[DEFAULT_LANGUAGE]:
+        key = "error.engine_error"
+    return t(lang, key, **data)
+
+
+def error_codes() -> list[str]:
+    """Every code that has its own ``error.<code>`` text."""
+    return [k.split(".", 1)[1] for k in keys()
+            if k.startswith("error.") and k.count(".") == 1]
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{name}`` fields of a template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def visible_length(text: str) -> int:
+    """Characters Telegram counts for an HTML text (tags removed, entities decoded)."""
+    return len(html.unescape(re.sub(r"<[^>]*>", "", text)))
+
+
+def missing_keys(lang: str) -> list[str]:
+    """Keys English has and ``lang`` lacks (they fall back to English)."""
+    return [k for k in CATALOGUES[DEFAULT_LANGUAGE] if k not in CATALOGUES.get(lang, {})]
+
+
+__all__ = [
+    "ALERT_LIMIT", "CAPTION_LIMIT", "CATALOGUES", "COMMANDS", "DEFAULT_LANGUAGE", "LANGUAGES",
+    "LANGUAGE_NAMES", "PARSE_MODE", "PLACEHOLDER_LIMITS", "bot_commands", "done_caption",
+    "error_codes", "error_text", "eta_text", "is_plain", "keys", "language_for", "number",
+    "placeholders", "progress_bar", "progress_text", "queued_text", "style_label", "t", "tn",
+    "value_label", "visible_length",
+]

@@ -1,0 +1,274 @@
+"""English texts: the reference catalogue (every other language has exactly these keys).
+
+Conventions (see ``bot/texts/__init__.py``):
+
+- Keys starting with ``button.``, ``alert.``, ``command.``, ``value.``, ``eta.`` and
+  ``state.`` are plain text (buttons, callback alerts, command menu, fragments);
+  every other text is Telegram HTML (``<b>``, ``<i>``, ``<code>``, ``<a href>``).
+  Values are escaped by ``t()``, so templates never need to.
+- Placeholders are plain ``{name}`` fields; their worst-case lengths are in
+  ``PLACEHOLDER_LIMITS``.  Keys ending in ``.one`` / ``.other`` are plural forms.
+"""
+
+TEXTS: dict[str, str] = {
+    # ------------------------------------------------------------------ commands (menu)
+    "command.start": "Start and see what I can do",
+    "command.style": "Paint a photo in a style: /style starry_night",
+    "command.styles": "See all the paintings",
+    "command.status": "Your pictures in progress",
+    "command.cancel": "Stop your current picture",
+    "command.settings": "Default strength, colours, size and language",
+    "command.help": "How to use me",
+
+    # ------------------------------------------------------------------ /start, /help
+    "start.welcome": (
+        "👋 Hi, {name}! I'm Lienzo — I repaint your photos as famous paintings.\n\n"
+        "Send me a photo and pick a style, or add a caption like "
+        "<code>/style starry_night</code>.\n\n"
+        "/styles — see the paintings · /help — all the tricks"
+    ),
+    "start.welcome_style": (
+        "👋 Hi, {name}! Style picked: <b>{style}</b>.\n\n"
+        "Now send me a photo and I'll paint it in that style."
+    ),
+    "help.text": (
+        "🎨 <b>How to use Lienzo</b>\n\n"
+        "Send a photo with the caption <code>/style starry_night</code> — or just the photo, "
+        "and pick a style. I'll show the progress and reply with your painting.\n\n"
+        "<b>Mix styles:</b> <code>/style starry_night+the_scream:0.3</code>\n"
+        "<b>Options</b> (after the style):\n"
+        "• <code>strength=low|medium|high|max</code>\n"
+        "• <code>colors=keep|style</code> — your photo's colours or the painting's\n"
+        "• <code>size=N</code> — long side in pixels, up to {max_side}\n"
+        "• <code>quality=fast|balanced|best</code>\n\n"
+        "<b>Your own painting:</b> send two photos as an album (photo first, painting "
+        "second), reply to your photo with the painting, or tap “Use my own painting”.\n\n"
+        "<b>In groups:</b> reply to a photo with <code>/style@{bot_username} great_wave</code>.\n\n"
+        "/styles — paintings · /status — your pictures · /cancel — stop · "
+        "/settings — defaults"
+    ),
+
+    # ------------------------------------------------------------------ styles & gallery
+    "styles.caption": (
+        "🖼 <b>{count} paintings</b> to choose from. Tap one below, or write its name "
+        "in your photo's caption: <code>/style great_wave</code>"
+    ),
+    "styles.page": "🖼 Paintings — page {page} of {pages}",
+    "gallery.prompt": "🎨 Nice photo! Which painting should I use?",
+    "gallery.chosen": "🎨 {style} — great choice!",
+    "style.chosen": "🎨 <b>{style}</b> it is! Now send me a photo.",
+    "style.need_photo": (
+        "📷 Reply to a photo with this command, or send a photo with it as the caption."
+    ),
+    "style.own": "your own painting",
+    "own.prompt": "🖼 Send me the painting whose style I should use (as a photo).",
+    "own.album": "🖼 Got it: I'll paint the first photo in the style of the second.",
+    "note.size_capped": (
+        "📐 The biggest I can paint here is {max_side} px, so I used that instead of "
+        "{requested}."
+    ),
+
+    # ------------------------------------------------------------------ queue & progress
+    "queued.first": "⏳ You're first in line — starting in a moment.",
+    "queued.ahead.one": "⏳ Queued — {count} ahead of you.",
+    "queued.ahead.other": "⏳ Queued — {count} ahead of you.",
+    "progress.starting": "🎨 Getting my brushes ready…",
+    "progress.line": "🎨 Painting… {bar} {percent}% · {eta}",
+    "progress.line_no_eta": "🎨 Painting… {bar} {percent}%",
+    "progress.finishing": "🖼 Almost there — adding the final touches…",
+    "eta.almost": "almost done",
+    "eta.seconds": "about {count} s left",
+    "eta.minute": "about 1 min left",
+    "eta.minutes": "about {count} min left",
+    "eta.hours": "about {count} h left",
+
+    # ------------------------------------------------------------------ results
+    "done.caption": "✨ {style}\nPainted in {seconds} s.",
+    "done.caption_group": (
+        "✨ {style}\nPainted in {seconds} s for "
+        "<a href=\"tg://user?id={user_id}\">{requester}</a>."
+    ),
+    "done.time_limit": (
+        "⏱ I hit the time limit ({limit} s), so this is the best version so far."
+    ),
+    "done.as_file": "📎 Too big to send as a photo, so here it is as a file.",
+    "done.full_caption": "📥 Full resolution — {width}×{height} px",
+
+    # ------------------------------------------------------------------ buttons
+    "button.another_style": "🎨 Another style",
+    "button.stronger": "➕ Stronger",
+    "button.weaker": "➖ Softer",
+    "button.keep_colors": "🌈 Keep my colours",
+    "button.style_colors": "🖌 Painting's colours",
+    "button.full_res": "📥 Full resolution",
+    "button.cancel": "✖️ Cancel",
+    "button.prev": "◀️ Prev",
+    "button.next": "Next ▶️",
+    "button.page": "{page}/{pages}",
+    "button.own_painting": "🖼 Use my own painting",
+    "button.set_strength": "💪 Strength",
+    "button.set_colors": "🌈 Colours",
+    "button.set_size": "📐 Size",
+    "button.set_quality": "✨ Quality",
+    "button.set_language": "🌍 Language",
+    "button.back": "‹ Back",
+    "button.close": "✅ Done",
+
+    # ------------------------------------------------------------------ /status, /cancel
+    "status.header": "🗂 <b>Your pictures</b>",
+    "status.line": "{index}. {style} — {state}",
+    "status.empty": "You have nothing in progress. Send me a photo to start! 📷",
+    "state.queued": "waiting",
+    "state.running": "painting, {percent}%",
+    "state.done": "finished",
+    "state.failed": "failed",
+    "state.cancelled": "cancelled",
+    "state.delivered": "sent",
+    "cancel.done": "✖️ Cancelled.",
+    "cancel.count.one": "✖️ Cancelled {count} picture.",
+    "cancel.count.other": "✖️ Cancelled {count} pictures.",
+    "cancel.nothing": "Nothing to cancel — you have no pictures in progress.",
+    "cancel.too_late": "Too late — that one's already finished.",
+
+    # ------------------------------------------------------------------ /settings
+    "settings.text": (
+        "⚙️ <b>Your settings</b>\n\n"
+        "Strength: {strength}\n"
+        "Colours: {colors}\n"
+        "Size: {size}\n"
+        "Quality: {quality}\n"
+        "Language: {language}\n\n"
+        "I use these whenever your caption doesn't say otherwise."
+    ),
+    "settings.pick_strength": "💪 How strong should the painting be?",
+    "settings.pick_colors": "🌈 Whose colours should the picture have?",
+    "settings.pick_size": "📐 How big (long side, in pixels)?",
+    "settings.pick_quality": "✨ Which quality? Better takes longer.",
+    "settings.pick_language": "🌍 Which language should I speak?",
+    "settings.language_set": "🌍 I'll speak English from now on.",
+    "value.strength.low": "Light",
+    "value.strength.medium": "Medium",
+    "value.strength.high": "Strong",
+    "value.strength.max": "Maximum",
+    "value.strength.custom": "×{value}",
+    "value.colors.style": "The painting's",
+    "value.colors.keep": "My photo's",
+    "value.colors.match": "Matched to my photo",
+    "value.quality.fast": "Fast",
+    "value.quality.balanced": "Balanced",
+    "value.quality.best": "Best",
+    "value.size": "{size} px",
+    "value.default": "Default ({value})",
+
+    # ------------------------------------------------------------------ admin
+    "admin.only": "🔒 That command is for admins only.",
+    "stats.header": "📊 <b>Lienzo stats</b>",
+    "stats.queue": "Queue: {queued} waiting · {running} painting",
+    "stats.today": "Today: {done} done · {failed} failed · {mean_s} s on average",
+    "stats.workers": "Workers alive: {count}",
+    "stats.worker": "• <code>{worker}</code> — {device}, {backend} · idle",
+    "stats.worker_busy": "• <code>{worker}</code> — {device}, {backend} · busy",
+    "stats.no_workers": "⚠️ No engine worker is alive — jobs will wait.",
+
+    # ------------------------------------------------------------------ alerts (≤ 200 chars)
+    "alert.not_requester": "Only the person who asked for this picture can use these buttons.",
+    "alert.expired": "This button has expired.",
+    "alert.saved": "✅ Saved",
+    "alert.queued": "⏳ Queued!",
+    "alert.cancelled": "✖️ Cancelled",
+    "alert.nothing_to_cancel": "Nothing to cancel.",
+    "alert.strongest": "That's already the strongest.",
+    "alert.weakest": "That's already the softest.",
+
+    # ------------------------------------------------------------------ errors: images & engine
+    "error.bad_image": "😕 I couldn't use that image. Please send a normal photo (JPEG or PNG).",
+    "error.empty_image": "😕 That file is empty. Please send the photo again.",
+    "error.not_an_image": (
+        "🤔 That doesn't look like an image. Send me a photo (JPEG, PNG or WebP)."
+    ),
+    "error.image_too_large": "🐘 That image is too big for me. Please send a smaller one.",
+    "error.image_too_small": "🔍 That image is too small to paint. Please send a bigger one.",
+    "error.corrupt_image": "💔 That image seems damaged. Could you send it again?",
+    "error.unknown_style": (
+        "🤷 I don't know a style called “{style}”. Did you mean one of these?"
+    ),
+    "error.unknown_style_none": (
+        "🤷 I don't know a style called “{style}”. Send /styles to see them all."
+    ),
+    "error.style_unavailable": (
+        "🖼 That painting isn't available right now. Please pick another one."
+    ),
+    "error.weights_unavailable": (
+        "🛠 My painting engine isn't set up properly right now. Please try again later."
+    ),
+    "error.invalid_params": (
+        "⚙️ Those options don't work together. Try different ones, or see /help."
+    ),
+    "error.cancelled": "✖️ Cancelled.",
+    "error.out_of_memory": (
+        "🧠 That was too much for me at this size. Try a smaller one, "
+        "e.g. <code>size=512</code>."
+    ),
+    "error.engine_error": "😔 Something went wrong while painting. Please try again.",
+    "error.worker_lost": (
+        "😔 Sorry — I tried several times but couldn't finish your picture. "
+        "Please send it again."
+    ),
+    "error.bad_result": "😔 Something went wrong on my side. Please send the photo again.",
+    "error.queue_unavailable": (
+        "🚧 I can't reach my studio right now. Please try again in a minute."
+    ),
+
+    # ------------------------------------------------------------------ errors: bot limits
+    "error.file_too_big": (
+        "📦 That file is too big — I can only download up to {max_mb} MB. "
+        "Try sending it as a photo instead."
+    ),
+    "error.user_limit": (
+        "✋ You already have the most pictures I can queue for you ({limit}). "
+        "Wait for one to finish, then send the next."
+    ),
+    "error.queue_full": "😅 I'm really busy right now. Please try again in a few minutes.",
+    "error.chat_not_allowed": "🔒 Sorry, I'm not available in this chat.",
+    "error.not_your_job": "🙅 That picture belongs to someone else.",
+    "error.unknown_job": "🤔 I can't find that picture anymore.",
+    "error.photo_gone": "🤔 I can't find that photo anymore — please send it again.",
+
+    # ------------------------------------------------------------------ errors: what was asked
+    "error.empty_request": (
+        "🎨 Which style? Write its name, like <code>/style starry_night</code>, "
+        "or see /styles."
+    ),
+    "error.bad_option": (
+        "🤔 I don't know the option “{option}”. I understand <code>strength=</code>, "
+        "<code>colors=</code>, <code>size=</code>, <code>quality=</code> and "
+        "<code>seed=</code>."
+    ),
+    "error.bad_value.strength": (
+        "🤔 “{value}” isn't a strength I know. Use <code>low</code>, <code>medium</code>, "
+        "<code>high</code>, <code>max</code> or a number from 0.1 to 100."
+    ),
+    "error.bad_value.colors": (
+        "🤔 “{value}” isn't a colour option. Use <code>keep</code> (your photo's colours), "
+        "<code>style</code> (the painting's) or <code>match</code>."
+    ),
+    "error.bad_value.size": (
+        "🤔 “{value}” isn't a size I can paint. Use a number of pixels from {min} to {max}."
+    ),
+    "error.bad_value.quality": (
+        "🤔 “{value}” isn't a quality. Use <code>fast</code>, <code>balanced</code> or "
+        "<code>best</code>."
+    ),
+    "error.bad_value.seed": (
+        "🤔 “{value}” isn't a seed. Use a whole number, like <code>seed=42</code>."
+    ),
+    "error.too_many_styles": "🎨 That's a lot of paint! You can mix up to {max} styles.",
+    "error.bad_weight": (
+        "🤔 “{value}” isn't a weight I understand for {style}. Use a positive number, "
+        "like <code>the_scream:0.3</code>."
+    ),
+    "error.bad_blend": (
+        "🎨 Something's off in that mix. Write it like "
+        "<code>starry_night+the_scream:0.3</code>."
+    ),
+}

@@ -1,0 +1,275 @@
+"""Textos en español (mismas claves y marcadores que ``en.py``).
+
+Español neutro, de tú, corto y cercano.  Los nombres de opciones en español que
+se muestran aquí (``fuerza=``, ``colores=``, ``tamaño=``, ``calidad=``) los
+entiende ``bot/request.py``.
+"""
+
+TEXTS: dict[str, str] = {
+    # ------------------------------------------------------------------ comandos (menú)
+    "command.start": "Empezar y ver qué puedo hacer",
+    "command.style": "Pinta una foto con un estilo: /style starry_night",
+    "command.styles": "Ver todos los cuadros",
+    "command.status": "Tus fotos en proceso",
+    "command.cancel": "Detener tu foto en curso",
+    "command.settings": "Fuerza, colores, tamaño e idioma por defecto",
+    "command.help": "Cómo usarme",
+
+    # ------------------------------------------------------------------ /start, /help
+    "start.welcome": (
+        "👋 ¡Hola, {name}! Soy Lienzo: convierto tus fotos en cuadros famosos.\n\n"
+        "Envíame una foto y elige un estilo, o escribe en el texto de la foto algo como "
+        "<code>/style starry_night</code>.\n\n"
+        "/styles — ver los cuadros · /help — todos los trucos"
+    ),
+    "start.welcome_style": (
+        "👋 ¡Hola, {name}! Estilo elegido: <b>{style}</b>.\n\n"
+        "Ahora envíame una foto y la pinto con ese estilo."
+    ),
+    "help.text": (
+        "🎨 <b>Cómo usar Lienzo</b>\n\n"
+        "Envía una foto con el texto <code>/style starry_night</code>, o solo la foto y "
+        "eliges un estilo. Verás el progreso y te responderé con tu cuadro.\n\n"
+        "<b>Mezcla estilos:</b> <code>/style starry_night+the_scream:0.3</code>\n"
+        "<b>Opciones</b> (después del estilo):\n"
+        "• <code>fuerza=baja|media|alta|max</code>\n"
+        "• <code>colores=mantener|estilo</code>: los de tu foto o los del cuadro\n"
+        "• <code>tamaño=N</code>: lado largo en píxeles, hasta {max_side}\n"
+        "• <code>calidad=rapida|normal|mejor</code>\n\n"
+        "<b>Tu propio cuadro:</b> envía dos fotos como álbum (primero la foto, luego el "
+        "cuadro), responde a tu foto con el cuadro o toca «Usar mi propio cuadro».\n\n"
+        "<b>En grupos:</b> responde a una foto con "
+        "<code>/style@{bot_username} great_wave</code>.\n\n"
+        "/styles — cuadros · /status — tus fotos · /cancel — detener · "
+        "/settings — ajustes"
+    ),
+
+    # ------------------------------------------------------------------ estilos y galería
+    "styles.caption": (
+        "🖼 <b>{count} cuadros</b> para elegir. Toca uno abajo o escribe su nombre en el "
+        "texto de tu foto: <code>/style great_wave</code>"
+    ),
+    "styles.page": "🖼 Cuadros: página {page} de {pages}",
+    "gallery.prompt": "🎨 ¡Buena foto! ¿Con qué cuadro la pinto?",
+    "gallery.chosen": "🎨 {style}: ¡buena elección!",
+    "style.chosen": "🎨 ¡Vamos con <b>{style}</b>! Ahora envíame una foto.",
+    "style.need_photo": (
+        "📷 Responde a una foto con este comando, o envía una foto con él como texto."
+    ),
+    "style.own": "tu propio cuadro",
+    "own.prompt": "🖼 Envíame el cuadro cuyo estilo quieres usar (como foto).",
+    "own.album": "🖼 Entendido: pinto la primera foto con el estilo de la segunda.",
+    "note.size_capped": (
+        "📐 Aquí lo más grande que puedo pintar es {max_side} px, así que usé eso en vez "
+        "de {requested}."
+    ),
+
+    # ------------------------------------------------------------------ cola y progreso
+    "queued.first": "⏳ No hay nadie delante de ti: empiezo enseguida.",
+    "queued.ahead.one": "⏳ En cola: hay {count} foto antes que la tuya.",
+    "queued.ahead.other": "⏳ En cola: hay {count} fotos antes que la tuya.",
+    "progress.starting": "🎨 Preparando los pinceles…",
+    "progress.line": "🎨 Pintando… {bar} {percent} % · {eta}",
+    "progress.line_no_eta": "🎨 Pintando… {bar} {percent} %",
+    "progress.finishing": "🖼 Casi está: dando los últimos retoques…",
+    "eta.almost": "casi listo",
+    "eta.seconds": "quedan unos {count} s",
+    "eta.minute": "queda 1 min aprox.",
+    "eta.minutes": "quedan unos {count} min",
+    "eta.hours": "quedan unas {count} h",
+
+    # ------------------------------------------------------------------ resultados
+    "done.caption": "✨ {style}\nPintado en {seconds} s.",
+    "done.caption_group": (
+        "✨ {style}\nPintado en {seconds} s para "
+        "<a href=\"tg://user?id={user_id}\">{requester}</a>."
+    ),
+    "done.time_limit": (
+        "⏱ Llegué al tiempo máximo ({limit} s), así que esta es la mejor versión que tengo."
+    ),
+    "done.as_file": "📎 Es demasiado grande para enviarla como foto, así que va como archivo.",
+    "done.full_caption": "📥 Resolución completa: {width}×{height} px",
+
+    # ------------------------------------------------------------------ botones
+    "button.another_style": "🎨 Otro estilo",
+    "button.stronger": "➕ Más fuerte",
+    "button.weaker": "➖ Más suave",
+    "button.keep_colors": "🌈 Mantener mis colores",
+    "button.style_colors": "🖌 Colores del cuadro",
+    "button.full_res": "📥 Resolución completa",
+    "button.cancel": "✖️ Cancelar",
+    "button.prev": "◀️ Anterior",
+    "button.next": "Siguiente ▶️",
+    "button.page": "{page}/{pages}",
+    "button.own_painting": "🖼 Usar mi propio cuadro",
+    "button.set_strength": "💪 Fuerza",
+    "button.set_colors": "🌈 Colores",
+    "button.set_size": "📐 Tamaño",
+    "button.set_quality": "✨ Calidad",
+    "button.set_language": "🌍 Idioma",
+    "button.back": "‹ Atrás",
+    "button.close": "✅ Listo",
+
+    # ------------------------------------------------------------------ /status, /cancel
+    "status.header": "🗂 <b>Tus fotos</b>",
+    "status.line": "{index}. {style}: {state}",
+    "status.empty": "No tienes nada en proceso. ¡Envíame una foto para empezar! 📷",
+    "state.queued": "en cola",
+    "state.running": "pintando, {percent} %",
+    "state.done": "terminada",
+    "state.failed": "falló",
+    "state.cancelled": "cancelada",
+    "state.delivered": "enviada",
+    "cancel.done": "✖️ Cancelada.",
+    "cancel.count.one": "✖️ {count} foto cancelada.",
+    "cancel.count.other": "✖️ {count} fotos canceladas.",
+    "cancel.nothing": "No hay nada que cancelar: no tienes fotos en proceso.",
+    "cancel.too_late": "Demasiado tarde: esa ya está terminada.",
+
+    # ------------------------------------------------------------------ /settings
+    "settings.text": (
+        "⚙️ <b>Tus ajustes</b>\n\n"
+        "Fuerza: {strength}\n"
+        "Colores: {colors}\n"
+        "Tamaño: {size}\n"
+        "Calidad: {quality}\n"
+        "Idioma: {language}\n\n"
+        "Los uso siempre que el texto de tu foto no diga otra cosa."
+    ),
+    "settings.pick_strength": "💪 ¿Con cuánta fuerza pinto el estilo?",
+    "settings.pick_colors": "🌈 ¿Qué colores quieres en el resultado?",
+    "settings.pick_size": "📐 ¿De qué tamaño (lado largo, en píxeles)?",
+    "settings.pick_quality": "✨ ¿Qué calidad? Cuanto mejor, más tarda.",
+    "settings.pick_language": "🌍 ¿En qué idioma te hablo?",
+    "settings.language_set": "🌍 A partir de ahora te hablo en español.",
+    "value.strength.low": "Suave",
+    "value.strength.medium": "Media",
+    "value.strength.high": "Fuerte",
+    "value.strength.max": "Máxima",
+    "value.strength.custom": "×{value}",
+    "value.colors.style": "Los del cuadro",
+    "value.colors.keep": "Los de mi foto",
+    "value.colors.match": "Ajustados a mi foto",
+    "value.quality.fast": "Rápida",
+    "value.quality.balanced": "Normal",
+    "value.quality.best": "La mejor",
+    "value.size": "{size} px",
+    "value.default": "Por defecto ({value})",
+
+    # ------------------------------------------------------------------ admin
+    "admin.only": "🔒 Ese comando es solo para administradores.",
+    "stats.header": "📊 <b>Estadísticas de Lienzo</b>",
+    "stats.queue": "Cola: {queued} esperando · {running} pintando",
+    "stats.today": "Hoy: {done} terminadas · {failed} fallidas · {mean_s} s de media",
+    "stats.workers": "Motores activos: {count}",
+    "stats.worker": "• <code>{worker}</code> — {device}, {backend} · libre",
+    "stats.worker_busy": "• <code>{worker}</code> — {device}, {backend} · ocupado",
+    "stats.no_workers": "⚠️ No hay ningún motor activo: los trabajos esperarán.",
+
+    # ------------------------------------------------------------------ avisos (≤ 200)
+    "alert.not_requester": "Solo quien pidió esta foto puede usar estos botones.",
+    "alert.expired": "Este botón ya caducó.",
+    "alert.saved": "✅ Guardado",
+    "alert.queued": "⏳ ¡En cola!",
+    "alert.cancelled": "✖️ Cancelada",
+    "alert.nothing_to_cancel": "No hay nada que cancelar.",
+    "alert.strongest": "Ya está al máximo.",
+    "alert.weakest": "Ya está al mínimo.",
+
+    # ------------------------------------------------------------------ errores: imágenes y motor
+    "error.bad_image": "😕 No pude usar esa imagen. Envíame una foto normal (JPEG o PNG).",
+    "error.empty_image": "😕 Ese archivo está vacío. Vuelve a enviarme la foto.",
+    "error.not_an_image": "🤔 Eso no parece una imagen. Envíame una foto (JPEG, PNG o WebP).",
+    "error.image_too_large": (
+        "🐘 Esa imagen es demasiado grande para mí. Envíame una más pequeña."
+    ),
+    "error.image_too_small": (
+        "🔍 Esa imagen es demasiado pequeña para pintarla. Envíame una más grande."
+    ),
+    "error.corrupt_image": "💔 Esa imagen parece dañada. ¿Me la envías otra vez?",
+    "error.unknown_style": (
+        "🤷 No conozco ningún estilo llamado «{style}». ¿Quizá era uno de estos?"
+    ),
+    "error.unknown_style_none": (
+        "🤷 No conozco ningún estilo llamado «{style}». Envía /styles para verlos todos."
+    ),
+    "error.style_unavailable": (
+        "🖼 Ese cuadro no está disponible ahora mismo. Elige otro, por favor."
+    ),
+    "error.weights_unavailable": (
+        "🛠 Mi motor de pintura no está bien configurado ahora mismo. Inténtalo más tarde."
+    ),
+    "error.invalid_params": (
+        "⚙️ Esas opciones no funcionan juntas. Prueba con otras o mira /help."
+    ),
+    "error.cancelled": "✖️ Cancelada.",
+    "error.out_of_memory": (
+        "🧠 A ese tamaño es demasiado para mí. Prueba con uno menor, "
+        "por ejemplo <code>tamaño=512</code>."
+    ),
+    "error.engine_error": "😔 Algo salió mal mientras pintaba. Inténtalo de nuevo.",
+    "error.worker_lost": (
+        "😔 Lo siento: lo intenté varias veces, pero no pude terminar tu foto. "
+        "Envíamela otra vez."
+    ),
+    "error.bad_result": "😔 Algo falló por mi parte. Vuelve a enviarme la foto.",
+    "error.queue_unavailable": (
+        "🚧 Ahora mismo no consigo llegar a mi taller. Inténtalo de nuevo en un minuto."
+    ),
+
+    # ------------------------------------------------------------------ errores: límites del bot
+    "error.file_too_big": (
+        "📦 Ese archivo es demasiado grande: solo puedo descargar hasta {max_mb} MB. "
+        "Prueba a enviarlo como foto."
+    ),
+    "error.user_limit": (
+        "✋ Ya tienes en cola todas las fotos que puedo aceptarte ({limit}). "
+        "Espera a que termine una y envía la siguiente."
+    ),
+    "error.queue_full": "😅 Ahora mismo estoy muy ocupado. Inténtalo de nuevo en unos minutos.",
+    "error.chat_not_allowed": "🔒 Lo siento, no estoy disponible en este chat.",
+    "error.not_your_job": "🙅 Esa foto es de otra persona.",
+    "error.unknown_job": "🤔 Ya no encuentro esa foto.",
+    "error.photo_gone": "🤔 Ya no encuentro esa foto. Envíamela otra vez, por favor.",
+
+    # ------------------------------------------------------------------ errores: lo que se pidió
+    "error.empty_request": (
+        "🎨 ¿Qué estilo? Escribe su nombre, por ejemplo <code>/style starry_night</code>, "
+        "o mira /styles."
+    ),
+    "error.bad_option": (
+        "🤔 No conozco la opción «{option}». Entiendo <code>fuerza=</code>, "
+        "<code>colores=</code>, <code>tamaño=</code>, <code>calidad=</code> y "
+        "<code>semilla=</code> (también en inglés: <code>strength=</code>, "
+        "<code>colors=</code>, <code>size=</code>…)."
+    ),
+    "error.bad_value.strength": (
+        "🤔 «{value}» no es una fuerza válida. Usa <code>baja</code>, <code>media</code>, "
+        "<code>alta</code>, <code>max</code> o un número del 0,1 al 100."
+    ),
+    "error.bad_value.colors": (
+        "🤔 «{value}» no es una opción de color. Usa <code>mantener</code> (los colores de "
+        "tu foto), <code>estilo</code> (los del cuadro) o <code>igualar</code>."
+    ),
+    "error.bad_value.size": (
+        "🤔 No puedo pintar a un tamaño de «{value}». Usa un número de píxeles entre "
+        "{min} y {max}."
+    ),
+    "error.bad_value.quality": (
+        "🤔 «{value}» no es una calidad válida. Usa <code>rapida</code>, <code>normal</code> "
+        "o <code>mejor</code>."
+    ),
+    "error.bad_value.seed": (
+        "🤔 «{value}» no es una semilla válida. Usa un número entero, por ejemplo "
+        "<code>semilla=42</code>."
+    ),
+    "error.too_many_styles": "🎨 ¡Eso es mucha pintura! Puedes mezclar hasta {max} estilos.",
+    "error.bad_weight": (
+        "🤔 No entiendo el peso «{value}» para {style}. Usa un número positivo, "
+        "como en <code>the_scream:0.3</code>."
+    ),
+    "error.bad_blend": (
+        "🎨 Algo falla en esa mezcla. Escríbela así: "
+        "<code>starry_night+the_scream:0.3</code>."
+    ),
+}
