@@ -22,8 +22,10 @@ create table if not exists user_settings (
 );
 create table if not exists result_cache (
     key text primary key,
-    photo_file_id text not null,
-    document_file_id text,
+    job_id text not null,
+    file_id text not null,
+    as_document integer not null,
+    caption text not null,
     created_at real not null
 );
 """
@@ -41,6 +43,16 @@ class UserSettings:
 
     def with_changes(self, **changes) -> UserSettings:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    """An artwork already sent: re-sending its Telegram file id costs nothing."""
+
+    job_id: str
+    file_id: str
+    as_document: bool
+    caption: str
 
 
 class BotStore:
@@ -74,16 +86,18 @@ class BotStore:
             )
 
     # -- result cache ---------------------------------------------------------------
-    def cached_result(self, key: str) -> tuple[str, str | None] | None:
+    def cached_result(self, key: str) -> CachedResult | None:
         with self._lock:
             row = self._db.execute(
-                "select photo_file_id, document_file_id from result_cache where key = ?", (key,)
+                "select job_id, file_id, as_document, caption from result_cache where key = ?",
+                (key,),
             ).fetchone()
-        return (row[0], row[1]) if row else None
+        return CachedResult(row[0], row[1], bool(row[2]), row[3]) if row else None
 
-    def remember_result(self, key: str, photo_file_id: str, document_file_id: str | None) -> None:
+    def remember_result(self, key: str, result: CachedResult) -> None:
         with self._lock:
             self._db.execute(
-                "insert or replace into result_cache values (?, ?, ?, ?)",
-                (key, photo_file_id, document_file_id, time.time()),
+                "insert or replace into result_cache values (?, ?, ?, ?, ?, ?)",
+                (key, result.job_id, result.file_id, int(result.as_document), result.caption,
+                 time.time()),
             )

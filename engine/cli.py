@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from engine.errors import LienzoError
@@ -60,9 +61,15 @@ def _build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run one engine worker (takes jobs from the queue)")
     _worker_arguments(worker)
 
+    for name, entry in _plugins().items():  # `lienzo bot`, from the bot package
+        sub.add_parser(name, help=f"provided by {entry.value.split(':')[0]}")
+
     styles = sub.add_parser("styles", help="list the style catalogue")
     styles.add_argument("--sheet", type=Path, default=None,
                         help="also write a contact sheet of all styles to this JPEG file")
+    styles.add_argument("--download", action="store_true",
+                        help="fetch every catalogue image into the cache now; fail if any "
+                             "cannot be had (for images built to run offline)")
     return parser
 
 
@@ -122,6 +129,14 @@ def _worker(args) -> int:
     return worker_main(args)
 
 
+def _plugins() -> dict:
+    """Subcommands other packages add (entry points ``lienzo.commands``).
+
+    The engine never imports the bot; the bot registers ``lienzo bot`` here.
+    """
+    return {ep.name: ep for ep in entry_points(group="lienzo.commands")}
+
+
 def _styles(args) -> int:
     from engine import styles
 
@@ -129,6 +144,10 @@ def _styles(args) -> int:
     for style in catalog.values():
         origin = f"  [{style.path}]" if style.path else ""
         print(f"{style.id:20} {style.title} - {style.artist}, {style.year}{origin}")
+    if args.download:
+        for style_id in catalog:
+            styles.style_image_bytes(style_id, catalog)  # raises StyleUnavailable
+        print(f"{len(catalog)} style images cached in {styles.cache_dir()}")
     if args.sheet:
         args.sheet.write_bytes(styles.contact_sheet(catalog))
         print(f"contact sheet: {args.sheet}")
@@ -139,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        return {"paint": _paint, "styles": _styles, "worker": _worker}[args.command](args)
+        commands = {"paint": _paint, "styles": _styles, "worker": _worker}
+        if args.command not in commands:
+            return _plugins()[args.command].load()()
+        return commands[args.command](args)
     except LienzoError as exc:
         print(f"lienzo: {exc}", file=sys.stderr)
         return EXIT_USAGE

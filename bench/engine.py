@@ -1,0 +1,701 @@
+#!/usr/bin/env python
+"""Engine benchmarks (DESIGN.md §8): step overhead, time to quality, TF vs JAX.
+
+    .venv/bin/python bench/engine.py                      # everything, ~25 min on 2 CPU cores
+    .venv/bin/python bench/engine.py --parts a,c          # overhead and backends only
+    .venv/bin/python bench/engine.py --backend jax --parts b --size 96
+    .venv/bin/python bench/engine.py --quick              # smoke test, ~2 min
+
+Parts (each backend runs in its own subprocess, KERAS_BACKEND set before keras loads):
+
+a) overhead: one compiled Adam step of the Engine (``Engine._adam_step``, driven as
+   ``Engine._adam`` drives it) ÷ a bare compiled VGG19 forward+backward to the same
+   depth (gradient of the sum of the same net's outputs w.r.t. the input, through
+   ``engine.backend.value_and_grad`` + ``engine.backend.compile``), interleaved
+   repeats, medians.  Also the whole ``Engine.stylize`` loop's time per step.
+b) time to quality: the JJ objective (content 5, style 100, tv 1e-3) on seeded random
+   VGG19 weights; full-resolution-equivalent evaluations and seconds each method
+   needs to reach a target loss.  Lienzo runs through ``Engine.stylize``; the
+   baselines are re-implemented below on ``Engine._value_and_grad``.
+c) backends: seconds per step, TensorFlow vs JAX (from the part-a workers, run
+   alternately so drift hits both).
+
+Results: Markdown tables on stdout, the generated block of docs/benchmarks.md, and
+the raw numbers (curves included) in bench/results/engine.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import common
+import numpy as np
+
+common.use_repo_engine()
+
+BACKENDS = ("tensorflow", "jax")
+NOMINAL_SIZE = 512  # the presets are tuned for a 512 px output; part b scales them down
+JJ = {"content_weight": 5.0, "style_weight": 100.0, "tv_weight": 1e-3}
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# =============================================================================
+# workers (run inside a subprocess with KERAS_BACKEND set)
+# =============================================================================
+def _setup_worker():
+    os.environ.setdefault("LIENZO_VGG19_WEIGHTS", "random")
+    import keras
+
+    from engine.transfer import Engine
+
+    t0 = time.perf_counter()
+    e = Engine()
+    log(f"[{keras.backend.backend()}] Engine built in {time.perf_counter() - t0:.1f}s "
+        f"({e.device}, weights={e.net.spec})")
+    return e
+
+
+def _to_numpy(t):
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(t))
+
+
+def bare_step(e):
+    """Compiled value-and-grad of sum(all of the net's outputs) w.r.t. the input."""
+    from keras import ops
+
+    from engine import backend
+
+    net = e.net
+
+    def f(x, weights):
+        feats = net.features(weights, x)
+        total = sum(ops.sum(v) for v in feats.values())
+        return total, total
+
+    return backend.compile(backend.value_and_grad(f))
+
+
+def worker_overhead(args) -> dict:
+    from keras import ops
+
+    from engine import images
+    from engine.params import StyleParams
+    from engine.transfer import _batch
+
+    e = _setup_worker()
+    content, style = common.pictures(args.photo, args.style)
+    bare = bare_step(e)
+    out = {"backend": e.backend, "device": e.device, "sizes": {}}
+    for size in args.overhead_sizes:
+        params = StyleParams(size=size, **JJ)
+        w, h = images.fit_within(content.shape[1], content.shape[0], size)
+        scaled = images.resize_to(content, w, h)
+        ct, gt = e.targets(scaled, [(style, 1.0)], params, size)
+        coefs = e.coefs(params)
+        hp = ops.convert_to_tensor([params.learning_rate, params.avg_decay], dtype="float32")
+        x0 = _batch(scaled.astype(np.float32))
+        state = {"x": x0, "m": ops.zeros_like(x0), "v": ops.zeros_like(x0),
+                 "avg": ops.zeros_like(x0), "t": 0}
+
+        def adam_chunk(n, state=state, ct=ct, gt=gt, coefs=coefs, hp=hp):
+            # Exactly what Engine._adam does per iteration, minus the callbacks.
+            for _ in range(n):
+                state["t"] += 1
+                x, m, v, avg, loss, _ = e._adam_step(
+                    state["x"], state["m"], state["v"], state["avg"],
+                    ops.convert_to_tensor(state["t"], "float32"),
+                    e.net.weights, ct, gt, coefs, hp,
+                )
+                float(loss)
+                state.update(x=x, m=m, v=v, avg=avg)
+            _to_numpy(state["x"])
+
+        def bare_chunk(n, x0=x0):
+            for _ in range(n):
+                loss, _, grad = bare(x0, e.net.weights)
+                float(loss)
+            _to_numpy(grad)
+
+        def vg_chunk(n, x0=x0, ct=ct, gt=gt, coefs=coefs):
+            # the objective's value and gradient alone: splits the step's extra time
+            # into the loss (Grams, MSE, TV) and the Adam update + call plumbing
+            for _ in range(n):
+                loss, _, grad = e._value_and_grad(x0, e.net.weights, ct, gt, coefs)
+                float(loss)
+            _to_numpy(grad)
+
+        t0 = time.perf_counter()
+        adam_chunk(1)
+        t1 = time.perf_counter()
+        bare_chunk(1)
+        t2 = time.perf_counter()
+        compile_s = {"adam_step": t1 - t0, "bare": t2 - t1}
+        vg_chunk(1)
+        adam_chunk(1)
+        bare_chunk(1)  # second calls: any lazy one-off work
+        vg_chunk(1)
+        times = {"adam": [], "bare": [], "vg": []}
+        for rep in range(args.reps):
+            order = (("adam", adam_chunk), ("bare", bare_chunk), ("vg", vg_chunk))
+            for name, fn in order if rep % 2 == 0 else order[::-1]:
+                t = time.perf_counter()
+                fn(args.chunk)
+                times[name].append((time.perf_counter() - t) / args.chunk)
+
+        # The whole stylize loop (progress callback, float(loss), Python per step).
+        stamps = []
+        loop_params = params.replace(iterations=args.loop_steps, min_side=size)
+        e.stylize(content, [(style, 1.0)], loop_params.replace(iterations=2))  # compile
+        e.stylize(content, [(style, 1.0)], loop_params,
+                  on_progress=lambda p, stamps=stamps: stamps.append(time.perf_counter()))
+        loop = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+
+        adam, bare_s = statistics.median(times["adam"]), statistics.median(times["bare"])
+        ratios = [a / b for a, b in zip(times["adam"], times["bare"], strict=True)]
+        out["sizes"][str(size)] = {
+            "size": [w, h],
+            "adam_s": adam, "bare_s": bare_s, "ratio": adam / bare_s,
+            "ratio_median_of_pairs": statistics.median(ratios),
+            "vg_s": statistics.median(times["vg"]),
+            "vg_ratio": statistics.median(
+                [a / b for a, b in zip(times["vg"], times["bare"], strict=True)]),
+            "vg_all": times["vg"],
+            "loop_s": statistics.median(loop) if loop else None,
+            "adam_all": times["adam"], "bare_all": times["bare"], "loop_all": loop,
+            "compile_s": compile_s,
+        }
+        log(f"[{e.backend}] {size}px: adam {adam * 1e3:.1f} ms, bare {bare_s * 1e3:.1f} ms, "
+            f"ratio {adam / bare_s:.3f}, stylize loop {statistics.median(loop) * 1e3:.1f} ms")
+    return out
+
+
+# -- part b ---------------------------------------------------------------------
+def scaled_params(quality: str, size: int, **changes):
+    """A preset with its sizes scaled from a 512 px output to ``size``: same number of
+    ×√2 scales and the same iterations per scale, smaller pictures."""
+    from engine.params import StyleParams
+
+    n = len(StyleParams(size=NOMINAL_SIZE, quality=quality).schedule())
+    min_side = max(16, math.floor(size / 2 ** ((n - 1) / 2)) - 1)
+    params = StyleParams(size=size, quality=quality, min_side=min_side, **JJ).replace(**changes)
+    if params.min_side is None:
+        return params
+    while len(params.schedule()) > n:
+        params = params.replace(min_side=params.min_side + 1)
+    while len(params.schedule()) < n and params.min_side > 16:
+        params = params.replace(min_side=params.min_side - 1)
+    return params
+
+
+class Quality:
+    """Shared state of part b: one engine, one loss at one final size."""
+
+    def __init__(self, e, content, style, size, every, baseline_every):
+        from engine import images
+        from engine.params import StyleParams
+
+        self.e, self.style, self.every, self.baseline_every = e, style, every, baseline_every
+        self.params = StyleParams(size=size, **JJ)
+        self.w, self.h = images.fit_within(content.shape[1], content.shape[0], size)
+        self.content_full = images.resize_to(content, self.w, self.h)
+        self.content = content
+        self.ct, self.gt = e.targets(self.content_full, [(style, 1.0)], self.params, size)
+        self.coefs = e.coefs(self.params)
+
+    def loss(self, image) -> float:
+        """The objective of an H×W×3 picture (uint8, or float 0-255) at the final size."""
+        from engine.transfer import _batch
+
+        total, _ = self.e._objective(_batch(np.asarray(image, np.float32)), self.e.net.weights,
+                                     self.ct, self.gt, self.coefs)
+        return float(total)
+
+    def value_and_grad(self, x):
+        from engine.transfer import _batch
+
+        loss, _, grad = self.e._value_and_grad(_batch(x), self.e.net.weights, self.ct, self.gt,
+                                               self.coefs)
+        return float(loss), _to_numpy(grad)[0].astype(np.float32)
+
+    # -- Lienzo, through Engine.stylize --------------------------------------------
+    def lienzo(self, name, params) -> dict:
+        from engine import images
+
+        e, W, H = self.e, self.w, self.h
+        e.stylize(self.content, [(self.style, 1.0)], params.replace(iterations=1))  # compile
+        getattr(e, "_grams", {}).clear()  # fair: Grams measured inside the timed run
+        st = {"evals": 0.0, "steps": 0, "measure": 0.0, "iterate_loss": None}
+        curve = [{"step": 0, "evals": 0.0, "seconds": 0.0,
+                  "loss": self.loss(images.to_uint8(self.content_full))}]
+
+        def on_progress(p):
+            st["evals"] += p.size[0] * p.size[1] / (W * H)
+            st["steps"] = p.step
+            st["iterate_loss"] = p.loss if p.scale == p.scales else None
+
+        def on_preview(img):
+            t0 = time.perf_counter()
+            loss = self.loss(images.resize_to(img, W, H))
+            curve.append({"step": st["steps"], "evals": st["evals"],
+                          "seconds": t0 - start - st["measure"], "loss": loss})
+            st["measure"] += time.perf_counter() - t0
+
+        start = time.perf_counter()
+        result = e.stylize(self.content, [(self.style, 1.0)], params, on_progress=on_progress,
+                           on_preview=on_preview, preview_every=self.every)
+        seconds = time.perf_counter() - start - st["measure"]
+        final = self.loss(result.image)
+        curve.append({"step": st["steps"], "evals": st["evals"], "seconds": seconds,
+                      "loss": final})
+        plan = params.schedule()
+        log(f"  {name}: {st['steps']} steps, {st['evals']:.0f} evals, {seconds:.0f}s, "
+            f"loss {final:.4g} (last iterate {st['iterate_loss']})")
+        return {"name": name, "kind": "lienzo", "optimizer": params.optimizer,
+                "quality": params.quality, "schedule": plan, "steps": st["steps"],
+                "evals": st["evals"], "seconds": seconds, "final_loss": final,
+                "last_iterate_loss": st["iterate_loss"], "curve": curve}
+
+    # -- the baselines ----------------------------------------------------------------
+    def baseline(self, name, x0, steps, update, note="") -> dict:
+        """Plain loop: one full-size evaluation per step; ``update(x, grad, i) -> x``."""
+        from engine import images
+
+        curve = [{"step": 0, "evals": 0, "seconds": 0.0, "loss": self.loss(images.to_uint8(x0))}]
+        blow_up = 100 * curve[0]["loss"]
+        x = x0.astype(np.float32)
+        measure, diverged = 0.0, None
+        start = time.perf_counter()
+        for i in range(steps):
+            loss, grad = self.value_and_grad(x)
+            if not (np.isfinite(loss) and np.all(np.isfinite(grad))) or loss > blow_up:
+                diverged = i  # NaN/inf, or 100× the starting loss: no point going on
+                curve.append({"step": i, "evals": i, "seconds": time.perf_counter() - start
+                              - measure, "loss": self.loss(images.to_uint8(x))})
+                break
+            x = update(x, grad, i).astype(np.float32)
+            if (i + 1) % self.baseline_every == 0 or i + 1 == steps:
+                t0 = time.perf_counter()
+                curve.append({"step": i + 1, "evals": i + 1, "seconds": t0 - start - measure,
+                              "loss": self.loss(images.to_uint8(x))})
+                measure += time.perf_counter() - t0
+        final = curve[-1]["loss"]
+        log(f"  {name}: {curve[-1]['step']} steps, {curve[-1]['seconds']:.0f}s, loss {final:.4g}"
+            + (f", diverged at step {diverged}" if diverged is not None else ""))
+        return {"name": name, "kind": "baseline", "steps": curve[-1]["step"],
+                "evals": curve[-1]["evals"], "seconds": curve[-1]["seconds"],
+                "final_loss": final, "diverged_at": diverged, "note": note, "curve": curve}
+
+    def keras_io_loss_grad(self, x):
+        """The keras-io example's own loss (its weights and normalisation, block5_conv2
+        content) on the same random VGG19, at our size: only for its first-step size."""
+        from keras import ops
+
+        from engine import backend, images
+        from engine.model import STYLE_LAYERS, feature_net
+        from engine.transfer import _batch
+
+        net = feature_net(self.e.net.spec, STYLE_LAYERS + ("block5_conv2",), "max")
+        H, W = self.h, self.w
+        size = H * W
+
+        def raw_gram(f):
+            flat = ops.reshape(f, (-1, f.shape[-1]))
+            return ops.matmul(ops.transpose(flat), flat)
+
+        def loss_fn(img, weights, content_f, style_g):
+            feats = net.features(weights, img)
+            loss = 2.5e-8 * ops.sum(ops.square(feats["block5_conv2"] - content_f))
+            for name in STYLE_LAYERS:
+                sl = ops.sum(ops.square(style_g[name] - raw_gram(feats[name])))
+                loss = loss + (1e-6 / len(STYLE_LAYERS)) * sl / (4.0 * 9 * size**2)
+            a = ops.square(img[:, : H - 1, : W - 1, :] - img[:, 1:, : W - 1, :])
+            b = ops.square(img[:, : H - 1, : W - 1, :] - img[:, : H - 1, 1:, :])
+            loss = loss + 1e-6 * ops.sum(ops.power(a + b + 1e-12, 1.25))
+            return loss, loss
+
+        # keras-io resizes the style picture to the content's size (aspect not kept).
+        style_f = net.features(net.weights, _batch(images.resize_to(self.style, W, H)))
+        style_g = {name: raw_gram(style_f[name]) for name in STYLE_LAYERS}
+        content_f = net.features(net.weights, _batch(self.content_full))["block5_conv2"]
+        vg = backend.compile(backend.value_and_grad(loss_fn))
+        loss, _, grad = vg(_batch(x), net.weights, content_f, style_g)
+        return float(loss), _to_numpy(grad)[0]
+
+
+def adam_keras(lr, beta_1, beta_2, eps):
+    """keras.optimizers.Adam's update (Keras 3 formula), on a NumPy array."""
+    st = {}
+
+    def step(x, g, i):
+        if not st:
+            st["m"], st["v"] = np.zeros_like(x), np.zeros_like(x)
+        t = i + 1
+        st["m"] += (g - st["m"]) * (1 - beta_1)
+        st["v"] += (g * g - st["v"]) * (1 - beta_2)
+        alpha = lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        return x - st["m"] * alpha / (np.sqrt(st["v"]) + eps)
+
+    return step
+
+
+def worker_quality(args) -> dict:
+    from engine import images
+
+    e = _setup_worker()
+    content, style = common.pictures(args.photo, args.style)
+    q = Quality(e, content, style, args.size, args.check_every, args.baseline_every)
+    x_content = q.content_full.astype(np.float32)
+    q.value_and_grad(x_content)  # compile the full-size step and loss
+    q.loss(q.content_full)
+    out = {"backend": e.backend, "device": e.device, "size": [q.w, q.h], "methods": [],
+           "every": args.check_every, "notes": {}}
+    methods = out["methods"]
+
+    # -- Lienzo: the presets (Adam, balanced = the defaults), and L-BFGS -----------
+    log(f"[quality] final size {q.w}x{q.h}; Lienzo presets scaled from {NOMINAL_SIZE} px")
+    override = {"iterations": args.iterations} if args.iterations else {}
+    for quality in args.presets:
+        methods.append(q.lienzo(f"Lienzo Adam {quality}",
+                                scaled_params(quality, args.size, **override)))
+    if args.lbfgs:
+        methods.append(q.lienzo("Lienzo L-BFGS balanced",
+                                scaled_params("balanced", args.size, optimizer="lbfgs",
+                                              **override)))
+    if args.single_scale:
+        p = scaled_params("balanced", args.size).replace(min_side=args.size,
+                                                         iterations=args.single_scale)
+        methods.append(q.lienzo(f"Lienzo Adam 1 scale ×{args.single_scale}", p))
+
+    # -- TensorFlow tutorial: Adam(0.02, β1 0.99, ε 0.1) in [0,1], clipped, from content
+    tf_adam = adam_keras(0.02, 0.99, 0.999, 0.1)
+
+    def tf_tutorial(x, g, i):
+        x01 = tf_adam(x / 255.0, g * 255.0, i)  # the loss's gradient w.r.t. x/255
+        return np.clip(x01, 0.0, 1.0) * 255.0
+
+    _, g0 = q.value_and_grad(x_content)
+    out["notes"]["tf_tutorial_mean_abs_grad01"] = float(np.mean(np.abs(g0 * 255.0)))
+    methods.append(q.baseline("TF tutorial (Adam 0.02, β1 .99, ε .1)", x_content,
+                              args.steps_tf, tf_tutorial,
+                              note=f"{args.steps_tf} of 1000 steps, from content"))
+
+    # -- the seed method: normalised gradient steps from white noise, lr 0.01 in [0,1] ---
+    def seed_method(x, g, i):
+        x01 = x / 255.0 - 0.01 * g / (np.std(g) + 1e-8)
+        return np.clip(x01, 0.0, 1.0) * 255.0
+
+    noise = np.random.default_rng(0).uniform(0, 255, x_content.shape).astype(np.float32)
+    methods.append(q.baseline("seed (normalised GD from noise, lr .01)", noise,
+                              args.steps_seed, seed_method,
+                              note=f"{args.steps_seed} of 1500 steps, from uniform noise"))
+
+    # -- keras-io: SGD, lr 100 × 0.96^(step/100), from content, no clipping --------------
+    kio_loss, kio_grad = q.keras_io_loss_grad(x_content)
+    ours_move = 100.0 * float(np.mean(np.abs(g0)))
+    kio_move = 100.0 * float(np.mean(np.abs(kio_grad)))
+    scale = kio_move / ours_move if ours_move > 0 else 1.0
+    out["notes"]["keras_io"] = {
+        "first_step_mean_abs_move_px_our_loss": ours_move,
+        "first_step_mean_abs_move_px_keras_io_loss": kio_move,
+        "gradient_scale": scale, "keras_io_loss_at_content": kio_loss,
+    }
+    log(f"  keras-io first step: {ours_move:.3g} px on our loss, {kio_move:.3g} px on its own;"
+        f" rescale ×{scale:.3g}")
+
+    def sgd(factor):
+        def step(x, g, i):
+            return x - factor * 100.0 * 0.96 ** (i / 100.0) * g
+        return step
+
+    methods.append(q.baseline("keras-io SGD lr 100 (literal)", x_content, args.steps_kerasio,
+                              sgd(1.0), note=f"{args.steps_kerasio} of 4000 steps, from content"))
+    methods.append(q.baseline(f"keras-io SGD, gradient ×{scale:.3g}", x_content,
+                              args.steps_kerasio, sgd(scale),
+                              note=f"{args.steps_kerasio} of 4000 steps; first step moves pixels "
+                                   "as much as keras-io's own loss would"))
+    out["content_loss"] = q.loss(images.to_uint8(q.content_full))
+    return out
+
+
+# =============================================================================
+# the parent: run workers, build tables, write docs
+# =============================================================================
+def run_worker(kind: str, backend: str, args, extra: list[str]) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        path = f.name
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
+               LIENZO_VGG19_WEIGHTS=os.environ.get("LIENZO_VGG19_WEIGHTS", "random"))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--worker-out", path,
+           *extra]
+    t0 = time.perf_counter()
+    log(f"== {kind} on {backend}: {' '.join(cmd[2:])}")
+    proc = subprocess.run(cmd, env=env, stdout=sys.stderr, stderr=sys.stderr)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {kind}/{backend} failed with exit code {proc.returncode}")
+    data = json.loads(Path(path).read_text())
+    os.unlink(path)
+    data["wall_s"] = time.perf_counter() - t0
+    return data
+
+
+def first_reaching(curve, target):
+    for point in curve:
+        if point["loss"] <= target:
+            return point
+    return None
+
+
+def tables(results: dict, args) -> str:
+    f = common.fmt
+    parts = []
+    m, v = results["machine"], results["versions"]
+    parts.append(
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; Python {m['python']}, "
+        f"keras {v['keras']}, tensorflow {v['tensorflow']}, jax {v['jax']}; "
+        f"{m['date']}; commit {results.get('commit')}. "
+        f"VGG19 weights: seeded random (LIENZO_VGG19_WEIGHTS=random); pictures: "
+        f"{'files' if args.photo or args.style else 'generated (bench/common.py)'}. "
+        f"Whole run: {results.get('wall_min', 0):.1f} min."
+    )
+    overhead = results.get("overhead")
+    if overhead:
+        rows = []
+        for size in args.overhead_sizes:
+            for backend in args.backend:
+                runs = [r["sizes"][str(size)] for r in overhead if r["backend"] == backend]
+                if not runs:
+                    continue
+                adam = statistics.median(x for r in runs for x in r["adam_all"])
+                bare = statistics.median(x for r in runs for x in r["bare_all"])
+                ratio = statistics.median(r["ratio_median_of_pairs"] for r in runs)
+                loop = statistics.median(x for r in runs for x in r["loop_all"])
+                vg = statistics.median(x for r in runs for x in r["vg_all"])
+                vg_ratio = statistics.median(r["vg_ratio"] for r in runs)
+                w, h = runs[0]["size"]
+                rows.append([backend, f"{w}×{h}", f(bare * 1e3), f(vg * 1e3), f"{vg_ratio:.3f}",
+                             f(adam * 1e3), f"{ratio:.3f}",
+                             "yes" if ratio <= 1.10 else "**no**", f(loop * 1e3),
+                             f"{loop / bare:.3f}"])
+        parts.append("### a) Step overhead\n\nOne compiled Adam step of the Engine "
+                     "(`Engine._adam_step`, called as `Engine._adam` calls it, `float(loss)` "
+                     "included) ÷ a bare compiled VGG19 forward+backward to the same depth "
+                     "(value and input-gradient of the sum of the same net's outputs, through "
+                     "`engine.backend`), same size and backend, interleaved chunks of "
+                     f"{args.chunk} steps × {args.reps} repeats × {args.rounds} round(s) of "
+                     "processes; the ratio is the median of per-repeat ratios. \"stylize loop\" is "
+                     "the median time between two progress callbacks of a real "
+                     "`Engine.stylize` run (Python loop, callback and all). \"objective v+g\" is "
+                     "`Engine._value_and_grad` alone (VGG + Grams + losses, no Adam update), "
+                     "which splits the step's extra time between the loss and the update. "
+                     "Goal ≤ 1.10.\n\n"
+                     + common.table(["backend", "size", "bare fwd+bwd ms", "objective v+g ms",
+                                     "v+g ÷ bare", "Adam step ms", "step ÷ bare", "≤ 1.10",
+                                     "stylize loop ms/step", "loop ÷ bare"], rows))
+    quality = results.get("quality")
+    if quality:
+        parts.append(quality_tables(quality, args))
+    if overhead:
+        rows = []
+        for size in args.overhead_sizes:
+            per = {}
+            for backend in args.backend:
+                runs = [r["sizes"][str(size)] for r in overhead if r["backend"] == backend]
+                if runs:
+                    per[backend] = (
+                        statistics.median(x for r in runs for x in r["adam_all"]),
+                        statistics.median(x for r in runs for x in r["bare_all"]),
+                        statistics.median(r["compile_s"]["adam_step"] for r in runs),
+                    )
+            if set(per) == set(BACKENDS):
+                (ta, tb, tc), (ja, jb, jc) = per["tensorflow"], per["jax"]
+                rows.append([size, f(ta * 1e3), f(ja * 1e3), f"{ja / ta:.2f}", f(tb * 1e3),
+                             f(jb * 1e3), f"{jb / tb:.2f}", f(tc), f(jc)])
+        if rows:
+            parts.append("### c) Backends: TensorFlow vs JAX, CPU\n\nSame workers as part a "
+                         "(both XLA-compiled; the processes alternate TF, JAX, JAX, TF… so "
+                         "drift hits both). Compile = first call of the Adam step.\n\n"
+                         + common.table(["long side", "TF Adam step ms", "JAX Adam step ms",
+                                         "JAX ÷ TF", "TF bare ms", "JAX bare ms", "JAX ÷ TF (bare)",
+                                         "TF compile s", "JAX compile s"], rows))
+    return "\n\n".join(parts)
+
+
+def quality_tables(qr: dict, args) -> str:
+    f = common.fmt
+    methods = qr["methods"]
+    lienzo = [mm for mm in methods if mm["kind"] == "lienzo"]
+    baselines = [mm for mm in methods if mm["kind"] == "baseline"]
+    default = next((mm for mm in lienzo if mm["name"] == "Lienzo Adam balanced"), lienzo[0])
+    w, h = qr["size"]
+    out = [f"### b) Time to quality\n\nFinal size {w}×{h}, backend {qr['backend']}, "
+           f"JJ objective (content 5, style 100, tv 1e-3). One evaluation = one VGG19 "
+           f"value-and-gradient at {w}×{h}; a step at side s counts (s/{max(w, h)})². The loss "
+           f"is that of the uint8 picture the method would return at that point, measured every "
+           f"{qr['every']} steps at the final size (a coarse scale's EMA is upscaled first), "
+           f"so an evaluation count is exact to within {qr['every']} steps. Seconds exclude "
+           f"XLA compilation and the loss measurements. Loss of the content picture itself: "
+           f"{f(qr['content_loss'])}."]
+
+    rows = []
+    for mm in lienzo:
+        sched = " → ".join(f"{s}px×{n}" for s, n in mm["schedule"])
+        rows.append([mm["name"], sched, mm["steps"], f(mm["evals"]), f(mm["seconds"]),
+                     f(mm["final_loss"]), f(mm["last_iterate_loss"])])
+    out.append("Lienzo's presets, sizes scaled from a 512 px output to this size (same number of "
+               "×√2 scales, same iterations per scale). Balanced is the default quality "
+               "(CPU workers default to fast). \"last iterate\" is the loss of the raw Adam "
+               "iterate at the last step (the engine returns the moving average):\n\n"
+               + common.table(["method", "schedule", "steps", "evals", "seconds",
+                               "final loss (returned picture)", "last iterate loss"], rows))
+
+    headers = ["baseline", "steps run", "final loss", "its evals to reach it", "its seconds"]
+    for mm in lienzo:
+        headers.append(f"{mm['name'].removeprefix('Lienzo ')}: evals (×fewer)")
+    rows, verdicts = [], []
+    for b in baselines:
+        target = b["final_loss"]
+        own = first_reaching(b["curve"], target)
+        no_progress = target >= b["curve"][0]["loss"]
+        row = [b["name"] + (f" — diverged at step {b['diverged_at']}"
+                            if b["diverged_at"] is not None else ""),
+               b["steps"], f(target), own["evals"], f(own["seconds"])]
+        for mm in lienzo:
+            hit = first_reaching(mm["curve"], target)
+            if no_progress:
+                row.append("— (baseline made no progress)")
+            elif hit is None:
+                row.append(f"not reached (ends at {f(mm['final_loss'])})")
+            else:
+                ratio = own["evals"] / max(hit["evals"], 1e-9)
+                row.append(f"{f(hit['evals'])} (×{ratio:.1f}), {f(hit['seconds'])} s")
+                if mm is default:
+                    goal = 10 if b["name"].startswith("seed") else 3
+                    verdicts.append(f"{b['name']}: ×{ratio:.1f} fewer evaluations "
+                                    f"(goal ×{goal}: {'met' if ratio >= goal else 'NOT met'})")
+        if no_progress or (first_reaching(default["curve"], target) is None):
+            verdicts.append(f"{b['name']}: no ratio (see table)")
+        rows.append(row)
+    notes = qr.get("notes", {})
+    kio = notes.get("keras_io", {})
+    out.append("Baselines, re-implemented in bench/engine.py on `Engine._value_and_grad`; each "
+               "target is the baseline's own final loss; columns on the right give the "
+               "evaluations (and seconds) each Lienzo run needed to reach it and how many times "
+               "fewer than the baseline:\n\n" + common.table(headers, rows))
+    if kio:
+        out.append(
+            f"keras-io's literal step on our loss: its first SGD step (lr 100) moves pixels by "
+            f"{f(kio['first_step_mean_abs_move_px_our_loss'])} px on average; on keras-io's own "
+            f"loss (its weights and normalisation, same random VGG19, same size) it would move "
+            f"them {f(kio['first_step_mean_abs_move_px_keras_io_loss'])} px, so the rescaled run "
+            f"multiplies our gradient by {f(kio['gradient_scale'])}. TF tutorial: the mean "
+            f"|gradient| in [0,1] image space at the content picture is "
+            f"{f(notes.get('tf_tutorial_mean_abs_grad01'))} against its ε = 0.1.")
+    out.append("Verdict for the default (Adam balanced): " + "; ".join(verdicts) + ".")
+    return "\n\n".join(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--backend", action="append", choices=BACKENDS,
+                    help="backend(s) for parts a/c (repeatable; default both); the first one "
+                         "runs part b (default tensorflow)")
+    ap.add_argument("--size", type=int, default=128, help="part b's final long side (px)")
+    ap.add_argument("--overhead-sizes", default="128,256", help="parts a/c long sides")
+    ap.add_argument("--parts", default="a,b,c")
+    ap.add_argument("--reps", type=int, default=5, help="part a: interleaved repeats")
+    ap.add_argument("--chunk", type=int, default=2, help="part a: steps per timed chunk")
+    ap.add_argument("--rounds", type=int, default=2, help="part a: processes per backend")
+    ap.add_argument("--loop-steps", type=int, default=8, help="part a: stylize-loop steps")
+    ap.add_argument("--check-every", type=int, default=10,
+                    help="part b: Lienzo's loss measured every k steps")
+    ap.add_argument("--baseline-every", type=int, default=25,
+                    help="part b: the baselines' loss measured every k steps")
+    ap.add_argument("--iterations", type=int, default=0,
+                    help="part b: override Lienzo's per-scale iterations (smoke tests)")
+    ap.add_argument("--presets", default="fast,balanced,best")
+    ap.add_argument("--no-lbfgs", dest="lbfgs", action="store_false")
+    ap.add_argument("--single-scale", type=int, default=0,
+                    help="part b: also Lienzo Adam at one scale for N steps")
+    ap.add_argument("--steps-seed", type=int, default=1500)
+    ap.add_argument("--steps-tf", type=int, default=1000)
+    ap.add_argument("--steps-kerasio", type=int, default=1000,
+                    help="cap (keras-io runs 4000; 2 runs × 4000 do not fit the CPU budget)")
+    ap.add_argument("--photo", help="content picture file instead of the generated one")
+    ap.add_argument("--style", help="style picture file instead of the generated one")
+    ap.add_argument("--quick", action="store_true", help="smoke test: tiny sizes and steps")
+    ap.add_argument("--json", default=str(common.BENCH / "results" / "engine.json"))
+    ap.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    ap.add_argument("--worker", choices=("overhead", "quality"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker-out", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    args.backend = args.backend or list(BACKENDS)
+    args.presets = [p for p in args.presets.split(",") if p]
+    args.overhead_sizes = [int(s) for s in str(args.overhead_sizes).split(",")]
+    if args.quick:
+        args.size, args.overhead_sizes = 48, [48, 64]
+        args.reps, args.chunk, args.rounds, args.loop_steps = 2, 2, 1, 3
+        args.steps_seed = args.steps_tf = args.steps_kerasio = 20
+        args.check_every, args.baseline_every, args.iterations = 5, 5, 6
+        args.presets = ["fast", "balanced"]
+
+    if args.worker:
+        data = worker_overhead(args) if args.worker == "overhead" else worker_quality(args)
+        common.dump(Path(args.worker_out), data)
+        return 0
+
+    passthrough = ["--size", str(args.size), "--overhead-sizes",
+                   ",".join(map(str, args.overhead_sizes)), "--reps", str(args.reps),
+                   "--chunk", str(args.chunk), "--loop-steps", str(args.loop_steps),
+                   "--check-every", str(args.check_every), "--presets", ",".join(args.presets),
+                   "--baseline-every", str(args.baseline_every),
+                   "--iterations", str(args.iterations),
+                   "--steps-seed", str(args.steps_seed), "--steps-tf", str(args.steps_tf),
+                   "--steps-kerasio", str(args.steps_kerasio),
+                   "--single-scale", str(args.single_scale)]
+    passthrough += [] if args.lbfgs else ["--no-lbfgs"]
+    for flag in ("photo", "style"):
+        if getattr(args, flag):
+            passthrough += [f"--{flag}", getattr(args, flag)]
+    parts = set(args.parts.split(","))
+    started = time.perf_counter()
+    results = {"machine": common.machine(), "versions": common.versions(),
+               "commit": common.git_revision(), "args": vars(args)}
+    if parts & {"a", "c"}:
+        results["overhead"] = []
+        order = list(args.backend)
+        for _ in range(args.rounds):
+            for backend in order:
+                results["overhead"].append(run_worker("overhead", backend, args, passthrough))
+            order.reverse()
+    if "b" in parts:
+        results["quality"] = run_worker("quality", args.backend[0] if len(args.backend) == 1
+                                        else "tensorflow", args, passthrough)
+    results["wall_min"] = (time.perf_counter() - started) / 60
+    text = tables(results, args)
+    print(text)
+    common.dump(Path(args.json), results)
+    log(f"raw results: {args.json}")
+    if not args.no_docs and not args.quick:
+        if common.replace_block(common.DOCS, "bench/engine.py", text):
+            log(f"updated {common.DOCS}")
+        else:
+            log(f"{common.DOCS} has no generated block; tables not written there")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

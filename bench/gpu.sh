@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The prepared GPU benchmark (DESIGN.md §8), for a machine with JAX and no TensorFlow.
+#
+#   bash bench/fetch_wheels.sh       # once, here (PyPI reachable): fills bench/wheels/
+#   bash bench/gpu.sh                # there; the device tool: carry ["bench/wheels"]
+#   bash bench/gpu.sh --tiny         # CPU dry run (KERAS_BACKEND=jax, the .venv has JAX)
+#
+# Installs Keras and its small pure-Python needs from bench/wheels/ when they are
+# missing (into /tmp/lienzo-site, nothing global), then runs bench/gpu.py with
+# KERAS_BACKEND=jax: seconds per 512 and 1024 px picture for each quality preset,
+# the step's TFLOP/s against the card's peak, bf16 vs float32.  Results go to
+# $OUT (if set, else bench/results/gpu): gpu.md, gpu.json, gpu.log.  The run stops
+# starting new work after --budget-s (default 270 s) so the whole thing fits in
+# about 5 minutes.  Extra arguments go to bench/gpu.py.
+# Then, here: `.venv/bin/python bench/gpu.py --merge <files_at>/gpu.md` puts the
+# tables into docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [[ -x .venv/bin/python && -z ${PYTHON:-} ]] && ! python3 -c "import jax" 2>/dev/null; then
+  PY=.venv/bin/python  # this checkout's CPU machine
+fi
+OUT=${OUT:-bench/results/gpu}
+mkdir -p "$OUT"
+export OUT KERAS_BACKEND=jax PYTHONUNBUFFERED=1
+export LIENZO_VGG19_WEIGHTS=${LIENZO_VGG19_WEIGHTS:-random}  # same cost; no network there
+export TF_CPP_MIN_LOG_LEVEL=2
+
+# module:distribution pairs Keras 3 (and rich, optree) import
+need=()
+for pair in keras:keras namex:namex optree:optree absl:absl-py rich:rich \
+            markdown_it:markdown-it-py mdurl:mdurl pygments:pygments packaging:packaging \
+            typing_extensions:typing-extensions; do
+  mod=${pair%%:*}
+  if [[ -n ${FORCE_WHEELS:-} ]] || ! "$PY" -c "import $mod" 2>/dev/null; then
+    need+=("${pair##*:}")
+  fi
+done
+if ((${#need[@]})); then
+  if [[ ! -d bench/wheels ]] || ! ls bench/wheels/*.whl >/dev/null 2>&1; then
+    echo "missing ${need[*]} and no bench/wheels/: run bash bench/fetch_wheels.sh here first" >&2
+    exit 3
+  fi
+  echo "installing from bench/wheels: ${need[*]}"
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/lienzo-site --find-links bench/wheels "${need[@]}"
+  export PYTHONPATH=/tmp/lienzo-site${PYTHONPATH:+:$PYTHONPATH}
+fi
+
+{
+  echo "== $(date -u '+%F %T UTC') $("$PY" --version 2>&1)"
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv 2>/dev/null \
+    || echo "no nvidia-smi"
+  "$PY" - <<'PYEOF'
+import jax, keras
+print("jax", jax.__version__, jax.devices(), "| keras", keras.__version__, keras.backend.backend())
+PYEOF
+  "$PY" bench/gpu.py --out "$OUT" "$@"
+} 2>&1 | tee "$OUT/gpu.log"
+exit "${PIPESTATUS[0]}"

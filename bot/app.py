@@ -1,0 +1,160 @@
+"""``lienzo bot``: the Telegram bot process, put together.
+
+It builds the PTB ``Application`` (against ``LIENZO_TELEGRAM_API_URL``, with
+PTB's ``AIORateLimiter``), the job service and its watcher, the local engine
+workers (``LIENZO_ENGINE_WORKERS``), and the aiohttp server for health,
+metrics and the webhook; then serves until SIGINT/SIGTERM and stops them in
+reverse order.  Importing this module loads no keras or tensorflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.ext import AIORateLimiter, Application
+
+from bot.config import BotConfig, load_config
+from bot.delivery import Delivery
+from bot.handlers import Lienzo
+from bot.jobs import JobService
+from bot.local_workers import LocalWorkers
+from bot.metrics import Metrics
+from bot.store import BotStore
+from bot.texts import LANGUAGES, bot_commands
+from bot.web import WEBHOOK_PATH, create_web_app
+from engine.errors import LienzoError
+
+log = logging.getLogger("lienzo.app")
+
+
+_SECRETS: set[str] = set()
+
+
+def protect_token(token: str) -> None:
+    """Keep the token out of every log record, whatever logs it and wherever it goes.
+
+    httpx logs each request URL (which holds the token) and PTB logs its base
+    URLs; rather than trust every library's log level, every record's message is
+    redacted where it is created.
+    """
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not token or token in _SECRETS:
+        return
+    if not _SECRETS:
+        make_record = logging.getLogRecordFactory()
+
+        def redacting_factory(*args, **kwargs):
+            record = make_record(*args, **kwargs)
+            message = record.getMessage()
+            if any(secret in message for secret in _SECRETS):
+                for secret in _SECRETS:
+                    message = message.replace(secret, "<token>")
+                record.msg, record.args = message, None
+            return record
+
+        logging.setLogRecordFactory(redacting_factory)
+    _SECRETS.add(token)
+
+
+def build_application(config: BotConfig, jobs: JobService, store: BotStore,
+                      metrics: Metrics) -> tuple[Application, Lienzo, Delivery]:
+    application = _builder(config).build()
+    lienzo = Lienzo(config, jobs, store, metrics)
+    lienzo.attach(application)
+    delivery = Delivery(lienzo, config.data_dir / "results")
+    return application, lienzo, delivery
+
+
+def _builder(config: BotConfig):
+    builder = (
+        Application.builder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)  # one user's slow download never holds up another's /help
+    )
+    if config.webhook_url:
+        builder = builder.updater(None)
+    return builder
+
+
+async def set_commands(application: Application) -> None:
+    for lang in LANGUAGES:
+        commands = [BotCommand(name, text) for name, text in bot_commands(lang)]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(),
+            language_code=None if lang == "en" else lang)
+
+
+async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers | None = None,
+                jobs: JobService | None = None) -> None:
+    """Run the bot until ``stop`` is set (tests set it; ``main`` sets it on a signal)."""
+    protect_token(config.token)
+    metrics = Metrics()
+    store = BotStore(config.data_dir / "bot.db")
+    jobs = jobs or JobService()
+    application, lienzo, delivery = build_application(config, jobs, store, metrics)
+    runner = web.AppRunner(create_web_app(application, jobs, metrics,
+                                          config.webhook_secret if config.webhook_url else None))
+    if workers is not None:
+        await asyncio.to_thread(workers.start)
+    try:
+        async with application:
+            lienzo.username = application.bot.username
+            await set_commands(application)
+            await application.start()
+            await runner.setup()
+            site = web.TCPSite(runner, "0.0.0.0", config.http_port)
+            await site.start()
+            if config.webhook_url:
+                await application.bot.set_webhook(
+                    config.webhook_url.rstrip("/") + WEBHOOK_PATH,
+                    secret_token=config.webhook_secret, allowed_updates=Update.ALL_TYPES)
+            else:
+                await application.bot.delete_webhook()
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            jobs.start(delivery.on_progress, delivery.on_result)
+            log.info("Lienzo is up as @%s (%s)", lienzo.username,
+                     "webhook" if config.webhook_url else "polling")
+            await stop.wait()
+            log.info("stopping")
+            await jobs.stop()
+            if application.updater and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+    finally:
+        await runner.cleanup()
+        if workers is not None:
+            await asyncio.to_thread(workers.stop)
+        store.close()
+
+
+def main(argv=None) -> int:
+    try:
+        config = load_config()
+    except LienzoError as exc:
+        print(f"lienzo bot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    workers = LocalWorkers(config.engine_workers) if config.engine_workers else None
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(config, stop, workers=workers)
+
+    try:
+        asyncio.run(run())
+    except LienzoError as exc:
+        print(f"lienzo bot: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,155 @@
+"""Getting progress and results back to people (the job watcher's callbacks).
+
+- Progress edits the job's status message: a bar with percent and ETA, at most
+  every ``EDIT_EVERY_S`` seconds per message and only when the text changes
+  (Telegram's flood limits; ``RetryAfter`` is honoured by PTB's AIORateLimiter).
+  A progress edit that fails is dropped: the next one carries newer news.
+- A result is sent once: the artwork as a photo replying to the original
+  message (as a file when it breaks the photo limits), with its buttons; the
+  PNG is kept for the "full resolution" button; the status message goes away.
+  A failure or cancellation replaces the status text.  If the user blocked the
+  bot or the chat is gone, the outcome is dropped (and their other jobs
+  cancelled); any other error propagates so the job service retries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+from pathlib import Path
+
+from PIL import Image
+from telegram import ReplyParameters
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot import keyboards
+from bot.store import CachedResult
+from bot.texts import PARSE_MODE, done_caption, error_text, progress_text, t
+
+log = logging.getLogger("lienzo.delivery")
+
+EDIT_EVERY_S = 3.0
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_SIDES = 10_000  # width + height
+CHAT_GONE = ("chat not found", "bot was kicked", "user is deactivated", "have no rights")
+
+
+class Delivery:
+    def __init__(self, lienzo, results_dir: Path):
+        self.lienzo = lienzo
+        self.results_dir = results_dir
+        self._edits: dict[str, tuple[float, str]] = {}  # job → (when, text) of the last edit
+
+    @property
+    def bot(self):
+        return self.lienzo.application.bot
+
+    async def on_progress(self, job, progress: dict, preview: bytes | None) -> None:
+        if job.status_message_id is None or progress.get("state") != "running":
+            return
+        lang = job.meta.get("lang", "en")
+        text = progress_text(lang, progress.get("fraction", 0.0), progress.get("eta_s"))
+        last_at, last_text = self._edits.get(job.id, (0.0, ""))
+        now = time.monotonic()
+        if text == last_text or now - last_at < EDIT_EVERY_S:
+            return
+        self._edits[job.id] = (now, text)
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=job.chat_id, message_id=job.status_message_id,
+                parse_mode=PARSE_MODE, reply_markup=keyboards.cancel(lang, job.id))
+        except RetryAfter as exc:  # flood control: skip this one, the next edit will do
+            log.info("progress edit for %s postponed %ss by flood control", job.id, exc.retry_after)
+            self._edits[job.id] = (now + float(exc.retry_after), text)
+        except TelegramError as exc:
+            log.debug("progress edit for %s failed: %s", job.id, exc)
+
+    async def on_result(self, job, outcome) -> None:
+        self._edits.pop(job.id, None)
+        try:
+            if outcome.status == "done":
+                await self._send_artwork(job, outcome)
+            else:
+                await self._send_failure(job, outcome)
+        except Forbidden as exc:
+            await self._chat_gone(job, exc)
+        except BadRequest as exc:
+            if not any(reason in str(exc).lower() for reason in CHAT_GONE):
+                raise
+            await self._chat_gone(job, exc)
+        self.lienzo.metrics.results.labels(outcome.status).inc()
+
+    async def _chat_gone(self, job, exc) -> None:
+        log.info("job %s: cannot reach chat %s (%s); dropping its jobs", job.id, job.chat_id, exc)
+        self.lienzo.metrics.telegram_errors.labels(exc.__class__.__name__).inc()
+        await self.lienzo.cancel_chat_jobs(job.chat_id, user_id=job.user_id)
+
+    def _reply_to(self, job) -> ReplyParameters | None:
+        if job.message_id is None:
+            return None
+        return ReplyParameters(job.message_id, allow_sending_without_reply=True)
+
+    async def _send_artwork(self, job, outcome) -> None:
+        meta, lang = job.meta, job.meta.get("lang", "en")
+        stats = outcome.stats or {}
+        width, height = (stats.get("size") or Image.open(io.BytesIO(outcome.jpeg)).size)
+        caption = done_caption(
+            lang, meta.get("label", ""), round(float(stats.get("seconds", 0)), 1),
+            requester=meta.get("requester") if meta.get("group") else None, user_id=job.user_id,
+            time_limit_s=meta["params"].get("time_budget_s") if outcome.partial else None)
+        as_document = len(outcome.jpeg) > PHOTO_MAX_BYTES or width + height > PHOTO_MAX_SIDES
+        if as_document:
+            caption += "\n" + t(lang, "done.as_file")
+        if outcome.png:
+            await asyncio.to_thread(self._keep_png, job.id, outcome.png)
+        await asyncio.to_thread(self.lienzo.jobs.update_meta, job.id, size=[width, height])
+        markup = keyboards.result(lang, job.id, meta["params"].get("color_mode", "style"))
+        await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
+        if as_document:
+            sent = await self.bot.send_document(
+                job.chat_id, outcome.jpeg, filename=f"lienzo-{job.id[:8]}.jpg", caption=caption,
+                parse_mode=PARSE_MODE, reply_parameters=self._reply_to(job), reply_markup=markup)
+            file_id = sent.document.file_id
+        else:
+            sent = await self.bot.send_photo(
+                job.chat_id, outcome.jpeg, caption=caption, parse_mode=PARSE_MODE,
+                reply_parameters=self._reply_to(job), reply_markup=markup)
+            file_id = sent.photo[-1].file_id
+        if meta.get("cache_key") and not outcome.partial:
+            await asyncio.to_thread(self.lienzo.store.remember_result, meta["cache_key"],
+                                    CachedResult(job.id, file_id, as_document, caption))
+        await self._delete_status(job)
+
+    async def _send_failure(self, job, outcome) -> None:
+        lang = job.meta.get("lang", "en")
+        text = t(lang, "cancel.done") if outcome.status == "cancelled" else \
+            error_text(lang, outcome.error_code or "engine_error")
+        if job.status_message_id is not None:
+            try:
+                await self.bot.edit_message_text(text, chat_id=job.chat_id,
+                                                 message_id=job.status_message_id,
+                                                 parse_mode=PARSE_MODE)
+                return
+            except BadRequest as exc:
+                if any(reason in str(exc).lower() for reason in CHAT_GONE):
+                    raise
+                log.info("job %s: status message not editable (%s); replying", job.id, exc)
+        await self.bot.send_message(job.chat_id, text, parse_mode=PARSE_MODE,
+                                    reply_parameters=self._reply_to(job))
+
+    async def _delete_status(self, job) -> None:
+        if job.status_message_id is None:
+            return
+        try:
+            await self.bot.delete_message(job.chat_id, job.status_message_id)
+        except TelegramError as exc:
+            log.debug("status message of %s not deleted: %s", job.id, exc)
+
+    def _keep_png(self, job_id: str, png: bytes) -> None:
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.results_dir / f".{job_id}.png.tmp"
+        tmp.write_bytes(png)
+        tmp.replace(self.results_dir / f"{job_id}.png")

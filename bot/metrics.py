@@ -1,0 +1,47 @@
+"""Prometheus metrics of the bot process (served at ``/metrics``).
+
+A registry of our own, so tests can build several bots in one process and a
+scrape shows only Lienzo's figures plus the process collector.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
+
+
+class Metrics:
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        self.jobs = Gauge("lienzo_jobs", "Jobs in the job table, by state", ["state"],
+                          registry=self.registry)
+        self.queue_length = Gauge("lienzo_queue_length", "Jobs waiting in the queue",
+                                  registry=self.registry)
+        self.workers_alive = Gauge("lienzo_workers_alive", "Engine workers with a fresh heartbeat",
+                                   registry=self.registry)
+        self.job_seconds = Histogram(
+            "lienzo_job_seconds", "Engine seconds per finished job", registry=self.registry,
+            buckets=(5, 10, 20, 30, 60, 120, 300, 600))
+        self.results = Counter("lienzo_results_total", "Outcomes delivered, by status",
+                               ["status"], registry=self.registry)
+        self.submitted = Counter("lienzo_jobs_submitted_total", "Jobs accepted",
+                                 registry=self.registry)
+        self.telegram_errors = Counter("lienzo_telegram_errors_total",
+                                       "Errors from the Telegram Bot API, by kind", ["kind"],
+                                       registry=self.registry)
+
+    def refresh(self, counts: dict[str, int], queued: int, workers: int) -> None:
+        for state, count in counts.items():
+            self.jobs.labels(state).set(count)
+        self.queue_length.set(queued)
+        self.workers_alive.set(workers)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

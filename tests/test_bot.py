@@ -1,0 +1,312 @@
+"""The bot end to end: real PTB against the fake Bot API, a real engine worker.
+
+Every test runs ``bot.app.serve`` (the same code as ``lienzo bot``) against
+``tests.fake_telegram`` over HTTP, with one ``lienzo worker`` process for the
+module on a SQLite queue (random VGG19 weights, tiny pictures).  Users are
+played through the fake server; assertions are on what Telegram received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from PIL import Image
+
+from bot.app import serve
+from bot.config import load_config
+from bot.jobs import JobService
+from bot.local_workers import LocalWorkers
+from engine import queue as q
+from tests.conftest import engine_env, free_port, jpeg, tiny_image, wait_for, worker_ready
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.asyncio
+
+SIDE = 48  # the worker's LIENZO_MAX_SIDE: every artwork is 48 px on its long side
+JOB_S = 120  # s: deadline for one painting on a loaded 2-core CPU
+
+
+@pytest.fixture(scope="module")
+def engine_worker(tmp_path_factory, assets):
+    root = tmp_path_factory.mktemp("bot-e2e")
+    url = f"sqlite:///{root}/queue.db"
+    queue = q.JobQueue(url)
+    log = open(root / "worker.log", "ab")  # noqa: SIM115 - the worker writes to it until the end
+    env = engine_env(assets, root / "worker-data", LIENZO_MAX_SIDE=SIDE,
+                     LIENZO_DEFAULT_QUALITY="fast")
+    workers = LocalWorkers(1, queue_url=url, env=env, output=log, name_prefix="bot-e2e-",
+                           extra_args=["--warmup-size", str(SIDE), "--poll", "0.05"])
+    workers.start()
+    try:
+        wait_for(lambda: worker_ready(queue, workers.names), 240, interval=0.2,
+                 message="the engine worker to be ready")
+        yield url, queue
+    finally:
+        workers.stop()
+        log.close()
+        queue.close()
+
+
+@pytest_asyncio.fixture
+async def telegram():
+    async with FakeTelegram(bot_username="LienzoBot") as tg:
+        yield tg
+
+
+class RunningBot:
+    def __init__(self, tg, config, jobs, task, stop):
+        self.tg, self.config, self.jobs, self.task, self.stop = tg, config, jobs, task, stop
+
+
+@contextlib.asynccontextmanager
+async def lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets, *, webhook=False,
+                     **env):
+    url, queue = engine_worker
+    settings = dict(tg.env(), LIENZO_DATA_DIR=str(tmp_path / "bot-data"),
+                    LIENZO_QUEUE_URL=url, LIENZO_ENGINE_WORKERS="0",
+                    LIENZO_HTTP_PORT=str(free_port()), LIENZO_STYLES_DIR=str(assets.styles_dir),
+                    LIENZO_MAX_SIDE=str(SIDE), LIENZO_ADMIN_IDS="42")
+    if webhook:
+        settings.update(LIENZO_WEBHOOK_URL=f"http://127.0.0.1:{settings['LIENZO_HTTP_PORT']}",
+                        LIENZO_WEBHOOK_SECRET="s3cret")
+    settings.update(env)
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    config = load_config()
+    jobs = JobService(q.JobQueue(url), tmp_path / "jobs.db", poll_interval=0.05,
+                      watchdog_interval=0.25, user_limit=int(env.get("LIMIT", 3)))
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(config, stop, jobs=jobs))
+    await tg.wait_for(lambda calls: any(c.method in ("getUpdates", "setWebhook") for c in calls)
+                      or task.done(), timeout=30, message="the bot to start")
+    if task.done():
+        task.result()
+    try:
+        yield RunningBot(tg, config, jobs, task, stop)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
+
+
+def artwork(m) -> bool:
+    return bool(m.photo) and m.reply_markup is not None
+
+
+async def test_private_photo_with_caption_gets_status_then_artwork(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        ana = telegram.user(1001, "Ana")
+        sent = await ana.send_photo(ana.chat, assets.photo(11), caption="/style starry_night")
+        status = await telegram.wait_for_message(ana.chat, after=sent)
+        assert "⏳" in status.text and status.reply_to_message_id == sent.message_id
+        assert any(b.startswith("c:") for b in status.callback_data)  # a cancel button
+        art = await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
+        assert art.reply_to_message_id == sent.message_id
+        assert max(art.image().size) == SIDE
+        assert "The Starry Night" in art.caption or "Starry" in art.caption
+        assert {d.split(":")[1] for d in art.callback_data if d.startswith("r:")} == \
+            {"other", "more", "less", "keep", "full"}
+        assert telegram.calls_to("sendChatAction", chat=ana.chat)
+        await telegram.wait_for(lambda _: status.get("deleted") or status.message_id not in [
+            m.message_id for m in ana.chat.bot_messages], timeout=10,
+            message="the status message to be deleted")
+
+        # Full resolution: the PNG, as a document.
+        await ana.press(art, art.callback_data[-1] if art.callback_data[-1].startswith("r:full")
+                        else next(d for d in art.callback_data if d.startswith("r:full")))
+        doc = await telegram.wait_for_message(ana.chat, lambda m: m.document_bytes,
+                                              after=art)
+        png = Image.open(io.BytesIO(doc.document_bytes))
+        assert png.format == "PNG" and max(png.size) == SIDE
+
+        # The same photo, style and settings again: the earlier result, at once.
+        uploads = len(telegram.calls_to("sendPhoto"))
+        again = await ana.send_photo(ana.chat, assets.photo(11), caption="/style starry_night")
+        cached = await telegram.wait_for_message(ana.chat, artwork, after=again)
+        assert cached.photo_bytes == art.photo_bytes
+        assert len(telegram.calls_to("sendPhoto")) == uploads + 1
+        assert "file_id" in str(telegram.calls_to("sendPhoto")[-1].params) or \
+            not telegram.calls_to("sendPhoto")[-1].files
+
+
+async def test_spanish_user_gallery_and_strength_button(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        eva = telegram.user(1002, "Eva", language_code="es")
+        sent = await eva.send_photo(eva.chat, assets.photo(12))
+        gallery = await telegram.wait_for_message(eva.chat, after=sent)
+        assert "¿" in gallery.text  # Spanish
+        pick = next(d for d in gallery.callback_data if d.endswith(":great_wave"))
+        await eva.press(gallery, pick)
+        art = await telegram.wait_for_message(eva.chat, artwork, timeout=JOB_S, after=sent)
+        assert art.reply_to_message_id == sent.message_id
+        stronger = next(d for d in art.callback_data if d.startswith("r:more"))
+        await eva.press(art, stronger)
+        second = await telegram.wait_for_message(eva.chat, artwork, timeout=JOB_S, after=art)
+        assert second.photo_bytes != art.photo_bytes
+
+
+async def test_album_of_two_uses_the_second_as_the_painting(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        leo = telegram.user(1003, "Leo")
+        first, _ = await leo.send_album(leo.chat, [assets.photo(13), assets.custom_style])
+        art = await telegram.wait_for_message(leo.chat, artwork, timeout=JOB_S, after=first)
+        assert art.reply_to_message_id == first.message_id
+        assert "own painting" in art.caption
+
+
+async def test_group_reply_names_requester_and_only_they_can_press(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        ana, bob = telegram.user(1004, "Ana"), telegram.user(1005, "Bob")
+        group = telegram.group("Art club", privacy=True, members=[ana, bob])
+        photo = await bob.send_photo(group, assets.photo(14))  # hidden from the bot (privacy)
+        ignored = await ana.send_text(group, "/style@OtherBot great_wave", reply_to=photo)
+        ask = await ana.send_text(group, "/style@LienzoBot great_wave", reply_to=photo)
+        art = await telegram.wait_for_message(group, artwork, timeout=JOB_S, after=ask)
+        assert art.reply_to_message_id == photo.message_id
+        assert "Ana" in art.caption
+        statuses = [m for m in group.bot_messages if m.message_id > ignored.message_id
+                    and m.reply_to_message_id == photo.message_id and not m.photo]
+        assert len(statuses) <= 1  # one job: the command for another bot was ignored
+        press = await bob.press(art, next(d for d in art.callback_data if d.startswith("r:more")))
+        answer = await press.answered()
+        assert answer.get("show_alert") and "Only the person" in answer["text"]
+
+
+async def test_limits_have_clear_messages(telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        kim = telegram.user(1006, "Kim")
+        text = await kim.send_document(kim.chat, b"hello", "notes.png", "image/png",
+                                       caption="/style starry_night")
+        reply = await telegram.wait_for_message(kim.chat, after=text)
+        assert "doesn't look like an image" in reply.text
+        unknown = await kim.send_photo(kim.chat, assets.photo(15), caption="/style starry")
+        reply = await telegram.wait_for_message(kim.chat, after=unknown)
+        assert "starry" in reply.text and any(d.endswith("starry_night")
+                                              for d in reply.callback_data)
+        bad = await kim.send_photo(kim.chat, assets.photo(15), caption="/style great_wave foo=1")
+        reply = await telegram.wait_for_message(kim.chat, after=bad)
+        assert "foo" in reply.text
+        tiny = await kim.send_document(kim.chat, jpeg(tiny_image(3, 8)), "tiny.jpg", "image/jpeg",
+                                       caption="/style great_wave")
+        reply = await telegram.wait_for_message(kim.chat, after=tiny)
+        assert "too small" in reply.text
+
+
+async def test_user_limit_and_cancel(telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets, LIMIT="1"):
+        max_ = telegram.user(1007, "Max")
+        first = await max_.send_photo(max_.chat, assets.photo(16), caption="/style the_scream")
+        await telegram.wait_for_message(max_.chat, "⏳", after=first)
+        second = await max_.send_photo(max_.chat, assets.photo(17), caption="/style the_scream")
+        refused = await telegram.wait_for_message(max_.chat, after=second)
+        assert "(1)" in refused.text
+        cancel = await max_.send_text(max_.chat, "/cancel")
+        await telegram.wait_for_message(max_.chat, "Cancelled 1 picture", after=cancel)
+        status = next(m for m in max_.chat.bot_messages if m.reply_to_message_id
+                      == first.message_id)
+        await telegram.wait_for(lambda _: "Cancelled" in (status.text or ""), timeout=JOB_S,
+                                message="the status message to say cancelled")
+        assert not any(m.photo for m in max_.chat.bot_messages)
+
+
+async def test_chat_not_allowed(telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets,
+                          LIENZO_ALLOWED_CHATS="1"):
+        zoe = telegram.user(1008, "Zoe")
+        sent = await zoe.send_photo(zoe.chat, assets.photo(18), caption="/style great_wave")
+        reply = await telegram.wait_for_message(zoe.chat, after=sent)
+        assert "not available in this chat" in reply.text
+
+
+async def test_commands_settings_stats_and_start(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        assert [c["command"] for c in telegram.commands("es")][:2] == ["start", "style"]
+        assert telegram.commands("") and telegram.commands("es") != telegram.commands("")
+        ana = telegram.user(1009, "Ana")
+        help_ = await ana.send_text(ana.chat, "/help")
+        assert "/style starry_night" in (await telegram.wait_for_message(ana.chat,
+                                                                         after=help_)).text
+        settings = await ana.send_text(ana.chat, "/settings")
+        panel = await telegram.wait_for_message(ana.chat, after=settings)
+        await ana.press(panel, "s:language")
+        await telegram.wait_for(lambda _: "s:language:es" in panel.callback_data,
+                                message="the language picker")
+        await ana.press(panel, "s:language:es")
+        await telegram.wait_for(lambda _: "Idioma" in (panel.text or "") or
+                                "idioma" in (panel.text or ""), timeout=10,
+                                message="settings in Spanish")
+        stats = await ana.send_text(ana.chat, "/stats")
+        assert "🔒" in (await telegram.wait_for_message(ana.chat, after=stats)).text
+        admin = telegram.user(42, "Root")
+        stats = await admin.send_text(admin.chat, "/stats")
+        reply = await telegram.wait_for_message(admin.chat, after=stats)
+        assert "bot-e2e-" in reply.text  # the worker, alive
+        start = await admin.send_text(admin.chat, "/start style_great_wave")
+        assert "Great Wave" in (await telegram.wait_for_message(admin.chat, after=start)).text
+
+
+async def test_health_metrics_and_token_kept_out_of_logs(
+        telegram, tmp_path, monkeypatch, engine_worker, assets, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets) as bot:
+        port = bot.config.http_port
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                body = await r.json()
+                assert r.status == 200 and body["queue"] == "ok" and body["workers"]
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
+                text = await r.text()
+                assert "lienzo_jobs" in text and "lienzo_workers_alive" in text
+        ana = telegram.user(1010, "Ana")
+        await telegram.wait_for_message(ana.chat, after=await ana.send_text(ana.chat, "/help"))
+    token = telegram.env()["TELEGRAM_BOT_TOKEN"]
+    assert caplog.records and token not in caplog.text
+
+
+async def test_webhook_checks_the_secret(telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets,
+                          webhook=True) as bot:
+        hook = telegram.webhook
+        assert hook["url"].endswith("/telegram") and hook.get("secret_token") == "s3cret"
+        ana = telegram.user(1011, "Ana")
+        sent = await ana.send_text(ana.chat, "/help")  # delivered by POST, with the secret
+        assert "/style" in (await telegram.wait_for_message(ana.chat, after=sent)).text
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{bot.config.http_port}/telegram"
+            async with http.post(url, json={"update_id": 1}) as r:
+                assert r.status == 403
+            async with http.post(url, json={"update_id": 1},
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as r:
+                assert r.status == 403
+
+
+async def test_flood_control_on_edits_does_not_lose_the_result_and_blocking_cancels(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets) as bot:
+        ana = telegram.user(1012, "Ana")
+        telegram.fail_next("editMessageText", retry_after=1, times=5)
+        sent = await ana.send_photo(ana.chat, assets.photo(19), caption="/style the_scream")
+        await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
+
+        bob = telegram.user(1013, "Bob")
+        sent = await bob.send_photo(bob.chat, assets.photo(20), caption="/style great_wave")
+        await telegram.wait_for_message(bob.chat, "⏳", after=sent)
+        bob.block_bot()
+
+        def cancelled():
+            jobs = bot.jobs.user_jobs(bob.id, active_only=False)
+            return jobs and all(j.state in ("cancelled", "delivered") for j in jobs)
+
+        await telegram.wait_for(lambda _: cancelled(), timeout=JOB_S,
+                                message="Bob's job to be cancelled")
+        assert not any(m.photo for m in bob.chat.bot_messages)

@@ -1,0 +1,297 @@
+"""The worker's job handling (engine/worker.py), in-process with a real SQLite queue.
+
+The painting itself is replaced by a small function with ``stylize``'s
+signature, so these tests need no Keras and run in milliseconds; the real
+engine runs in the worker processes of test_jobs_e2e.py.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from engine import queue as q
+from engine.errors import Cancelled
+from engine.images import decode_image
+from engine.worker import Worker, is_out_of_memory
+from tests.conftest import TINY, wait_for
+
+
+@dataclass(frozen=True)
+class FakeProgress:
+    step: int
+    steps: int
+    fraction: float
+    eta_s: float | None
+    loss: float
+    scale: int = 1
+    scales: int = 1
+    size: tuple = (TINY, TINY)
+
+
+@dataclass
+class FakeResult:
+    image: np.ndarray
+    stats: dict
+
+
+class ResourceExhaustedError(Exception):
+    """Same name as TensorFlow's out-of-memory error."""
+
+
+class FakeEngine:
+    """Stands in for Engine.stylize; records its calls."""
+
+    def __init__(self, steps=5, fail=(), gate: threading.Event | None = None, stopped=None):
+        self.steps = steps
+        self.fail = list(fail)  # exceptions to raise, one per call
+        self.gate = gate  # when set, each step waits for it (lets a test act mid-job)
+        self.stopped = stopped
+        self.calls = []
+
+    def __call__(self, content, styles, params, on_progress=None, should_stop=None,
+                 on_preview=None, preview_every=50):
+        self.calls.append(params)
+        if self.fail:
+            raise self.fail.pop(0)
+        for step in range(1, self.steps + 1):
+            if self.gate is not None:
+                self.gate.wait(10)
+            if should_stop and should_stop():
+                raise Cancelled("stopped on request")
+            on_progress(FakeProgress(step, self.steps, step / self.steps, 0.1, 100.0 / step))
+            if on_preview and step % preview_every == 0:
+                on_preview(content)
+        image = np.full((content.shape[0], content.shape[1], 3), 77, np.uint8)
+        return FakeResult(image, {"iterations": self.steps, "seconds": 0.01,
+                                  "size": [params.size, params.size], "backend": "fake",
+                                  "device": "CPU", "loss": float("nan"),
+                                  "stopped": self.stopped})
+
+
+@pytest.fixture
+def queue(tmp_path, monkeypatch, assets):
+    monkeypatch.setenv("LIENZO_STYLES_DIR", str(assets.styles_dir))
+    monkeypatch.setenv("LIENZO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LIENZO_MAX_SIDE", "1024")
+    monkeypatch.delenv("LIENZO_JOB_TIME_LIMIT", raising=False)
+    jq = q.JobQueue(f"sqlite:///{tmp_path}/queue.db")
+    yield jq
+    jq.close()
+
+
+def make_worker(queue, engine, **kw) -> Worker:
+    w = Worker(queue, "test-worker", stylize=engine, preview_interval=0, preview_every=2, **kw)
+    w.start()
+    return w
+
+
+def submit(queue, assets, job_id="job1", params=None, styles=None, content=None, attempt=1):
+    spec = q.JobSpec(job_id, content or assets.content,
+                     styles or (q.StyleRef(id="starry_night"),
+                                q.StyleRef(image=assets.custom_style, weight=0.5)),
+                     params if params is not None else {"size": TINY}, time.time())
+    queue.submit(spec, attempt)
+    return queue.take()
+
+
+def test_a_job_becomes_a_result_with_images_and_stats(queue, assets):
+    engine = FakeEngine(steps=4)
+    worker = make_worker(queue, engine)
+    assert worker.process(submit(queue, assets)) == "done"
+    result = queue.get_result("job1")
+    assert result.status == "done" and result.attempt == 1 and result.worker == "test-worker"
+    assert decode_image(result.jpeg).shape == (TINY, TINY, 3)
+    assert decode_image(result.png)[0, 0].tolist() == [77, 77, 77]  # PNG is lossless
+    for key in ("seconds", "iterations", "size", "backend", "device"):
+        assert key in result.stats
+    assert result.stats["loss"] is None  # NaN became null: the JSON stays valid
+    assert not result.partial
+    # the preview was written and the progress snapshot is gone
+    assert decode_image(queue.get(q.preview_key("job1"))).shape[2] == 3
+    params = engine.calls[0]
+    assert params.size == TINY and params.time_budget_s == 300  # LIENZO_JOB_TIME_LIMIT default
+    assert worker._snapshot is None
+
+
+def test_the_machine_caps_size_and_time_whatever_the_user_asks(queue, assets, monkeypatch):
+    monkeypatch.setenv("LIENZO_MAX_SIDE", "48")
+    monkeypatch.setenv("LIENZO_JOB_TIME_LIMIT", "7")
+    engine = FakeEngine(steps=1)
+    worker = make_worker(queue, engine)
+    worker.process(submit(queue, assets, params={"size": 2048, "time_budget_s": 60,
+                                                  "quality": None}))
+    assert engine.calls[0].size == 48 and engine.calls[0].time_budget_s == 7
+    assert engine.calls[0].quality == "fast"  # CPU default
+
+
+def test_time_budget_marks_the_result_partial(queue, assets):
+    worker = make_worker(queue, FakeEngine(steps=2, stopped="time_budget"))
+    worker.process(submit(queue, assets))
+    result = queue.get_result("job1")
+    assert result.status == "done" and result.partial
+
+
+def test_out_of_memory_is_retried_once_smaller(queue, assets):
+    engine = FakeEngine(steps=1, fail=[ResourceExhaustedError("OOM when allocating tensor")])
+    worker = make_worker(queue, engine)
+    assert worker.process(submit(queue, assets, params={"size": 512})) == "done"
+    assert [p.size for p in engine.calls] == [512, 362]
+    result = queue.get_result("job1")
+    assert result.stats["retried_smaller"] and result.stats["requested_size"] == 512
+
+
+def test_out_of_memory_twice_is_a_clear_failure(queue, assets):
+    engine = FakeEngine(fail=[MemoryError(), RuntimeError("RESOURCE_EXHAUSTED: out of memory")])
+    worker = make_worker(queue, engine)
+    assert worker.process(submit(queue, assets, params={"size": 512})) == "failed"
+    result = queue.get_result("job1")
+    assert result.error_code == "out_of_memory" and "362 px" in result.error_message
+    assert [p.size for p in engine.calls] == [512, 362]
+
+
+def test_is_out_of_memory():
+    assert is_out_of_memory(ResourceExhaustedError("x"))
+    assert is_out_of_memory(RuntimeError("XlaRuntimeError: RESOURCE_EXHAUSTED: Out of memory"))
+    assert not is_out_of_memory(ValueError("bad shape"))
+
+
+@pytest.mark.parametrize("change, code", [
+    ({"content": b"definitely not a jpeg"}, "not_an_image"),
+    ({"styles": (q.StyleRef(id="no_such_painting"),)}, "unknown_style"),
+    ({"styles": (q.StyleRef(image=b""),)}, "empty_image"),
+    ({"params": {"size": 5}}, "invalid_params"),
+    ({"params": {"size": "big"}}, "invalid_params"),
+    ({"params": {"warp_factor": 9}}, "invalid_params"),
+])
+def test_bad_input_becomes_a_failed_result_with_its_code(queue, assets, change, code):
+    engine = FakeEngine(steps=1)
+    worker = make_worker(queue, engine)
+    assert worker.process(submit(queue, assets, **change)) == "failed"
+    result = queue.get_result("job1")
+    assert result.error_code == code
+    assert "Traceback" not in result.error_message and result.error_message
+    assert engine.calls == []
+
+
+def test_an_unexpected_engine_error_is_a_result_without_a_traceback(queue, assets):
+    worker = make_worker(queue, FakeEngine(fail=[ZeroDivisionError("boom")]))
+    assert worker.process(submit(queue, assets)) == "failed"
+    result = queue.get_result("job1")
+    assert result.error_code == "engine_error" and "boom" not in result.error_message
+
+
+def test_a_corrupt_spec_is_a_bad_job_result(queue, assets):
+    worker = make_worker(queue, FakeEngine())
+    queue.put(q.spec_key("job1"), b"LZS1\x00\x00\x00\x02{}")
+    queue.enqueue("job1", 1)
+    assert worker.process(queue.take()) == "failed"
+    assert queue.get_result("job1").error_code == "bad_job"
+
+
+def test_skipped_without_spec_and_when_a_result_exists(queue, assets):
+    engine = FakeEngine(steps=1)
+    worker = make_worker(queue, engine)
+    queue.enqueue("ghost", 1)
+    assert worker.process(queue.take()) == "skipped"
+    taken = submit(queue, assets)
+    queue.put_result(q.JobResult("job1", 1, "cancelled", "other"))
+    assert worker.process(taken) == "skipped"
+    assert engine.calls == []
+
+
+def test_cancel_flag_before_start_and_during_the_job(queue, assets):
+    engine = FakeEngine(steps=1)
+    worker = make_worker(queue, engine)
+    taken = submit(queue, assets)
+    queue.set_cancel("job1")
+    assert worker.process(taken) == "cancelled" and engine.calls == []
+    assert queue.get_result("job1").status == "cancelled"
+
+    gate = threading.Event()
+    engine = FakeEngine(steps=1000, gate=gate)
+    worker = make_worker(queue, engine)
+    taken = submit(queue, assets, job_id="job2")
+    thread = threading.Thread(target=worker.process, args=(taken,))
+    thread.start()
+    gate.set()
+    wait_for(lambda: (queue.get_progress("job2") or {}).get("step", 0) >= 1, 10)
+    queue.set_cancel("job2")
+    thread.join(10)
+    assert queue.get_result("job2").status == "cancelled"
+    assert len(engine.calls) == 1
+
+
+def test_stopping_mid_job_hands_the_job_back(queue, assets):
+    gate = threading.Event()
+    worker = make_worker(queue, FakeEngine(steps=1000, gate=gate))
+    taken = submit(queue, assets, attempt=2)
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(worker.process(taken)))
+    thread.start()
+    gate.set()
+    wait_for(lambda: (queue.get_progress("job1") or {}).get("step", 0) >= 1, 10)
+    worker.stop()
+    thread.join(10)
+    assert outcome == ["handed_back"]
+    assert queue.get_result("job1") is None
+    assert queue.get_progress("job1")["state"] == "requeued"
+    back = queue.take()
+    assert (back.job_id, back.attempt, back.priority) == ("job1", 2, q.RETRY_PRIORITY)
+
+
+def test_heartbeat_and_progress_are_written_while_a_step_is_slow(queue, assets):
+    """The heartbeat thread refreshes progress even when no step finishes (compiles)."""
+    gate = threading.Event()
+    worker = Worker(queue, "slow", stylize=FakeEngine(steps=3, gate=gate),
+                    progress_interval=0.05)
+    worker.start()
+    taken = submit(queue, assets)
+    thread = threading.Thread(target=worker.process, args=(taken,))
+    thread.start()
+    first = wait_for(lambda: queue.get_progress("job1"), 10)
+    wait_for(lambda: queue.get_progress("job1")["ts"] > first["ts"], 10,
+             message="a fresher progress record without any step")
+    beat = queue.workers()["slow"]
+    assert beat["current_job"] == "job1" and beat["state"] == "busy"
+    assert {"ts", "device", "backend", "current_job"} <= beat.keys()
+    gate.set()
+    thread.join(10)
+    worker.stop()
+    worker._heartbeat_thread_stop()
+
+
+class Evil:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch /tmp/lienzo-pwned-worker",))
+
+
+def test_the_loop_survives_garbage_and_stops_cleanly(queue, assets):
+    import os
+
+    marker = "/tmp/lienzo-pwned-worker"
+    if os.path.exists(marker):
+        os.unlink(marker)
+    engine = FakeEngine(steps=1)
+    worker = Worker(queue, "looper", stylize=engine, poll_interval=0.02)
+    queue.storage.enqueue(b"garbage", 0)
+    queue.storage.enqueue(pickle.dumps(Evil()), 0)
+    queue.submit(q.JobSpec("good", assets.content, (q.StyleRef(id="the_scream"),),
+                           {"size": TINY}, time.time()))
+    codes = []
+    thread = threading.Thread(target=lambda: codes.append(worker.run()))
+    thread.start()
+    wait_for(lambda: queue.get_result("good"), 10)
+    assert queue.get_result("good").status == "done"
+    worker.stop()
+    thread.join(10)
+    assert codes == [0]
+    assert not os.path.exists(marker)
+    assert "looper" not in queue.workers()  # a clean stop removes the heartbeat
