@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STYLE  ?= starry_night
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench clean
+.PHONY: run paint test redis bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,15 +14,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-# For now the product is the engine: paint scikit-image's sample photo.
-# Needs the network once (VGG19 ImageNet weights, the painting), or see README.
+# The product: the bot with one local engine worker on the embedded SQLite queue.
+# Needs TELEGRAM_BOT_TOKEN; says what else is missing (VGG19 weights...) if anything.
 run: $(STAMP)
+	$(VENV)/bin/lienzo bot
+
+# The engine alone: paint scikit-image's astronaut photo (make paint STYLE=great_wave).
+paint: $(STAMP)
 	mkdir -p data
 	$(PY) -c "from skimage import data; from PIL import Image; \
 	Image.fromarray(data.astronaut()).save('data/astronaut.jpg')"
 	$(VENV)/bin/lienzo paint data/astronaut.jpg --style $(STYLE) -o data/astronaut-$(STYLE).jpg
 
-test: $(STAMP)
+# The queue tests need a real redis-server; install it where it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+redis:
+	command -v redis-server >/dev/null || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null)
+
+test: $(STAMP) redis
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

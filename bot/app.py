@@ -16,6 +16,7 @@ import sys
 
 from aiohttp import web
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application
 
 from bot.config import BotConfig, load_config
@@ -156,5 +157,13 @@ def main(argv=None) -> int:
         asyncio.run(run())
     except LienzoError as exc:
         print(f"lienzo bot: {exc}", file=sys.stderr)
+        return 2
+    except InvalidToken:
+        print("lienzo bot: Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather.",
+              file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"lienzo bot: cannot reach the Bot API at {config.api_url} ({exc.message}).",
+              file=sys.stderr)
         return 2
     return 0

@@ -80,7 +80,8 @@ async def lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets, *, webhoo
         monkeypatch.setenv(key, value)
     config = load_config()
     jobs = JobService(q.JobQueue(url), tmp_path / "jobs.db", poll_interval=0.05,
-                      watchdog_interval=0.25, user_limit=int(env.get("LIMIT", 3)))
+                      watchdog_interval=0.25, user_limit=int(env.get("LIMIT", 3)),
+                      queue_cap=int(env.get("CAP", 100)))
     stop = asyncio.Event()
     task = asyncio.create_task(serve(config, stop, jobs=jobs))
     await tg.wait_for(lambda calls: any(c.method in ("getUpdates", "setWebhook") for c in calls)
@@ -179,6 +180,23 @@ async def test_group_reply_names_requester_and_only_they_can_press(
         press = await bob.press(art, next(d for d in art.callback_data if d.startswith("r:more")))
         answer = await press.answered()
         assert answer.get("show_alert") and "Only the person" in answer["text"]
+
+        captioned = await bob.send_photo(group, assets.photo(24),
+                                         caption="/style@LienzoBot the_scream")
+        art2 = await telegram.wait_for_message(group, artwork, timeout=JOB_S, after=captioned)
+        assert art2.reply_to_message_id == captioned.message_id and "Bob" in art2.caption
+
+
+async def test_queue_full_is_a_polite_busy(telegram, tmp_path, monkeypatch, engine_worker,
+                                           assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets, CAP="1"):
+        ana, bob = telegram.user(1016, "Ana"), telegram.user(1017, "Bob")
+        first = await ana.send_photo(ana.chat, assets.photo(25), caption="/style great_wave")
+        await telegram.wait_for_message(ana.chat, "⏳", after=first)
+        second = await bob.send_photo(bob.chat, assets.photo(26), caption="/style great_wave")
+        busy = await telegram.wait_for_message(bob.chat, after=second)
+        assert "busy" in busy.text
+        await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=first)
 
 
 async def test_limits_have_clear_messages(telegram, tmp_path, monkeypatch, engine_worker, assets):
@@ -310,3 +328,44 @@ async def test_flood_control_on_edits_does_not_lose_the_result_and_blocking_canc
         await telegram.wait_for(lambda _: cancelled(), timeout=JOB_S,
                                 message="Bob's job to be cancelled")
         assert not any(m.photo for m in bob.chat.bot_messages)
+
+
+async def test_own_painting_by_button_and_by_reply(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        ivy = telegram.user(1014, "Ivy")
+        photo = await ivy.send_photo(ivy.chat, assets.photo(21))
+        gallery = await telegram.wait_for_message(ivy.chat, after=photo)
+        await ivy.press(gallery, f"own:{ivy.id}")
+        prompt = await telegram.wait_for_message(ivy.chat, "painting", after=gallery)
+        await ivy.send_photo(ivy.chat, assets.custom_style)
+        art = await telegram.wait_for_message(ivy.chat, artwork, timeout=JOB_S, after=prompt)
+        assert art.reply_to_message_id == photo.message_id
+
+        painting = await ivy.send_photo(ivy.chat, assets.photo(22), reply_to=photo)
+        art2 = await telegram.wait_for_message(ivy.chat, artwork, timeout=JOB_S, after=painting)
+        assert art2.reply_to_message_id == photo.message_id
+
+
+async def test_file_over_20_mb_is_refused_before_download(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        big = telegram.user(1015, "Big")
+        huge = assets.photo(23) + b"\0" * (21 * 1024 * 1024)
+        sent = await big.send_document(big.chat, huge, "huge.jpg", "image/jpeg",
+                                       caption="/style great_wave")
+        reply = await telegram.wait_for_message(big.chat, after=sent)
+        assert "20 MB" in reply.text
+        assert not telegram.calls_to("getFile")
+
+
+def test_the_bot_never_imports_keras():
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.app, bot.handlers, bot.jobs, engine.queue; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('keras', 'tensorflow', 'jax')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "[]"
