@@ -461,13 +461,27 @@ class Lienzo:
             return
         await handler(query, user, lang, rest, context)
 
-    def _owner_ok(self, owner: str, user: User) -> bool:
-        return owner.isdigit() and int(owner) == user.id
+    async def _is_owner(self, query, owner: str, user: User, lang: str) -> bool:
+        """Buttons carry who may press them; anyone else gets a short alert."""
+        if owner.isdigit() and int(owner) == user.id:
+            return True
+        await query.answer(t(lang, "alert.not_requester"), show_alert=True)
+        return False
+
+    async def _requesters_job(self, query, user: User, lang: str, job_id: str):
+        """The job a button belongs to, if it still exists and ``user`` asked for it."""
+        job = await self.jobs.astatus(job_id)
+        if job is None:
+            await query.answer(t(lang, "alert.expired"), show_alert=True)
+        elif job.user_id != user.id:
+            await query.answer(t(lang, "alert.not_requester"), show_alert=True)
+        else:
+            return job
+        return None
 
     async def _pick(self, query, user, lang, rest, context) -> None:
         owner, _, style_id = rest.partition(":")
-        if not self._owner_ok(owner, user):
-            await query.answer(t(lang, "alert.not_requester"), show_alert=True)
+        if not await self._is_owner(query, owner, user, lang):
             return
         if style_id not in self.catalog:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
@@ -488,8 +502,7 @@ class Lienzo:
 
     async def _page(self, query, user, lang, rest, context) -> None:
         owner, _, page = rest.partition(":")
-        if not self._owner_ok(owner, user):
-            await query.answer(t(lang, "alert.not_requester"), show_alert=True)
+        if not await self._is_owner(query, owner, user, lang):
             return
         await query.answer()
         own = bool(query.message and query.message.reply_to_message)
@@ -497,8 +510,7 @@ class Lienzo:
         await self._quietly(query.edit_message_reply_markup(markup))
 
     async def _own(self, query, user, lang, rest, context) -> None:
-        if not self._owner_ok(rest, user):
-            await query.answer(t(lang, "alert.not_requester"), show_alert=True)
+        if not await self._is_owner(query, rest, user, lang):
             return
         content = Media.of(query.message.reply_to_message) if query.message else None
         if content is None:
@@ -509,12 +521,8 @@ class Lienzo:
         await query.message.reply_text(t(lang, "own.prompt"), parse_mode=PARSE_MODE)
 
     async def _cancel_button(self, query, user, lang, job_id, context) -> None:
-        job = await self.jobs.astatus(job_id)
+        job = await self._requesters_job(query, user, lang, job_id)
         if job is None:
-            await query.answer(t(lang, "alert.expired"), show_alert=True)
-            return
-        if job.user_id != user.id:
-            await query.answer(t(lang, "alert.not_requester"), show_alert=True)
             return
         outcome = await self.jobs.acancel(job_id, user.id)
         key = "alert.cancelled" if outcome in ("cancelled", "cancelling") else \
@@ -523,12 +531,8 @@ class Lienzo:
 
     async def _result_button(self, query, user, lang, rest, context) -> None:
         action, _, job_id = rest.partition(":")
-        job = await self.jobs.astatus(job_id)
+        job = await self._requesters_job(query, user, lang, job_id)
         if job is None:
-            await query.answer(t(lang, "alert.expired"), show_alert=True)
-            return
-        if job.user_id != user.id:
-            await query.answer(t(lang, "alert.not_requester"), show_alert=True)
             return
         meta, chat = job.meta, query.message.chat
         content = Media(**meta["content"])
