@@ -442,7 +442,7 @@ class Lienzo:
         except TelegramError as exc:
             log.info("download failed: %s", exc.__class__.__name__)
             raise UserFacingError("photo_gone") from None
-        await asyncio.to_thread(images.decode_image, data)  # raises ImageError subclasses
+        await asyncio.to_thread(images.check_image, data)  # raises ImageError subclasses
         return data
 
     # -- buttons ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from engine.errors import (
     NotAnImage,
 )
 from engine.images import (
+    check_image,
     decode_image,
     encode_jpeg,
     encode_png,
@@ -457,3 +458,30 @@ def test_constants():
     assert images.MAX_BYTES == 20 * 1024 * 1024
     assert images.MAX_PIXELS == 50_000_000
     assert images.MIN_SIDE == 16
+
+
+def _outcome(check, data):
+    try:
+        return check(data)
+    except ImageError as exc:
+        return type(exc)
+
+
+@pytest.mark.parametrize("case", ["jpeg", "png", "truncated_jpeg", "truncated_png", "text",
+                                  "empty", "bomb", "small", "cmyk"])
+def test_check_image_refuses_what_decode_image_refuses(case):
+    """The bot's cheap check and the worker's decoding agree on every input."""
+    jpeg = save(Image.fromarray(noise()), "JPEG", quality=90)
+    png = save(Image.fromarray(noise()), "PNG")
+    data = {
+        "jpeg": jpeg, "png": png,
+        "truncated_jpeg": jpeg[: len(jpeg) // 2], "truncated_png": png[: len(png) // 2],
+        "text": b"hello", "empty": b"", "bomb": crafted_png(8000, 8000),
+        "small": save(Image.fromarray(gradient(10, 40)), "PNG"),
+        "cmyk": save(Image.fromarray(gradient()).convert("CMYK"), "JPEG"),
+    }[case]
+    decoded, checked = _outcome(decode_image, data), _outcome(check_image, data)
+    if isinstance(decoded, np.ndarray):
+        assert checked == (decoded.shape[1], decoded.shape[0])
+    else:
+        assert checked is decoded
