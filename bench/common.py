@@ -12,7 +12,6 @@ import os
 import platform
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +20,6 @@ from PIL import Image, ImageDraw, ImageFilter
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 DOCS = ROOT / "docs" / "benchmarks.md"
-
-
-def use_repo_engine() -> None:
-    """Make ``import engine`` find the repo's package, not bench/engine.py.
-
-    ``python bench/engine.py`` puts bench/ first on sys.path, where this
-    script's own file is also called engine.py.
-    """
-    here = str(BENCH)
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(1, here)  # for `import common` from the workers
 
 
 # -- the pictures ---------------------------------------------------------------

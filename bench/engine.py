@@ -26,21 +26,27 @@ the raw numbers (curves included) in bench/results/engine.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import os
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import common
-import numpy as np
+# `python bench/X.py` puts bench/ first on sys.path, where bench/engine.py would
+# shadow the engine package and bench/queue.py the standard library's queue.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
 
-common.use_repo_engine()
+import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from bench import common  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax")
 NOMINAL_SIZE = 512  # the presets are tuned for a 512 px output; part b scales them down
@@ -113,6 +119,7 @@ def worker_overhead(args) -> dict:
 
         def adam_chunk(n, state=state, ct=ct, gt=gt, coefs=coefs, hp=hp):
             # Exactly what Engine._adam does per iteration, minus the callbacks.
+            t0 = time.perf_counter()
             for _ in range(n):
                 state["t"] += 1
                 x, m, v, avg, loss, _ = e._adam_step(
@@ -123,20 +130,33 @@ def worker_overhead(args) -> dict:
                 float(loss)
                 state.update(x=x, m=m, v=v, avg=avg)
             _to_numpy(state["x"])
+            return (time.perf_counter() - t0) / n
 
         def bare_chunk(n, x0=x0):
+            t0 = time.perf_counter()
             for _ in range(n):
                 loss, _, grad = bare(x0, e.net.weights)
                 float(loss)
             _to_numpy(grad)
+            return (time.perf_counter() - t0) / n
 
         def vg_chunk(n, x0=x0, ct=ct, gt=gt, coefs=coefs):
             # the objective's value and gradient alone: splits the step's extra time
             # into the loss (Grams, MSE, TV) and the Adam update + call plumbing
+            t0 = time.perf_counter()
             for _ in range(n):
                 loss, _, grad = e._value_and_grad(x0, e.net.weights, ct, gt, coefs)
                 float(loss)
             _to_numpy(grad)
+            return (time.perf_counter() - t0) / n
+
+        def loop_chunk(n, params=params, size=size):
+            # A real Engine.stylize run at one scale: the time between its first and
+            # last progress callbacks covers n whole iterations of its loop.
+            stamps = []
+            e.stylize(content, [(style, 1.0)], params.replace(iterations=n + 1, min_side=size),
+                      on_progress=lambda p: stamps.append(time.perf_counter()))
+            return (stamps[-1] - stamps[0]) / n
 
         t0 = time.perf_counter()
         adam_chunk(1)
@@ -145,24 +165,17 @@ def worker_overhead(args) -> dict:
         t2 = time.perf_counter()
         compile_s = {"adam_step": t1 - t0, "bare": t2 - t1}
         vg_chunk(1)
+        loop_chunk(1)
         adam_chunk(1)
         bare_chunk(1)  # second calls: any lazy one-off work
         vg_chunk(1)
-        times = {"adam": [], "bare": [], "vg": []}
+        times = {"adam": [], "bare": [], "vg": [], "loop": []}
         for rep in range(args.reps):
-            order = (("adam", adam_chunk), ("bare", bare_chunk), ("vg", vg_chunk))
+            order = (("adam", adam_chunk), ("bare", bare_chunk), ("vg", vg_chunk),
+                     ("loop", loop_chunk))
             for name, fn in order if rep % 2 == 0 else order[::-1]:
-                t = time.perf_counter()
-                fn(args.chunk)
-                times[name].append((time.perf_counter() - t) / args.chunk)
-
-        # The whole stylize loop (progress callback, float(loss), Python per step).
-        stamps = []
-        loop_params = params.replace(iterations=args.loop_steps, min_side=size)
-        e.stylize(content, [(style, 1.0)], loop_params.replace(iterations=2))  # compile
-        e.stylize(content, [(style, 1.0)], loop_params,
-                  on_progress=lambda p, stamps=stamps: stamps.append(time.perf_counter()))
-        loop = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+                times[name].append(fn(args.chunk))
+        loop = times["loop"]
 
         adam, bare_s = statistics.median(times["adam"]), statistics.median(times["bare"])
         ratios = [a / b for a, b in zip(times["adam"], times["bare"], strict=True)]
@@ -375,11 +388,6 @@ def worker_quality(args) -> dict:
         methods.append(q.lienzo("Lienzo L-BFGS balanced",
                                 scaled_params("balanced", args.size, optimizer="lbfgs",
                                               **override)))
-    if args.single_scale:
-        p = scaled_params("balanced", args.size).replace(min_side=args.size,
-                                                         iterations=args.single_scale)
-        methods.append(q.lienzo(f"Lienzo Adam 1 scale ×{args.single_scale}", p))
-
     # -- TensorFlow tutorial: Adam(0.02, β1 0.99, ε 0.1) in [0,1], clipped, from content
     tf_adam = adam_keras(0.02, 0.99, 0.999, 0.1)
 
@@ -431,6 +439,40 @@ def worker_quality(args) -> dict:
     return out
 
 
+def worker_explore(args) -> dict:
+    """What-if Lienzo variants on part b's loss (not presets): one scale vs several,
+    learning rate, no moving average, L-BFGS from the content, Adam betas."""
+    e = _setup_worker()
+    content, style = common.pictures(args.photo, args.style)
+    q = Quality(e, content, style, args.size, args.check_every, args.baseline_every)
+    q.value_and_grad(q.content_full.astype(np.float32))
+    size, n = args.size, args.explore_steps
+    betas = "" if not args.adam_betas else f", betas {args.adam_betas}"
+    one = scaled_params("balanced", size).replace(min_side=size, iterations=n)
+    two = scaled_params("balanced", size).replace(min_side=math.floor(size / 2**0.5),
+                                                  iterations=n // 2)
+    override = {"iterations": args.iterations} if args.iterations else {}
+    if args.adam_betas:
+        variants = [(f"Adam 1 scale ×{n}{betas}", one),
+                    (f"Adam 1 scale ×{n}, no EMA{betas}", one.replace(avg_decay=0.0))]
+    else:
+        variants = [
+            (f"Adam 1 scale ×{n}", one),
+            (f"Adam 1 scale ×{n}, lr 10", one.replace(learning_rate=10.0)),
+            (f"Adam 2 scales ×{n // 2}", two),
+            ("Adam balanced, no EMA", scaled_params("balanced", size, avg_decay=0.0,
+                                                    **override)),
+            (f"L-BFGS 1 scale ×{n // 2}", one.replace(optimizer="lbfgs", iterations=n // 2)),
+        ]
+    methods = []
+    for name, params in variants:
+        if args.explore_only and not any(k in name for k in args.explore_only):
+            continue
+        methods.append(q.lienzo(name, params))
+    return {"backend": e.backend, "size": [q.w, q.h], "every": args.check_every,
+            "adam_betas": args.adam_betas, "methods": methods}
+
+
 # =============================================================================
 # the parent: run workers, build tables, write docs
 # =============================================================================
@@ -449,6 +491,7 @@ def run_worker(kind: str, backend: str, args, extra: list[str]) -> dict:
     data = json.loads(Path(path).read_text())
     os.unlink(path)
     data["wall_s"] = time.perf_counter() - t0
+    data["date"] = common.machine()["date"]
     return data
 
 
@@ -459,167 +502,240 @@ def first_reaching(curve, target):
     return None
 
 
-def tables(results: dict, args) -> str:
+def loss_at(curve, budget):
+    """Loss of the picture a run would return if stopped after ``budget`` evaluations."""
+    within = [p for p in curve if p["evals"] <= budget + 1e-9]
+    return within[-1]["loss"] if within else None
+
+
+def _best(runs, key):
+    """Fastest sample of ``key`` ('adam_all', ...) over all processes: on a shared machine
+    noise only ever adds time, so the minimum is the steadiest estimate of the cost."""
+    return min(x for r in runs for x in r[key])
+
+
+def _pair_ratios(runs, key, base="bare_all"):
+    return [a / b for r in runs for a, b in zip(r[key], r[base], strict=False)]
+
+
+def overhead_table(overhead, backends, sizes, meta) -> str:
     f = common.fmt
-    parts = []
-    m, v = results["machine"], results["versions"]
-    parts.append(
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; Python {m['python']}, "
-        f"keras {v['keras']}, tensorflow {v['tensorflow']}, jax {v['jax']}; "
-        f"{m['date']}; commit {results.get('commit')}. "
-        f"VGG19 weights: seeded random (LIENZO_VGG19_WEIGHTS=random); pictures: "
-        f"{'files' if args.photo or args.style else 'generated (bench/common.py)'}. "
-        f"Whole run: {results.get('wall_min', 0):.1f} min."
-    )
-    overhead = results.get("overhead")
-    if overhead:
-        rows = []
-        for size in args.overhead_sizes:
-            for backend in args.backend:
-                runs = [r["sizes"][str(size)] for r in overhead if r["backend"] == backend]
-                if not runs:
-                    continue
-                adam = statistics.median(x for r in runs for x in r["adam_all"])
-                bare = statistics.median(x for r in runs for x in r["bare_all"])
-                ratio = statistics.median(r["ratio_median_of_pairs"] for r in runs)
-                loop = statistics.median(x for r in runs for x in r["loop_all"])
-                vg = statistics.median(x for r in runs for x in r["vg_all"])
-                vg_ratio = statistics.median(r["vg_ratio"] for r in runs)
-                w, h = runs[0]["size"]
-                rows.append([backend, f"{w}×{h}", f(bare * 1e3), f(vg * 1e3), f"{vg_ratio:.3f}",
-                             f(adam * 1e3), f"{ratio:.3f}",
-                             "yes" if ratio <= 1.10 else "**no**", f(loop * 1e3),
-                             f"{loop / bare:.3f}"])
-        parts.append("### a) Step overhead\n\nOne compiled Adam step of the Engine "
-                     "(`Engine._adam_step`, called as `Engine._adam` calls it, `float(loss)` "
-                     "included) ÷ a bare compiled VGG19 forward+backward to the same depth "
-                     "(value and input-gradient of the sum of the same net's outputs, through "
-                     "`engine.backend`), same size and backend, interleaved chunks of "
-                     f"{args.chunk} steps × {args.reps} repeats × {args.rounds} round(s) of "
-                     "processes; the ratio is the median of per-repeat ratios. \"stylize loop\" is "
-                     "the median time between two progress callbacks of a real "
-                     "`Engine.stylize` run (Python loop, callback and all). \"objective v+g\" is "
-                     "`Engine._value_and_grad` alone (VGG + Grams + losses, no Adam update), "
-                     "which splits the step's extra time between the loss and the update. "
-                     "Goal ≤ 1.10.\n\n"
-                     + common.table(["backend", "size", "bare fwd+bwd ms", "objective v+g ms",
-                                     "v+g ÷ bare", "Adam step ms", "step ÷ bare", "≤ 1.10",
-                                     "stylize loop ms/step", "loop ÷ bare"], rows))
-    quality = results.get("quality")
-    if quality:
-        parts.append(quality_tables(quality, args))
-    if overhead:
-        rows = []
-        for size in args.overhead_sizes:
-            per = {}
-            for backend in args.backend:
-                runs = [r["sizes"][str(size)] for r in overhead if r["backend"] == backend]
-                if runs:
-                    per[backend] = (
-                        statistics.median(x for r in runs for x in r["adam_all"]),
-                        statistics.median(x for r in runs for x in r["bare_all"]),
-                        statistics.median(r["compile_s"]["adam_step"] for r in runs),
-                    )
-            if set(per) == set(BACKENDS):
-                (ta, tb, tc), (ja, jb, jc) = per["tensorflow"], per["jax"]
-                rows.append([size, f(ta * 1e3), f(ja * 1e3), f"{ja / ta:.2f}", f(tb * 1e3),
-                             f(jb * 1e3), f"{jb / tb:.2f}", f(tc), f(jc)])
-        if rows:
-            parts.append("### c) Backends: TensorFlow vs JAX, CPU\n\nSame workers as part a "
-                         "(both XLA-compiled; the processes alternate TF, JAX, JAX, TF… so "
-                         "drift hits both). Compile = first call of the Adam step.\n\n"
-                         + common.table(["long side", "TF Adam step ms", "JAX Adam step ms",
-                                         "JAX ÷ TF", "TF bare ms", "JAX bare ms", "JAX ÷ TF (bare)",
-                                         "TF compile s", "JAX compile s"], rows))
-    return "\n\n".join(parts)
+    rows = []
+    for size in sizes:
+        for backend in backends:
+            runs = [r["sizes"][str(size)] for r in overhead if r["backend"] == backend]
+            if not runs:
+                continue
+            bare, vg, adam, loop = (_best(runs, k)
+                                    for k in ("bare_all", "vg_all", "adam_all", "loop_all"))
+            pairs = _pair_ratios(runs, "adam_all")
+            w, h = runs[0]["size"]
+            rows.append([backend, f"{w}×{h}", f(bare * 1e3), f(vg * 1e3), f"{vg / bare:.3f}",
+                         f(adam * 1e3), f"**{adam / bare:.3f}**",
+                         f"{statistics.median(pairs):.3f} ({min(pairs):.2f}–{max(pairs):.2f})",
+                         "yes" if adam / bare <= 1.10 else "**no**",
+                         f(loop * 1e3), f"{loop / bare:.3f}"])
+    return (
+        "### a) Step overhead\n\n"
+        "One compiled Adam step of the Engine (`Engine._adam_step`, called as `Engine._adam` "
+        "calls it, `float(loss)` included) ÷ a bare compiled VGG19 forward+backward to the "
+        "same depth (value and input-gradient of the sum of the same net's outputs, through "
+        "`engine.backend`), same size and backend. Timed in interleaved chunks of "
+        f"{meta['chunk']} steps (rotating order), {meta['reps']} repeats per process, "
+        f"{meta['rounds']} process(es) per backend. The machine is shared, and noise only adds "
+        "time, so the milliseconds are the fastest chunk of each kind and the ratio is the "
+        "ratio of those; the median and range of the per-repeat ratios show the spread. "
+        "\"objective v+g\" is `Engine._value_and_grad` alone (VGG + Grams + losses, no Adam "
+        "update): it splits the step's extra time between the loss itself and the update and "
+        "call. \"stylize loop\" is the time per iteration of a real one-scale "
+        "`Engine.stylize` run between its first and last progress callbacks (Python loop, "
+        "callback and all), timed in the same rotation. Goal ≤ 1.10.\n\n"
+        + common.table(["backend", "size", "bare fwd+bwd ms", "objective v+g ms", "v+g ÷ bare",
+                        "Adam step ms", "step ÷ bare", "per-repeat ratios: median (range)",
+                        "≤ 1.10", "stylize loop ms/step", "loop ÷ bare"], rows))
 
 
-def quality_tables(qr: dict, args) -> str:
+def backend_table(overhead, sizes) -> str | None:
+    f = common.fmt
+    rows = []
+    for size in sizes:
+        per = {}
+        for backend in BACKENDS:
+            runs = [r["sizes"][str(size)] for r in overhead if r["backend"] == backend]
+            if runs:
+                per[backend] = (_best(runs, "adam_all"), _best(runs, "bare_all"),
+                                min(r["compile_s"]["adam_step"] for r in runs))
+        if len(per) == 2:
+            (ta, tb, tc), (ja, jb, jc) = per["tensorflow"], per["jax"]
+            w, h = next(r["sizes"][str(size)]["size"] for r in overhead)
+            rows.append([f"{w}×{h}", f(ta * 1e3), f(ja * 1e3), f"{ja / ta:.2f}", f(tb * 1e3),
+                         f(jb * 1e3), f"{jb / tb:.2f}", f(tc), f(jc)])
+    if not rows:
+        return None
+    return ("### c) Backends: TensorFlow vs JAX, CPU\n\nFrom part a's processes (both "
+            "XLA-compiled; they alternate TF, JAX, JAX, TF… so drift hits both); each figure is "
+            "the fastest chunk over that backend's processes. Compile = first call of the Adam "
+            "step at that size.\n\n"
+            + common.table(["size", "TF Adam step ms", "JAX Adam step ms", "JAX ÷ TF",
+                            "TF bare ms", "JAX bare ms", "JAX ÷ TF (bare)", "TF compile s",
+                            "JAX compile s"], rows))
+
+
+def _lienzo_rows(lienzo):
+    f = common.fmt
+    rows = []
+    for mm in lienzo:
+        sched = " → ".join(f"{s}px×{n}" for s, n in mm["schedule"])
+        rows.append([mm["name"], sched, mm["steps"], f(mm["evals"]), f(mm["seconds"]),
+                     f(mm["final_loss"]), f(mm["last_iterate_loss"])])
+    return common.table(["Lienzo run", "schedule", "steps", "evals", "seconds",
+                         "final loss (returned picture)", "last iterate loss"], rows)
+
+
+def _reach_table(baselines, lienzo):
+    """Rows: baselines; per Lienzo run: evaluations to reach the baseline's final loss."""
+    f = common.fmt
+    headers = ["target: baseline's final loss", "steps run", "final loss", "first reached at"]
+    headers += [mm["name"].removeprefix("Lienzo ") for mm in lienzo]
+    rows = []
+    for b in baselines:
+        target = b["final_loss"]
+        own = first_reaching(b["curve"], target)
+        row = [b["name"] + (f" (diverged at step {b['diverged_at']})"
+                            if b["diverged_at"] is not None else ""),
+               b["steps"], f(target), own["evals"]]
+        for mm in lienzo:
+            hit = first_reaching(mm["curve"], target)
+            if target >= b["curve"][0]["loss"]:
+                row.append("— (no progress)")
+            elif hit is None:
+                row.append("not reached")
+            else:
+                row.append(f"{f(hit['evals'])} (×{b['steps'] / max(hit['evals'], 1e-9):.1f}"
+                           f" / ×{own['evals'] / max(hit['evals'], 1e-9):.1f})")
+        rows.append(row)
+    return common.table(headers, rows)
+
+
+def _budget_table(methods, budgets):
+    f = common.fmt
+    rows = []
+    for mm in methods:
+        total = mm["curve"][-1]["evals"]
+        cells = []
+        for n in budgets:
+            loss = loss_at(mm["curve"], n)
+            cells.append(f(loss) + ("" if n <= total + 1e-9 else " (ended)"))
+        rows.append([mm["name"], f(total), *cells])
+    return common.table(["method", "evals run", *[f"≤ {n} evals" for n in budgets]], rows)
+
+
+def quality_tables(qr: dict, explore: list | None) -> str:
     f = common.fmt
     methods = qr["methods"]
     lienzo = [mm for mm in methods if mm["kind"] == "lienzo"]
     baselines = [mm for mm in methods if mm["kind"] == "baseline"]
     default = next((mm for mm in lienzo if mm["name"] == "Lienzo Adam balanced"), lienzo[0])
     w, h = qr["size"]
+    noise_loss = next((b["curve"][0]["loss"] for b in baselines if b["name"].startswith("seed")),
+                      None)
     out = [f"### b) Time to quality\n\nFinal size {w}×{h}, backend {qr['backend']}, "
            f"JJ objective (content 5, style 100, tv 1e-3). One evaluation = one VGG19 "
-           f"value-and-gradient at {w}×{h}; a step at side s counts (s/{max(w, h)})². The loss "
-           f"is that of the uint8 picture the method would return at that point, measured every "
-           f"{qr['every']} steps at the final size (a coarse scale's EMA is upscaled first), "
-           f"so an evaluation count is exact to within {qr['every']} steps. Seconds exclude "
-           f"XLA compilation and the loss measurements. Loss of the content picture itself: "
-           f"{f(qr['content_loss'])}."]
-
-    rows = []
-    for mm in lienzo:
-        sched = " → ".join(f"{s}px×{n}" for s, n in mm["schedule"])
-        rows.append([mm["name"], sched, mm["steps"], f(mm["evals"]), f(mm["seconds"]),
-                     f(mm["final_loss"]), f(mm["last_iterate_loss"])])
-    out.append("Lienzo's presets, sizes scaled from a 512 px output to this size (same number of "
-               "×√2 scales, same iterations per scale). Balanced is the default quality "
-               "(CPU workers default to fast). \"last iterate\" is the loss of the raw Adam "
-               "iterate at the last step (the engine returns the moving average):\n\n"
-               + common.table(["method", "schedule", "steps", "evals", "seconds",
-                               "final loss (returned picture)", "last iterate loss"], rows))
-
-    headers = ["baseline", "steps run", "final loss", "its evals to reach it", "its seconds"]
-    for mm in lienzo:
-        headers.append(f"{mm['name'].removeprefix('Lienzo ')}: evals (×fewer)")
-    rows, verdicts = [], []
-    for b in baselines:
-        target = b["final_loss"]
-        own = first_reaching(b["curve"], target)
-        no_progress = target >= b["curve"][0]["loss"]
-        row = [b["name"] + (f" — diverged at step {b['diverged_at']}"
-                            if b["diverged_at"] is not None else ""),
-               b["steps"], f(target), own["evals"], f(own["seconds"])]
-        for mm in lienzo:
-            hit = first_reaching(mm["curve"], target)
-            if no_progress:
-                row.append("— (baseline made no progress)")
-            elif hit is None:
-                row.append(f"not reached (ends at {f(mm['final_loss'])})")
-            else:
-                ratio = own["evals"] / max(hit["evals"], 1e-9)
-                row.append(f"{f(hit['evals'])} (×{ratio:.1f}), {f(hit['seconds'])} s")
-                if mm is default:
-                    goal = 10 if b["name"].startswith("seed") else 3
-                    verdicts.append(f"{b['name']}: ×{ratio:.1f} fewer evaluations "
-                                    f"(goal ×{goal}: {'met' if ratio >= goal else 'NOT met'})")
-        if no_progress or (first_reaching(default["curve"], target) is None):
-            verdicts.append(f"{b['name']}: no ratio (see table)")
-        rows.append(row)
+           f"value-and-gradient at {w}×{h}; a step at long side s counts (s/{max(w, h)})². The "
+           f"loss is that of the uint8 picture the method would return at that point, measured "
+           f"at the final size every {qr['every']} steps for Lienzo (a coarse scale's moving "
+           f"average is upscaled first) and every {qr.get('baseline_every', 25)} steps for the "
+           f"baselines, so counts are upper bounds to within that. Seconds exclude XLA "
+           f"compilation and the loss measurements, and are noisy (shared machine). Loss of the "
+           f"content picture itself: {f(qr['content_loss'])}; of the white-noise start: "
+           f"{f(noise_loss)}."]
+    out.append("Lienzo's presets, their sizes scaled from the 512 px output they are tuned for "
+               "to this size (same number of ×√2 scales, same iterations per scale). Balanced "
+               "is the default quality (CPU workers default to fast). \"last iterate\" is the "
+               "loss of the raw Adam iterate at the last step (the engine returns the moving "
+               "average):\n\n" + _lienzo_rows(lienzo))
+    out.append("Evaluations each Lienzo run needed to reach each baseline's final loss, and "
+               "how many times fewer that is than (the baseline's whole run / the evaluations "
+               "after which the baseline first got there; they differ when a baseline's loss "
+               "goes up and down):\n\n" + _reach_table(baselines, lienzo))
+    budgets = [32, 64, 128, 256, 512, 1000]
+    out.append("Loss of the picture each method would return if stopped after N evaluations "
+               "(\"(ended)\": the run had stopped before N):\n\n"
+               + _budget_table(lienzo + baselines, budgets))
     notes = qr.get("notes", {})
     kio = notes.get("keras_io", {})
-    out.append("Baselines, re-implemented in bench/engine.py on `Engine._value_and_grad`; each "
-               "target is the baseline's own final loss; columns on the right give the "
-               "evaluations (and seconds) each Lienzo run needed to reach it and how many times "
-               "fewer than the baseline:\n\n" + common.table(headers, rows))
     if kio:
         out.append(
             f"keras-io's literal step on our loss: its first SGD step (lr 100) moves pixels by "
-            f"{f(kio['first_step_mean_abs_move_px_our_loss'])} px on average; on keras-io's own "
-            f"loss (its weights and normalisation, same random VGG19, same size) it would move "
-            f"them {f(kio['first_step_mean_abs_move_px_keras_io_loss'])} px, so the rescaled run "
-            f"multiplies our gradient by {f(kio['gradient_scale'])}. TF tutorial: the mean "
-            f"|gradient| in [0,1] image space at the content picture is "
-            f"{f(notes.get('tf_tutorial_mean_abs_grad01'))} against its ε = 0.1.")
-    out.append("Verdict for the default (Adam balanced): " + "; ".join(verdicts) + ".")
+            f"{f(kio['first_step_mean_abs_move_px_our_loss'])} px on average, and the loss "
+            f"passes 100× its start within steps; on keras-io's own loss (its weights and "
+            f"normalisation, same random VGG19, same size) the first step would move them "
+            f"{f(kio['first_step_mean_abs_move_px_keras_io_loss'])} px, so the rescaled run "
+            f"multiplies our gradient by {f(kio['gradient_scale'])} (and crawls, as keras-io "
+            f"itself would on these weights). TF tutorial: the mean |gradient| in [0,1] image "
+            f"space at the content picture is {f(notes.get('tf_tutorial_mean_abs_grad01'))}, "
+            f"so its ε = 0.1 is negligible and its steps are ≈ 0.02 (5 px) per pixel.")
+    verdicts = []
+    for b in baselines:
+        goal = 10 if b["name"].startswith("seed") else 3
+        hit = first_reaching(default["curve"], b["final_loss"])
+        if b["final_loss"] >= b["curve"][0]["loss"]:
+            verdicts.append(f"{b['name']}: made no progress, no ratio")
+        elif hit is None:
+            verdicts.append(f"{b['name']}: target {f(b['final_loss'])} **not reached** "
+                            f"(balanced ends at {f(default['final_loss'])}; goal ×{goal})")
+        else:
+            ratio = b["steps"] / max(hit["evals"], 1e-9)
+            verdicts.append(f"{b['name']}: ×{ratio:.1f} fewer (goal ×{goal}: "
+                            f"{'met' if ratio >= goal else '**not met**'})")
+    out.append("Verdict for the default (Adam, balanced), counting each baseline's whole run: "
+               + "; ".join(verdicts) + ".")
+    if explore:
+        runs = [mm for chunk in explore for mm in chunk["methods"]]
+        out.append("#### What-if: Lienzo variants (not presets)\n\nSame loss, size and "
+                   "measurement; `Engine.stylize` with StyleParams changed as named (betas: "
+                   "`engine.transfer.ADAM_BETAS` patched in the benchmark's process only).\n\n"
+                   + _lienzo_rows(runs) + "\n\n" + _reach_table(baselines, runs)
+                   + "\n\n" + _budget_table(runs, budgets))
     return "\n\n".join(out)
+
+
+def tables(results: dict) -> str:
+    parts = []
+    m, v = results["machine"], results["versions"]
+    parts.append(
+        f"Machine: {m['cpu']} ({m['cores']} cores, {m['ram_gib']} GiB RAM), shared with other "
+        f"jobs; Python {m['python']}, keras {v['keras']}, tensorflow {v['tensorflow']}, "
+        f"jax {v['jax']}; commit {results.get('commit')}. VGG19 weights: seeded random "
+        f"(LIENZO_VGG19_WEIGHTS=random); pictures: {results.get('pictures', 'generated')}. "
+        + "; ".join(f"part {k} run {results[k + '_meta']['date']} in "
+                    f"{results[k + '_meta']['wall_min']:.1f} min"
+                    for k in ("a", "b", "x") if k + "_meta" in results) + ".")
+    overhead = results.get("overhead")
+    meta = results.get("a_meta", {})
+    if overhead:
+        parts.append(overhead_table(overhead, meta["backends"], meta["sizes"], meta))
+    if results.get("quality"):
+        parts.append(quality_tables(results["quality"], results.get("explore")))
+    if overhead:
+        table = backend_table(overhead, meta["sizes"])
+        if table:
+            parts.append(table)
+    return "\n\n".join(parts)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--backend", action="append", choices=BACKENDS,
-                    help="backend(s) for parts a/c (repeatable; default both); the first one "
-                         "runs part b (default tensorflow)")
+                    help="backend(s) for parts a/c (repeatable; default both); part b runs on "
+                         "the first one named (default tensorflow)")
     ap.add_argument("--size", type=int, default=128, help="part b's final long side (px)")
     ap.add_argument("--overhead-sizes", default="128,256", help="parts a/c long sides")
-    ap.add_argument("--parts", default="a,b,c")
-    ap.add_argument("--reps", type=int, default=5, help="part a: interleaved repeats")
-    ap.add_argument("--chunk", type=int, default=2, help="part a: steps per timed chunk")
+    ap.add_argument("--parts", default="a,b,c",
+                    help="a,b,c (x: the what-if Lienzo variants, ~15 min, off by default)")
+    ap.add_argument("--reps", type=int, default=6, help="part a: interleaved repeats")
+    ap.add_argument("--chunk", type=int, default=3, help="part a: steps per timed chunk")
     ap.add_argument("--rounds", type=int, default=2, help="part a: processes per backend")
-    ap.add_argument("--loop-steps", type=int, default=8, help="part a: stylize-loop steps")
     ap.add_argument("--check-every", type=int, default=10,
                     help="part b: Lienzo's loss measured every k steps")
     ap.add_argument("--baseline-every", type=int, default=25,
@@ -628,18 +744,23 @@ def main(argv=None):
                     help="part b: override Lienzo's per-scale iterations (smoke tests)")
     ap.add_argument("--presets", default="fast,balanced,best")
     ap.add_argument("--no-lbfgs", dest="lbfgs", action="store_false")
-    ap.add_argument("--single-scale", type=int, default=0,
-                    help="part b: also Lienzo Adam at one scale for N steps")
     ap.add_argument("--steps-seed", type=int, default=1500)
     ap.add_argument("--steps-tf", type=int, default=1000)
     ap.add_argument("--steps-kerasio", type=int, default=1000,
                     help="cap (keras-io runs 4000; 2 runs × 4000 do not fit the CPU budget)")
+    ap.add_argument("--explore-steps", type=int, default=1000, help="part x: one-scale steps")
+    ap.add_argument("--explore-only", action="append", help="part x: variants whose name has this")
+    ap.add_argument("--adam-betas", default="", help=argparse.SUPPRESS)
     ap.add_argument("--photo", help="content picture file instead of the generated one")
     ap.add_argument("--style", help="style picture file instead of the generated one")
     ap.add_argument("--quick", action="store_true", help="smoke test: tiny sizes and steps")
-    ap.add_argument("--json", default=str(common.BENCH / "results" / "engine.json"))
+    ap.add_argument("--json", default=str(common.BENCH / "results" / "engine.json"),
+                    help="raw results; parts run now replace their own entries in it")
+    ap.add_argument("--tables-only", action="store_true",
+                    help="rebuild the tables (and docs) from --json without running anything")
     ap.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
-    ap.add_argument("--worker", choices=("overhead", "quality"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=("overhead", "quality", "explore"),
+                    help=argparse.SUPPRESS)
     ap.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.backend = args.backend or list(BACKENDS)
@@ -647,54 +768,85 @@ def main(argv=None):
     args.overhead_sizes = [int(s) for s in str(args.overhead_sizes).split(",")]
     if args.quick:
         args.size, args.overhead_sizes = 48, [48, 64]
-        args.reps, args.chunk, args.rounds, args.loop_steps = 2, 2, 1, 3
+        args.reps, args.chunk, args.rounds = 2, 2, 1
         args.steps_seed = args.steps_tf = args.steps_kerasio = 20
         args.check_every, args.baseline_every, args.iterations = 5, 5, 6
+        args.explore_steps = 12
         args.presets = ["fast", "balanced"]
 
     if args.worker:
-        data = worker_overhead(args) if args.worker == "overhead" else worker_quality(args)
-        common.dump(Path(args.worker_out), data)
+        if args.adam_betas:
+            import engine.transfer
+
+            engine.transfer.ADAM_BETAS = tuple(float(b) for b in args.adam_betas.split(","))
+        worker = {"overhead": worker_overhead, "quality": worker_quality,
+                  "explore": worker_explore}[args.worker]
+        common.dump(Path(args.worker_out), worker(args))
         return 0
 
-    passthrough = ["--size", str(args.size), "--overhead-sizes",
-                   ",".join(map(str, args.overhead_sizes)), "--reps", str(args.reps),
-                   "--chunk", str(args.chunk), "--loop-steps", str(args.loop_steps),
-                   "--check-every", str(args.check_every), "--presets", ",".join(args.presets),
-                   "--baseline-every", str(args.baseline_every),
-                   "--iterations", str(args.iterations),
-                   "--steps-seed", str(args.steps_seed), "--steps-tf", str(args.steps_tf),
-                   "--steps-kerasio", str(args.steps_kerasio),
-                   "--single-scale", str(args.single_scale)]
-    passthrough += [] if args.lbfgs else ["--no-lbfgs"]
-    for flag in ("photo", "style"):
-        if getattr(args, flag):
-            passthrough += [f"--{flag}", getattr(args, flag)]
-    parts = set(args.parts.split(","))
-    started = time.perf_counter()
-    results = {"machine": common.machine(), "versions": common.versions(),
-               "commit": common.git_revision(), "args": vars(args)}
-    if parts & {"a", "c"}:
-        results["overhead"] = []
-        order = list(args.backend)
-        for _ in range(args.rounds):
-            for backend in order:
-                results["overhead"].append(run_worker("overhead", backend, args, passthrough))
-            order.reverse()
-    if "b" in parts:
-        results["quality"] = run_worker("quality", args.backend[0] if len(args.backend) == 1
-                                        else "tensorflow", args, passthrough)
-    results["wall_min"] = (time.perf_counter() - started) / 60
-    text = tables(results, args)
+    path = Path(args.json)
+    results = json.loads(path.read_text()) if path.exists() and not args.quick else {}
+    if not args.tables_only:
+        run_parts(args, results)
+    text = tables(results)
     print(text)
-    common.dump(Path(args.json), results)
-    log(f"raw results: {args.json}")
+    if not args.tables_only:
+        common.dump(path, results)
+        log(f"raw results: {path}")
     if not args.no_docs and not args.quick:
         if common.replace_block(common.DOCS, "bench/engine.py", text):
             log(f"updated {common.DOCS}")
         else:
             log(f"{common.DOCS} has no generated block; tables not written there")
     return 0
+
+
+def run_parts(args, results: dict) -> None:
+    passthrough = ["--size", str(args.size), "--overhead-sizes",
+                   ",".join(map(str, args.overhead_sizes)), "--reps", str(args.reps),
+                   "--chunk", str(args.chunk),
+                   "--check-every", str(args.check_every), "--presets", ",".join(args.presets),
+                   "--baseline-every", str(args.baseline_every),
+                   "--iterations", str(args.iterations), "--explore-steps", str(args.explore_steps),
+                   "--steps-seed", str(args.steps_seed), "--steps-tf", str(args.steps_tf),
+                   "--steps-kerasio", str(args.steps_kerasio)]
+    passthrough += [] if args.lbfgs else ["--no-lbfgs"]
+    for only in args.explore_only or []:
+        passthrough += ["--explore-only", only]
+    for flag in ("photo", "style"):
+        if getattr(args, flag):
+            passthrough += [f"--{flag}", getattr(args, flag)]
+    results.update(machine=common.machine(), versions=common.versions(),
+                   commit=common.git_revision(),
+                   pictures="files" if args.photo or args.style else "generated (bench/common.py)")
+    parts = set(args.parts.split(","))
+    main_backend = args.backend[0] if len(args.backend) == 1 else "tensorflow"
+    if parts & {"a", "c"}:
+        started = time.perf_counter()
+        results["overhead"] = []
+        order = list(args.backend)
+        for _ in range(args.rounds):
+            for backend in order:
+                results["overhead"].append(run_worker("overhead", backend, args, passthrough))
+            order.reverse()
+        results["a_meta"] = {"date": common.machine()["date"], "backends": args.backend,
+                             "sizes": args.overhead_sizes, "reps": args.reps,
+                             "chunk": args.chunk, "rounds": args.rounds,
+                             "wall_min": (time.perf_counter() - started) / 60}
+    if "b" in parts:
+        started = time.perf_counter()
+        results["quality"] = run_worker("quality", main_backend, args, passthrough)
+        results["quality"]["baseline_every"] = args.baseline_every
+        results["b_meta"] = {"date": common.machine()["date"],
+                             "wall_min": (time.perf_counter() - started) / 60}
+    if "x" in parts:
+        started = time.perf_counter()
+        results["explore"] = [
+            run_worker("explore", main_backend, args, passthrough),
+            run_worker("explore", main_backend, args, [*passthrough, "--adam-betas", "0.99,0.999"]),
+        ]
+        results["x_meta"] = {"date": common.machine()["date"],
+                             "wall_min": (time.perf_counter() - started) / 60}
 
 
 if __name__ == "__main__":

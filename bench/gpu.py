@@ -21,17 +21,23 @@ Everything is skipped past --budget-s so the whole run fits its slot.
 
 from __future__ import annotations
 
-import argparse
-import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
-import common
-import numpy as np
+# `python bench/X.py` puts bench/ first on sys.path, where bench/engine.py would
+# shadow the engine package and bench/queue.py the standard library's queue.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
 
-common.use_repo_engine()
+import argparse  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from bench import common  # noqa: E402
 
 # Dense (no sparsity) peaks, TFLOP/s, from NVIDIA's H100/H200 datasheets (SXM):
 # FP32 on CUDA cores, TF32 and BF16 on tensor cores.  H200 has H100's compute.
@@ -96,6 +102,7 @@ def bf16_net(spec: str):
             if len(found) == len(layers):
                 break
         model = keras.Model(inputs, [found[name] for name in layers])
+        model.trainable = False
     finally:
         keras.config.set_dtype_policy(before)
     weights = tuple(v.value for v in model.non_trainable_variables)

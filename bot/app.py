@@ -10,6 +10,7 @@ reverse order.  Importing this module loads no keras or tensorflow.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -93,6 +94,17 @@ async def set_commands(application: Application) -> None:
             language_code=None if lang == "en" else lang)
 
 
+async def _watch_workers(lienzo: Lienzo, stop: asyncio.Event, every_s: float = 30.0) -> None:
+    """Keep the bot's view of the engine workers (their devices) fresh."""
+    while not stop.is_set():
+        try:
+            await lienzo.refresh_workers()
+        except Exception as exc:  # the queue store may be down for a while
+            log.warning("cannot list engine workers: %s", exc.__class__.__name__)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+
+
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers | None = None,
                 jobs: JobService | None = None) -> None:
     """Run the bot until ``stop`` is set (tests set it; ``main`` sets it on a signal)."""
@@ -121,10 +133,12 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             jobs.start(delivery.on_progress, delivery.on_result)
+            watch_workers = asyncio.create_task(_watch_workers(lienzo, stop))
             log.info("Lienzo is up as @%s (%s)", lienzo.username,
                      "webhook" if config.webhook_url else "polling")
             await stop.wait()
             log.info("stopping")
+            await watch_workers
             await jobs.stop()
             if application.updater and application.updater.running:
                 await application.updater.stop()

@@ -45,7 +45,7 @@ class BotConfig:
     webhook_secret: str | None = field(repr=False)
     http_port: int
     engine_workers: int
-    max_side: int
+    max_side: int | None  # None: follow the engine workers' machines (GPU 1024, CPU 384)
     default_quality: str
     job_time_limit: int
 
@@ -76,8 +76,7 @@ def load_config(require_token: bool = True) -> BotConfig:
     workers = _int("LIENZO_ENGINE_WORKERS", 1)
     if workers < 0:
         raise ConfigError("LIENZO_ENGINE_WORKERS must be 0 or more")
-    # The bot knows no GPU of its own: the engine's CPU-safe defaults apply unless set.
-    max_side = _int("LIENZO_MAX_SIDE", 384)
+    max_side = _int("LIENZO_MAX_SIDE", 0) or None
     quality = os.environ.get("LIENZO_DEFAULT_QUALITY", "").strip() or "fast"
     if quality not in ("fast", "balanced", "best"):
         raise ConfigError("LIENZO_DEFAULT_QUALITY must be fast, balanced or best")

@@ -111,6 +111,7 @@ class Lienzo:
         self.username = ""
         self._albums: dict[str, list[Message]] = {}
         self._sheet_file_id: str | None = None
+        self._workers_seen: dict = {}
 
     def register(self, app: Application) -> None:
         allowed = self._allowed_filter()
@@ -132,6 +133,21 @@ class Lienzo:
         if not self.config.allowed_chats:
             return filters.ALL
         return filters.Chat(chat_id=list(self.config.allowed_chats))
+
+    @property
+    def max_side(self) -> int:
+        """Cap on the output's long side: LIENZO_MAX_SIDE, else what the workers allow.
+
+        The bot has no GPU of its own; a worker's heartbeat says what it runs on
+        (the workers apply the same cap themselves, from their own machine).
+        """
+        if self.config.max_side:
+            return self.config.max_side
+        devices = [w.get("device", "") for w in self._workers_seen.values()]
+        return 1024 if any(str(d).startswith("GPU") for d in devices) else 384
+
+    async def refresh_workers(self) -> None:
+        self._workers_seen = await asyncio.to_thread(self.jobs.workers) or self._workers_seen
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await asyncio.to_thread(self.store.settings, user_id)
@@ -161,7 +177,7 @@ class Lienzo:
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = await self.lang(update.effective_user)
         await self.reply(update.effective_message, t(
-            lang, "help.text", max_side=self.config.max_side, bot_username=self.username))
+            lang, "help.text", max_side=self.max_side, bot_username=self.username))
 
     async def show_styles(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user, message = update.effective_user, update.effective_message
@@ -214,7 +230,7 @@ class Lienzo:
     async def _settings_text(self, user: User, lang: str) -> str:
         s = await self.settings_of(user.id)
         quality = s.quality or self.config.default_quality
-        size = s.size or min(512, self.config.max_side)
+        size = s.size or min(512, self.max_side)
         return t(lang, "settings.text",
                  strength=value_label(lang, "strength", s.strength),
                  colors=value_label(lang, "colors", s.color_mode),
@@ -333,7 +349,7 @@ class Lienzo:
 
     # -- submitting -------------------------------------------------------------------
     def _parse(self, text: str | None) -> StyleRequest:
-        return parse_style_request(text, self.catalog, max_side=self.config.max_side)
+        return parse_style_request(text, self.catalog, max_side=self.max_side)
 
     def _label(self, lang: str, request: StyleRequest | None) -> str:
         if request is None or not request.styles:
@@ -354,7 +370,7 @@ class Lienzo:
         worker uses its machine's defaults (a GPU paints bigger than a CPU).
         """
         settings = await self.settings_of(user_id)
-        params = to_params(request, settings, self.config.max_side)
+        params = to_params(request, settings, self.max_side)
         chosen = dict(strength=params.strength, color_mode=params.color_mode, seed=params.seed,
                       time_budget_s=float(self.config.job_time_limit))
         asked = set(request.overrides) if request is not None else set()
@@ -405,7 +421,7 @@ class Lienzo:
         self.metrics.submitted.inc()
         text = queued_text(lang, submitted.ahead)
         if request is not None and request.size_capped:
-            text += "\n" + t(lang, "note.size_capped", max_side=self.config.max_side,
+            text += "\n" + t(lang, "note.size_capped", max_side=self.max_side,
                              requested=request.requested_size)
         status = await chat.send_message(text, parse_mode=PARSE_MODE, reply_parameters=reply_to,
                                          reply_markup=keyboards.cancel(lang, submitted.job_id))

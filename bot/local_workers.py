@@ -99,6 +99,7 @@ class LocalWorkers:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._started = threading.Event()
+        self._stop_timeout = stop_timeout
 
     # -- public -----------------------------------------------------------------------
     def start(self) -> None:
@@ -120,10 +121,16 @@ class LocalWorkers:
         """SIGTERM every worker (they hand back their jobs), then SIGKILL after ``timeout``."""
         if self._thread is None:
             return
+        self._stop_timeout = self.stop_timeout if timeout is None else timeout
         self._stopping.set()
         self._thread.join()
         self._thread = None
-        timeout = self.stop_timeout if timeout is None else timeout
+
+    def _shutdown_children(self) -> None:
+        # Runs on the monitor thread, before it exits: PR_SET_PDEATHSIG would send a
+        # second SIGTERM when this thread ends, and a second signal that arrives while
+        # Python is finalising kills the worker instead of letting it exit cleanly.
+        timeout = self._stop_timeout
         with self._lock:
             slots = [s for s in self._slots if s.process and s.process.poll() is None]
         for slot in slots:
@@ -194,29 +201,38 @@ class LocalWorkers:
     def _monitor(self) -> None:
         # Children are spawned from this thread only: PR_SET_PDEATHSIG fires when the
         # spawning *thread* exits, and this one lives as long as the workers should.
-        for slot in self._slots:
-            self._spawn(slot)
-        self._started.set()
-        while not self._stopping.wait(0.5):
-            now = time.monotonic()
+        try:
             for slot in self._slots:
-                p = slot.process
-                if p is not None and p.poll() is None:
-                    continue
-                if p is not None:  # it died: schedule a restart
-                    quick = now - slot.started < QUICK_DEATH_S
-                    slot.delay = (min(self.max_restart_delay, max(self.restart_delay,
-                                                                  slot.delay * 2))
-                                  if quick else self.restart_delay)
-                    slot.next_start = now + slot.delay
-                    log.warning("engine worker %s (pid %d) exited with %s; restarting in "
-                                "%.0f s", slot.name, p.pid, p.returncode, slot.delay)
-                    with self._lock:
-                        slot.exits.append(p.returncode)
-                        slot.process = None
-                        slot.restarts += 1
-                if now >= slot.next_start:
-                    self._spawn(slot)
+                self._spawn(slot)
+            self._started.set()
+            while not self._stopping.wait(0.5):
+                try:
+                    self._check(time.monotonic())
+                except Exception:  # never stop supervising
+                    log.exception("supervising the engine workers")
+        finally:
+            self._started.set()
+            self._shutdown_children()
+
+    def _check(self, now: float) -> None:
+        for slot in self._slots:
+            p = slot.process
+            if p is not None and p.poll() is None:
+                continue
+            if p is not None:  # it died: schedule a restart
+                quick = now - slot.started < QUICK_DEATH_S
+                slot.delay = (min(self.max_restart_delay, max(self.restart_delay,
+                                                              slot.delay * 2))
+                              if quick else self.restart_delay)
+                slot.next_start = now + slot.delay
+                log.warning("engine worker %s (pid %d) exited with %s; restarting in "
+                            "%.0f s", slot.name, p.pid, p.returncode, slot.delay)
+                with self._lock:
+                    slot.exits.append(p.returncode)
+                    slot.process = None
+                    slot.restarts += 1
+            if now >= slot.next_start:
+                self._spawn(slot)
 
 
 def _signal(process: subprocess.Popen, signum: int) -> None:

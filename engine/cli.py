@@ -118,9 +118,18 @@ def _paint(args) -> int:
 
 
 def _worker_arguments(parser) -> None:
-    from engine.worker import add_arguments  # engine.worker imports keras only when it runs
-
-    add_arguments(parser)
+    # Defined here, not in engine.worker, so that building the parser stays instant.
+    parser.add_argument("--name", default=None,
+                        help="worker name in heartbeats (default: HOST-PID)")
+    parser.add_argument("--queue", default=None, metavar="URL",
+                        help="queue URL (default: $LIENZO_QUEUE_URL or the data dir's SQLite)")
+    parser.add_argument("--warmup-size", type=int, default=64, metavar="PX",
+                        help="compile the step at this size before taking jobs (0: skip)")
+    parser.add_argument("--poll", type=float, default=0.25, metavar="SECONDS",
+                        help="queue polling delay when idle (at most 1 s)")
+    parser.add_argument("--preview-interval", type=float, default=3.0, metavar="SECONDS",
+                        help="write a preview JPEG at most this often")
+    parser.add_argument("-v", "--verbose", action="store_true")
 
 
 def _worker(args) -> int:

@@ -661,8 +661,14 @@ class JobQueue:
         return found
 
     def delete(self, *keys: str) -> None:
-        for key in keys:
-            self.storage.delete_data(key)
+        if not keys:
+            return
+        if self.backend == "redis":
+            self.storage.conn.hdel(self.storage.result_key, *keys)
+        else:
+            marks = ",".join("?" * len(keys))
+            self.storage.sql(f"delete from kv where queue = ? and key in ({marks})",
+                             (self.storage.name, *keys), commit=True)
 
     # -- typed helpers -------------------------------------------------------------
     def get_spec(self, job_id: str) -> JobSpec | None:
@@ -718,4 +724,6 @@ class JobQueue:
         keys = job_keys(job_id)
         if keep_cancel:
             keys.remove(cancel_key(job_id))
+        else:  # huey's revocation flags of messages no worker will ever take
+            keys += [f"r:{task_id(job_id, n)}" for n in range(1, 11)]
         self.delete(*keys)

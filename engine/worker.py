@@ -41,7 +41,7 @@ from collections.abc import Callable
 from engine import queue as q
 from engine.errors import Cancelled, InvalidParams, LienzoError, OutOfMemory
 
-__all__ = ["Worker", "add_arguments", "is_out_of_memory", "job_time_limit", "main"]
+__all__ = ["Worker", "is_out_of_memory", "job_time_limit", "main"]
 
 log = logging.getLogger("lienzo.worker")
 
@@ -490,21 +490,8 @@ def _oom_message(size: int) -> str:
 # --------------------------------------------------------------------------- command line
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--name", default=None,
-                        help="worker name in heartbeats (default: HOST-PID)")
-    parser.add_argument("--queue", default=None, metavar="URL",
-                        help="queue URL (default: $LIENZO_QUEUE_URL or the data dir's SQLite)")
-    parser.add_argument("--warmup-size", type=int, default=64, metavar="PX",
-                        help="compile the step at this size before taking jobs (0: skip)")
-    parser.add_argument("--poll", type=float, default=q.POLL_INTERVAL_S, metavar="SECONDS",
-                        help="queue polling delay when idle (at most 1 s)")
-    parser.add_argument("--preview-interval", type=float, default=3.0, metavar="SECONDS",
-                        help="write a preview JPEG at most this often")
-    parser.add_argument("-v", "--verbose", action="store_true")
-
-
 def main(args: argparse.Namespace) -> int:
+    """``lienzo worker`` (its options are defined in engine/cli.py)."""
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -522,8 +509,8 @@ def main(args: argparse.Namespace) -> int:
         queue.close()
 
 
-if __name__ == "__main__":  # python -m engine.worker
-    _parser = argparse.ArgumentParser(prog="lienzo worker")
-    add_arguments(_parser)
-    sys.exit(main(_parser.parse_args()))
+if __name__ == "__main__":  # python -m engine.worker ...  is  lienzo worker ...
+    from engine.cli import main as cli_main
+
+    sys.exit(cli_main(["worker", *sys.argv[1:]]))
 

@@ -152,8 +152,8 @@ class RedisServer:
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (make test installs it: "
-                    "apt-get install -y redis-server)")
+        pytest.fail("redis-server is not installed; `make test` installs it "
+                    "(apt-get install -y redis-server)")
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server

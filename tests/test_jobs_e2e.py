@@ -298,3 +298,23 @@ def test_worker_killed_mid_job_is_restarted_and_the_job_rerun_once(env, tmp_path
     assert sum(env.workers.restarts()) == restarts + 1
     assert env.workers.exit_codes()[slot][-1] == -signal.SIGKILL
     env.wait_ready()
+
+
+def test_worker_stopped_mid_job_hands_it_back_without_using_an_attempt(env, tmp_path, assets):
+    """SIGTERM (docker stop, a deploy): the job goes back to the queue, same attempt."""
+    svc = env.service(tmp_path, heartbeat_timeout=120)  # no watchdog help: the hand-back alone
+    job_id = submit(svc, assets, params=params(iterations=40))
+    with Watcher(svc) as got:
+        record = wait_for(lambda: [r for r, _ in got.progress_for(job_id)
+                                   if r["state"] == "running" and r["step"] >= 2],
+                          JOB, message=env.log_tail())[0]
+        slot = env.workers.names.index(record["worker"])
+        os.kill(env.workers.pids()[slot], signal.SIGTERM)
+        wait_for(lambda: env.workers.exit_codes()[slot][-1:] == [0], 60,
+                 message=f"a clean exit\n{env.log_tail()}")
+        wait_for(lambda: got.outcome(job_id), 2 * JOB, interval=0.2, message=env.log_tail())
+    outcome = got.outcome(job_id)
+    assert outcome.status == "done" and outcome.attempt == 1
+    assert got.results_for(job_id) == [outcome]
+    assert svc.status(job_id).attempts == 1
+    env.wait_ready()

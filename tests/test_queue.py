@@ -223,8 +223,13 @@ def test_key_value_helpers(jobqueue):
     jq.put("worker:broken", b"{not json")
     assert jq.workers() == {"w1": {"ts": 5.0, "device": "CPU", "backend": "jax",
                                    "current_job": "a"}}
+    jq.revoke("a", 2)
+    assert jq.get("r:a.2") is not None
+    jq.purge("a", keep_cancel=True)
+    assert jq.get_many(q.job_keys("a")) == {"cancel:a": jq.get("cancel:a")}
     jq.purge("a")
-    assert jq.get_many(q.job_keys("a")) == {}
+    assert jq.get_many(q.job_keys("a")) == {} and jq.get("r:a.2") is None
+    jq.delete()  # nothing to delete is fine
 
 
 class Evil:
