@@ -1,10 +1,12 @@
 #!/usr/bin/env python
 """Engine benchmarks (DESIGN.md §8): step overhead, time to quality, TF vs JAX.
 
-    .venv/bin/python bench/engine.py                      # everything, ~25 min on 2 CPU cores
+    .venv/bin/python bench/engine.py                      # a, b, c: ~25 min on 2 CPU cores
     .venv/bin/python bench/engine.py --parts a,c          # overhead and backends only
     .venv/bin/python bench/engine.py --backend jax --parts b --size 96
-    .venv/bin/python bench/engine.py --quick              # smoke test, ~2 min
+    .venv/bin/python bench/engine.py --parts x            # what-if Lienzo variants
+    .venv/bin/python bench/engine.py --tables-only        # tables + docs from the JSON
+    .venv/bin/python bench/engine.py --quick              # smoke test, ~5 min
 
 Parts (each backend runs in its own subprocess, KERAS_BACKEND set before keras loads):
 
@@ -12,13 +14,16 @@ a) overhead: one compiled Adam step of the Engine (``Engine._adam_step``, driven
    ``Engine._adam`` drives it) ÷ a bare compiled VGG19 forward+backward to the same
    depth (gradient of the sum of the same net's outputs w.r.t. the input, through
    ``engine.backend.value_and_grad`` + ``engine.backend.compile``), interleaved
-   repeats, medians.  Also the whole ``Engine.stylize`` loop's time per step.
+   repeats, fastest chunk of each kind (noise only adds time).  Also the objective's
+   value-and-gradient alone and the whole ``Engine.stylize`` loop's time per step.
 b) time to quality: the JJ objective (content 5, style 100, tv 1e-3) on seeded random
    VGG19 weights; full-resolution-equivalent evaluations and seconds each method
    needs to reach a target loss.  Lienzo runs through ``Engine.stylize``; the
    baselines are re-implemented below on ``Engine._value_and_grad``.
 c) backends: seconds per step, TensorFlow vs JAX (from the part-a workers, run
    alternately so drift hits both).
+x) what-if: Lienzo variants that are not presets (one scale, lr, no moving average,
+   L-BFGS at one scale, the TF tutorial's Adam betas), on part b's loss.
 
 Results: Markdown tables on stdout, the generated block of docs/benchmarks.md, and
 the raw numbers (curves included) in bench/results/engine.json.
@@ -630,6 +635,22 @@ def _budget_table(methods, budgets):
     return common.table(["method", "evals run", *[f"≤ {n} evals" for n in budgets]], rows)
 
 
+def _common_targets_table(methods, margins=(0.20, 0.10, 0.05, 0.02)):
+    """Evaluations each run needs to come within x% of the lowest final loss of any run."""
+    f = common.fmt
+    best = min(mm["final_loss"] for mm in methods)
+    rows = []
+    for mm in methods:
+        cells = []
+        for margin in margins:
+            hit = first_reaching(mm["curve"], best * (1 + margin))
+            cells.append("—" if hit is None else f(hit["evals"]))
+        rows.append([mm["name"], f(mm["final_loss"]), *cells])
+    headers = ["method", "final loss",
+               *[f"≤ {f(best * (1 + m))} (+{m:.0%})" for m in margins]]
+    return best, common.table(headers, rows)
+
+
 def quality_tables(qr: dict, explore: list | None) -> str:
     f = common.fmt
     methods = qr["methods"]
@@ -690,6 +711,13 @@ def quality_tables(qr: dict, explore: list | None) -> str:
                             f"{'met' if ratio >= goal else '**not met**'})")
     out.append("Verdict for the default (Adam, balanced), counting each baseline's whole run: "
                + "; ".join(verdicts) + ".")
+    every = lienzo + baselines + [mm for chunk in explore or [] for mm in chunk["methods"]]
+    best, table = _common_targets_table(every)
+    out.append(f"Common targets: evaluations each run (presets, baselines and the what-if "
+               f"variants below) needed to come within 20 / 10 / 5 / 2% of the lowest final "
+               f"loss of any run ({f(best)}); \"—\": never within its run. Every target is "
+               f"the same for all, so this compares speed without depending on where each "
+               f"baseline happened to stop:\n\n" + table)
     if explore:
         runs = [mm for chunk in explore for mm in chunk["methods"]]
         out.append("#### What-if: Lienzo variants (not presets)\n\nSame loss, size and "
@@ -732,7 +760,7 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=128, help="part b's final long side (px)")
     ap.add_argument("--overhead-sizes", default="128,256", help="parts a/c long sides")
     ap.add_argument("--parts", default="a,b,c",
-                    help="a,b,c (x: the what-if Lienzo variants, ~15 min, off by default)")
+                    help="a,b,c (x: the what-if Lienzo variants, ~20 min, off by default)")
     ap.add_argument("--reps", type=int, default=6, help="part a: interleaved repeats")
     ap.add_argument("--chunk", type=int, default=3, help="part a: steps per timed chunk")
     ap.add_argument("--rounds", type=int, default=2, help="part a: processes per backend")

@@ -86,6 +86,7 @@ class StyleParams:
         need(self.pooling in ("max", "avg"), "pooling must be max or avg")
         need(self.time_budget_s is None or self.time_budget_s > 0, "time budget must be > 0")
         need(self.iterations is None or self.iterations >= 1, "iterations must be >= 1")
+        need(self.min_side is None or self.min_side >= 16, "min_side must be >= 16 pixels")
 
     def replace(self, **changes) -> StyleParams:
         return dataclasses.replace(self, **changes)

@@ -17,6 +17,7 @@ worker builds one at start-up.  ``stylize`` runs one picture:
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ from engine.params import StyleParams
 ADAM_BETAS = (0.9, 0.99)  # KC's betas: a shorter second-moment memory than 0.999
 ADAM_EPS = 1e-8
 GRAM_CACHE_SIZE = 64
+MIN_VGG_SIDE = 16
 DEFAULT_PARAMS = StyleParams()  # frozen, so a safe shared default
 
 
@@ -43,7 +45,7 @@ class Progress:
     steps: int  # steps planned, over all scales
     fraction: float  # work done, weighting each step by its pixel count
     eta_s: float | None
-    loss: float
+    loss: float  # of the optimiser's current iterate (Adam returns their moving average)
     scale: int  # 1-based
     scales: int
     size: tuple[int, int]  # (width, height) of the current scale
@@ -86,28 +88,29 @@ class Engine:
             loss, parts, grad = value_and_grad(x, weights, content_t, gram_t, coefs)
             return (*_adam_update(x, m, v, avg, t, grad, hp), loss, parts)
 
-        def measure(weights, x):
+        def content_features(weights, x):
             feats = net.features(weights, x)
-            grams = {name: losses.gram(feats[name]) for name in STYLE_LAYERS}
-            return {name: feats[name] for name in CONTENT_LAYERS}, grams
+            return {name: feats[name] for name in CONTENT_LAYERS}
+
+        def style_grams(weights, x):
+            feats = net.features(weights, x)
+            return {name: losses.gram(feats[name]) for name in STYLE_LAYERS}
 
         self._adam_step = backend.compile(adam_step)
         self._value_and_grad = backend.compile(value_and_grad)
         self._objective = backend.compile(objective)
-        self._measure = backend.compile(measure)
+        self._content_features = backend.compile(content_features)
+        self._style_grams = backend.compile(style_grams)
         self._grams: OrderedDict[tuple, dict] = OrderedDict()
 
     # -- targets -------------------------------------------------------------
-    def _features(self, image: np.ndarray):
-        return self._measure(self.net.weights, _batch(image))
-
     def style_grams(self, style: np.ndarray, side: int) -> dict:
         """Gram targets of one style image at ``side`` px, cached (LRU)."""
         key = (hashlib.sha1(style.tobytes()).hexdigest(), style.shape, side)
         if key in self._grams:
             self._grams.move_to_end(key)
             return self._grams[key]
-        _, grams = self._features(images.resize_long_side(style, side))
+        grams = self._style_grams(self.net.weights, _batch(_resize_for_vgg(style, side)))
         self._grams[key] = grams
         if len(self._grams) > GRAM_CACHE_SIZE:
             self._grams.popitem(last=False)
@@ -115,7 +118,7 @@ class Engine:
 
     def targets(self, content, styles, params: StyleParams, side: int):
         """Content features and blended Gram targets for a scale of ``side`` px."""
-        content_t, _ = self._features(content)
+        content_t = self._content_features(self.net.weights, _batch(content))
         style_side = max(16, round(side * params.style_scale))
         grams = [self.style_grams(image, style_side) for image, _ in styles]
         return content_t, losses.blend_grams(grams, [w for _, w in styles])
@@ -157,9 +160,8 @@ class Engine:
         started = time.monotonic()
         deadline = started + params.time_budget_s if params.time_budget_s else None
         styles = _prepare_styles(styles, content, params)
-        plan = params.schedule()
-        full_w, full_h = images.fit_within(content.shape[1], content.shape[0], params.size)
-        sizes = [images.fit_within(full_w, full_h, side) for side, _ in plan]
+        plan, sizes = _plan_sizes(params, content.shape[1], content.shape[0])
+        full_w, full_h = sizes[-1]
         total_work = sum(n * w * h for (_, n), (w, h) in zip(plan, sizes, strict=True))
         run = _Run(plan, total_work, started, on_progress, should_stop, deadline)
 
@@ -299,6 +301,31 @@ class _Run:
         self.on_progress(
             Progress(self.step, self.steps, fraction, eta, loss, self.scale, self.scales, self.size)
         )
+
+
+def _vgg_fit(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """``fit_within``, but never a short side under MIN_VGG_SIDE (VGG19 pools 4 times
+    before block5_conv1: a smaller picture has no pixels left there)."""
+    w, h = images.fit_within(width, height, long_side)
+    if min(w, h) < MIN_VGG_SIDE:
+        w, h = images.fit_within(width, height, math.ceil(
+            long_side * MIN_VGG_SIDE / min(w, h)))
+    return w, h
+
+
+def _resize_for_vgg(image: np.ndarray, long_side: int) -> np.ndarray:
+    return images.resize_to(image, *_vgg_fit(image.shape[1], image.shape[0], long_side))
+
+
+def _plan_sizes(params: StyleParams, width: int, height: int):
+    """The schedule's scales as (w, h), dropping coarse scales too small for VGG19.
+
+    A very narrow picture gets a longer long side than asked rather than a crash.
+    """
+    plan = params.schedule()
+    kept = [(side, n) for i, (side, n) in enumerate(plan) if i == len(plan) - 1
+            or min(images.fit_within(width, height, side)) >= MIN_VGG_SIDE]
+    return kept, [_vgg_fit(width, height, side) for side, _ in kept]
 
 
 def _prepare_styles(styles, content, params: StyleParams):

@@ -119,7 +119,7 @@ def test_multiscale_returns_requested_size_and_aspect(engine):
     assert [side for side, _ in params.schedule()] == [32, 45, 64]
     result = engine.stylize(portrait, [(make_style(), 1.0)], params)
     assert result.image.shape == (64, 43, 3)
-    assert [tuple(s) for s in result.stats["scales"]] == [(22, 32), (30, 45), (43, 64)]
+    assert [tuple(s) for s in result.stats["scales"]] == [(21, 32), (30, 45), (43, 64)]
     assert result.stats["iterations"] == 6
 
 
@@ -170,3 +170,14 @@ def test_jax_backend_stylises(tmp_path):
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["backend"] == "jax"
     assert np.isfinite(figures["after"]) and figures["after"] < figures["before"]
+
+
+@pytest.mark.parametrize(("shape", "size", "style_scale"), [((20, 60), 32, 1.0),
+                                                          ((48, 64), 64, 0.1)])
+def test_narrow_pictures_and_tiny_style_scales_do_not_crash(engine, shape, size, style_scale):
+    """VGG19 needs 16 px on the short side: such scales are dropped or stretched."""
+    result = engine.stylize(make_content(*shape), [(make_style(48, 64), 1.0)],
+                            StyleParams(size=size, min_side=16, iterations=1,
+                                        style_scale=style_scale))
+    h, w = result.image.shape[:2]
+    assert min(h, w) >= 16 and abs(w / h - shape[1] / shape[0]) < 0.1
