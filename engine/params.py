@@ -42,7 +42,7 @@ class Quality:
 QUALITIES = {
     "fast": Quality(min_side=256, first_iterations=150, iterations=60),
     "balanced": Quality(min_side=192, first_iterations=400, iterations=150),
-    "best": Quality(min_side=128, first_iterations=1000, iterations=500),
+    "best": Quality(min_side=192, first_iterations=1000, iterations=500),
 }
 
 MIN_SIZE, MAX_SIZE = 32, 4096
@@ -65,7 +65,7 @@ class StyleParams:
     style_weight: float = 100.0
     tv_weight: float = 1e-3
     learning_rate: float = 5.0  # Adam step, in 0-255 pixel units
-    avg_decay: float = 0.99  # EMA of the Adam iterates (KC)
+    avg_decay: float = 0.99  # EMA of the Adam iterates (KC); at most a quarter-scale window
     lbfgs_history: int = 10
     pooling: str = "max"
     iterations: int | None = None  # overrides the preset's per-scale counts (tests, CLI)
