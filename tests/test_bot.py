@@ -272,6 +272,15 @@ async def test_commands_settings_stats_and_start(
         start = await admin.send_text(admin.chat, "/start style_great_wave")
         assert "Great Wave" in (await telegram.wait_for_message(admin.chat, after=start)).text
 
+        monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # no catalogue downloads
+        styles = await ana.send_text(ana.chat, "/styles")
+        sheet = await telegram.wait_for_message(ana.chat, lambda m: m.photo, after=styles,
+                                                timeout=60)
+        assert sheet.image().size[0] > 256 and any(d.startswith("gp:") for d in
+                                                   sheet.callback_data)
+        await ana.press(sheet, next(d for d in sheet.callback_data if d.startswith("gp:")))
+        await telegram.wait_for(lambda _: sheet.edited, message="the gallery's next page")
+
 
 async def test_health_metrics_and_token_kept_out_of_logs(
         telegram, tmp_path, monkeypatch, engine_worker, assets, caplog):
