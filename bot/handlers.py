@@ -383,14 +383,13 @@ class Lienzo:
 
     async def submit(self, chat: Chat, user: User, content: Media, request: StyleRequest | None,
                      *, lang: str, style_media: Media | None = None,
-                     params: dict | None = None, style_ids: list | None = None) -> None:
+                     params: dict | None = None) -> None:
         """Validate, submit, acknowledge.  Every way out sends the user one message."""
         reply_to = ReplyParameters(content.message_id, allow_sending_without_reply=True)
         try:
             if request is not None and not request.styles and style_media is None:
                 raise UserFacingError("empty_request")
-            style_ids = style_ids if style_ids is not None else \
-                [list(s) for s in (request.styles if request else ())]
+            style_ids = [list(s) for s in (request.styles if request else ())]
             params = params or await self.job_params(user.id, request)
             key = self._cache_key(content, style_ids, style_media, params)
             if await self._send_cached(chat, key, reply_to):
@@ -403,9 +402,7 @@ class Lienzo:
                 "lang": lang, "requester": user.first_name, "group": chat.type != ChatType.PRIVATE,
                 "content": dataclasses.asdict(content), "styles": style_ids,
                 "style_media": dataclasses.asdict(style_media) if style_media else None,
-                "params": params, "cache_key": key,
-                "label": self._label(lang, request) if style_media is None or style_ids
-                else t(lang, "style.own"),
+                "params": params, "cache_key": key, "label": self._label(lang, request),
             }
             submitted = await self.jobs.asubmit(
                 user_id=user.id, chat_id=chat.id, content=data, styles=styles_arg,
@@ -578,10 +575,10 @@ class Lienzo:
             params["color_mode"] = "keep" if action == "keep" else "style"
         await query.answer(t(lang, "alert.queued"))
         style_media = Media(**meta["style_media"]) if meta.get("style_media") else None
-        request = self._parse(" ".join(f"{i}:{w}" for i, w in meta["styles"])) \
+        request = self._parse("+".join(f"{i}:{w}" for i, w in meta["styles"])) \
             if meta["styles"] else None
         await self.submit(chat, user, content, request, lang=lang, style_media=style_media,
-                          params=params, style_ids=meta["styles"])
+                          params=params)
 
     async def _send_full_resolution(self, query, job, lang: str) -> None:
         path = self.config.data_dir / "results" / f"{job.id}.png"
