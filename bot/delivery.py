@@ -48,10 +48,12 @@ class Delivery:
         return self.lienzo.application.bot
 
     async def on_progress(self, job, progress: dict, preview: bytes | None) -> None:
-        if job.status_message_id is None or progress.get("state") != "running":
+        state = progress.get("state")
+        if job.status_message_id is None or state not in ("starting", "running", "finishing"):
             return
         lang = job.meta.get("lang", "en")
-        text = progress_text(lang, progress.get("fraction", 0.0), progress.get("eta_s"))
+        text = progress_text(lang, progress.get("fraction", 0.0), progress.get("eta_s")) \
+            if state == "running" else t(lang, f"progress.{state}")
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
         now = time.monotonic()
         if text == last_text or now - last_at < EDIT_EVERY_S:
