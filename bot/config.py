@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.config import env_number
 from engine.errors import LienzoError
 
 
@@ -26,14 +27,6 @@ def _ids(name: str) -> frozenset[int]:
         raise ConfigError(f"{name} must be a comma-separated list of numeric ids") from None
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return int(raw) if raw else default
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-
-
 @dataclass(frozen=True)
 class BotConfig:
     token: str = field(repr=False)
@@ -46,7 +39,7 @@ class BotConfig:
     http_port: int
     engine_workers: int
     max_side: int | None  # None: follow the engine workers' machines (GPU 1024, CPU 384)
-    default_quality: str
+    default_quality: str | None  # None: the workers' machines decide (GPU balanced, CPU fast)
     job_time_limit: int
 
     @property
@@ -73,12 +66,12 @@ def load_config(require_token: bool = True) -> BotConfig:
     if webhook_url and not secret:
         raise ConfigError("LIENZO_WEBHOOK_URL needs LIENZO_WEBHOOK_SECRET (Telegram's secret "
                           "header is how the bot knows an update is genuine)")
-    workers = _int("LIENZO_ENGINE_WORKERS", 1)
+    workers = env_number("LIENZO_ENGINE_WORKERS", 1)
     if workers < 0:
         raise ConfigError("LIENZO_ENGINE_WORKERS must be 0 or more")
-    max_side = _int("LIENZO_MAX_SIDE", 0) or None
-    quality = os.environ.get("LIENZO_DEFAULT_QUALITY", "").strip() or "fast"
-    if quality not in ("fast", "balanced", "best"):
+    max_side = env_number("LIENZO_MAX_SIDE", 0) or None
+    quality = os.environ.get("LIENZO_DEFAULT_QUALITY", "").strip() or None
+    if quality not in (None, "fast", "balanced", "best"):
         raise ConfigError("LIENZO_DEFAULT_QUALITY must be fast, balanced or best")
     return BotConfig(
         token=token,
@@ -89,9 +82,9 @@ def load_config(require_token: bool = True) -> BotConfig:
         allowed_chats=_ids("LIENZO_ALLOWED_CHATS"),
         webhook_url=webhook_url,
         webhook_secret=secret,
-        http_port=_int("LIENZO_HTTP_PORT", 8080),
+        http_port=env_number("LIENZO_HTTP_PORT", 8080),
         engine_workers=workers,
         max_side=max_side,
         default_quality=quality,
-        job_time_limit=_int("LIENZO_JOB_TIME_LIMIT", 300),
+        job_time_limit=env_number("LIENZO_JOB_TIME_LIMIT", 300),
     )

@@ -229,7 +229,8 @@ class Lienzo:
 
     async def _settings_text(self, user: User, lang: str) -> str:
         s = await self.settings_of(user.id)
-        quality = s.quality or self.config.default_quality
+        quality = s.quality or self.config.default_quality or \
+            ("balanced" if self.max_side >= 1024 else "fast")
         size = s.size or min(512, self.max_side)
         return t(lang, "settings.text",
                  strength=value_label(lang, "strength", s.strength),

@@ -40,7 +40,6 @@ import dataclasses
 import inspect
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -50,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import queue as q
+from engine.config import env_number
 from engine.errors import EmptyImage, ImageTooLarge, InvalidParams, LienzoError
 
 log = logging.getLogger("lienzo.jobs")
@@ -167,16 +167,6 @@ ProgressCallback = Callable[[Job, dict, "bytes | None"], "Awaitable[None] | None
 ResultCallback = Callable[[Job, Outcome], "Awaitable[None] | None"]
 
 
-def _env_number(name: str, default, cast=int):
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return cast(raw)
-    except ValueError:
-        raise InvalidParams(f"{name} must be a number") from None
-
-
 _SCHEMA = """
 create table if not exists jobs (
     id text primary key,
@@ -274,10 +264,10 @@ class JobService:
         self.queue = queue or q.JobQueue()
         self.db_path = Path(db_path) if db_path else q.data_dir() / "jobs.db"
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.user_limit = user_limit or _env_number("LIENZO_USER_QUEUE_LIMIT",
+        self.user_limit = user_limit or env_number("LIENZO_USER_QUEUE_LIMIT",
                                                     DEFAULT_USER_LIMIT)
-        self.queue_cap = queue_cap or _env_number("LIENZO_QUEUE_CAP", DEFAULT_QUEUE_CAP)
-        self.heartbeat_timeout = heartbeat_timeout or _env_number(
+        self.queue_cap = queue_cap or env_number("LIENZO_QUEUE_CAP", DEFAULT_QUEUE_CAP)
+        self.heartbeat_timeout = heartbeat_timeout or env_number(
             "LIENZO_HEARTBEAT_TIMEOUT", DEFAULT_HEARTBEAT_TIMEOUT, float)
         self.missing_grace = missing_grace
         self.max_attempts = max_attempts

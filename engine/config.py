@@ -12,6 +12,19 @@ from engine.errors import InvalidParams
 from engine.params import QUALITIES
 
 
+def env_number(name: str, default, cast=int):
+    """A number from the environment (unset or empty: ``default``); a typo is an
+    InvalidParams naming the variable, raised at start-up rather than mid-job."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return cast(raw)
+    except ValueError:
+        kind = "a whole number" if cast is int else "a number"
+        raise InvalidParams(f"{name} must be {kind}, not {raw!r}") from None
+
+
 def default_quality(has_gpu: bool) -> str:
     value = os.environ.get("LIENZO_DEFAULT_QUALITY") or ("balanced" if has_gpu else "fast")
     if value not in QUALITIES:
@@ -21,11 +34,7 @@ def default_quality(has_gpu: bool) -> str:
 
 def max_side(has_gpu: bool) -> int:
     """Cap on the output's long side, whatever the user asks (LIENZO_MAX_SIDE)."""
-    value = os.environ.get("LIENZO_MAX_SIDE") or ("1024" if has_gpu else "384")
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidParams("LIENZO_MAX_SIDE must be a whole number of pixels") from None
+    return env_number("LIENZO_MAX_SIDE", 1024 if has_gpu else 384)
 
 
 def default_size(has_gpu: bool) -> int:

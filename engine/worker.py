@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from engine import config
 from engine import queue as q
 from engine.errors import Cancelled, InvalidParams, LienzoError, OutOfMemory
 
@@ -52,11 +53,7 @@ RESULT_WRITE_PATIENCE_S = 120.0
 
 def job_time_limit() -> float:
     """``LIENZO_JOB_TIME_LIMIT`` seconds (default 300): at the limit, the best so far."""
-    raw = os.environ.get("LIENZO_JOB_TIME_LIMIT", "").strip() or "300"
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidParams("LIENZO_JOB_TIME_LIMIT must be a number of seconds") from None
+    value = config.env_number("LIENZO_JOB_TIME_LIMIT", 300.0, float)
     if not value > 0:
         raise InvalidParams("LIENZO_JOB_TIME_LIMIT must be above 0")
     return value
@@ -345,7 +342,6 @@ class Worker:
         return content, chosen
 
     def _params(self, raw: dict):
-        from engine import config
         from engine.params import StyleParams
 
         known = {f.name for f in dataclasses.fields(StyleParams)}
