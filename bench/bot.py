@@ -21,8 +21,7 @@ all times come from its records (``time.monotonic()`` of the same clock):
 
 Modes (``--modes``; bench/bot_process.py applies them in the bot process):
 ``deployed`` is the bot as shipped; ``no-flood-limit`` lifts AIORateLimiter's global
-~30 messages/s, to see the bot's own cost; ``no-flood-limit+header-check`` also
-checks photos from their header (the proposed fix); ``echo-floor`` only replies
+~30 messages/s, to see the bot's own cost; ``echo-floor`` only replies
 "⏳" (the floor of PTB + httpx).  Each round starts a fresh bot process, data
 folder and fake server, modes interleaved; the tables give the median over rounds
 of each statistic (every round is in the JSON), and where an acknowledgement's
@@ -74,9 +73,6 @@ MODES = {  # name → bench-only settings of the bot process (see bench/bot_proc
     "deployed": {},
     # The same bot without PTB's global flood limit: its own cost.
     "no-flood-limit": {"LIENZO_BENCH_OVERALL_RATE": "0"},
-    # ... and checking photos from the header + a 1/8-scale JPEG decode (the proposed fix).
-    "no-flood-limit+header-check": {"LIENZO_BENCH_OVERALL_RATE": "0",
-                                    "LIENZO_BENCH_CHECK": "header"},
     # A handler that only replies "⏳": the floor of PTB, httpx and the fake server.
     "echo-floor": {"LIENZO_BENCH_OVERALL_RATE": "0", "LIENZO_BENCH_HANDLER": "echo"},
 }
