@@ -197,3 +197,20 @@ def fmt(value, digits: int = 3) -> str:
     if abs(value) >= 10 ** digits or abs(value) < 10 ** -2:
         return f"{value:.{digits - 1}e}"
     return f"{value:.{digits}g}"
+
+
+def adam_inputs(engine, content: np.ndarray, style: np.ndarray, params, size: int) -> dict:
+    """Everything one compiled ``Engine._adam_step`` needs at ``size`` px, built the
+    way ``Engine.stylize`` builds it: the start image ``x``, the targets ``ct``/``gt``,
+    ``coefs``, ``hp`` and the scaled content's ``(w, h)``."""
+    from keras import ops
+
+    from engine import images
+    from engine.transfer import _batch
+
+    w, h = images.fit_within(content.shape[1], content.shape[0], size)
+    scaled = images.resize_to(content, w, h)
+    ct, gt = engine.targets(scaled, [(style, 1.0)], params, size)
+    hp = ops.convert_to_tensor([params.learning_rate, params.avg_decay], dtype="float32")
+    return {"x": _batch(scaled.astype(np.float32)), "ct": ct, "gt": gt,
+            "coefs": engine.coefs(params), "hp": hp, "size": (w, h)}

@@ -103,9 +103,7 @@ def bare_step(e):
 def worker_overhead(args) -> dict:
     from keras import ops
 
-    from engine import images
     from engine.params import StyleParams
-    from engine.transfer import _batch
 
     e = _setup_worker()
     content, style = common.pictures(args.photo, args.style)
@@ -113,12 +111,9 @@ def worker_overhead(args) -> dict:
     out = {"backend": e.backend, "device": e.device, "sizes": {}}
     for size in args.overhead_sizes:
         params = StyleParams(size=size, **JJ)
-        w, h = images.fit_within(content.shape[1], content.shape[0], size)
-        scaled = images.resize_to(content, w, h)
-        ct, gt = e.targets(scaled, [(style, 1.0)], params, size)
-        coefs = e.coefs(params)
-        hp = ops.convert_to_tensor([params.learning_rate, params.avg_decay], dtype="float32")
-        x0 = _batch(scaled.astype(np.float32))
+        inputs = common.adam_inputs(e, content, style, params, size)
+        x0, ct, gt, coefs, hp = (inputs[k] for k in ("x", "ct", "gt", "coefs", "hp"))
+        w, h = inputs["size"]
         state = {"x": x0, "m": ops.zeros_like(x0), "v": ops.zeros_like(x0),
                  "avg": ops.zeros_like(x0), "t": 0}
 
@@ -818,7 +813,7 @@ def main(argv=None):
         run_parts(args, results)
     text = tables(results)
     print(text)
-    if not args.tables_only:
+    if not args.tables_only and not args.quick:  # a smoke test keeps the real figures
         common.dump(path, results)
         log(f"raw results: {path}")
     if not args.no_docs and not args.quick:

@@ -35,8 +35,6 @@ import os  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 from bench import common  # noqa: E402
 
 # Dense (no sparsity) peaks, TFLOP/s, from NVIDIA's H100/H200 datasheets (SXM):
@@ -125,9 +123,8 @@ def time_calls(fn, n: int, repeats: int) -> float:
 def step_section(e, content, style, sizes, args, budget) -> list[dict]:
     from keras import ops
 
-    from engine import backend, images, losses
+    from engine import backend, losses
     from engine.params import StyleParams
-    from engine.transfer import _batch
 
     def bare(x, weights):  # sum of the net's outputs: a bare forward+backward
         total = sum(ops.sum(v) for v in e.net.features(weights, x).values())
@@ -145,13 +142,9 @@ def step_section(e, content, style, sizes, args, budget) -> list[dict]:
     for size in sizes:
         if not budget.allows(f"step timing at {size}px", 20):
             continue
-        params = StyleParams(size=size)
-        w, h = images.fit_within(content.shape[1], content.shape[0], size)
-        scaled = images.resize_to(content, w, h)
-        ct, gt = e.targets(scaled, [(style, 1.0)], params, size)
-        coefs = e.coefs(params)
-        hp = ops.convert_to_tensor([params.learning_rate, params.avg_decay], dtype="float32")
-        x = _batch(scaled.astype(np.float32))
+        inputs = common.adam_inputs(e, content, style, StyleParams(size=size), size)
+        x, ct, gt, coefs, hp = (inputs[k] for k in ("x", "ct", "gt", "coefs", "hp"))
+        w, h = inputs["size"]
         zeros = ops.zeros_like(x)
         one = ops.convert_to_tensor(1.0, "float32")
 

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.local_workers import worker_count
 from engine.config import env_number
 from engine.errors import LienzoError
 
@@ -66,9 +67,10 @@ def load_config(require_token: bool = True) -> BotConfig:
     if webhook_url and not secret:
         raise ConfigError("LIENZO_WEBHOOK_URL needs LIENZO_WEBHOOK_SECRET (Telegram's secret "
                           "header is how the bot knows an update is genuine)")
-    workers = env_number("LIENZO_ENGINE_WORKERS", 1)
-    if workers < 0:
-        raise ConfigError("LIENZO_ENGINE_WORKERS must be 0 or more")
+    try:
+        workers = worker_count()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     max_side = env_number("LIENZO_MAX_SIDE", 0) or None
     quality = os.environ.get("LIENZO_DEFAULT_QUALITY", "").strip() or None
     if quality not in (None, "fast", "balanced", "best"):
