@@ -202,7 +202,7 @@ def fmt(value, digits: int = 3) -> str:
 def adam_inputs(engine, content: np.ndarray, style: np.ndarray, params, size: int) -> dict:
     """Everything one compiled ``Engine._adam_step`` needs at ``size`` px, built the
     way ``Engine.stylize`` builds it: the start image ``x``, the targets ``ct``/``gt``,
-    ``coefs``, ``hp`` and the scaled content's ``(w, h)``."""
+    ``coefs``, the first step's learning rate ``lr`` and the scaled content's ``(w, h)``."""
     from keras import ops
 
     from engine import images
@@ -211,6 +211,6 @@ def adam_inputs(engine, content: np.ndarray, style: np.ndarray, params, size: in
     w, h = images.fit_within(content.shape[1], content.shape[0], size)
     scaled = images.resize_to(content, w, h)
     ct, gt = engine.targets(scaled, [(style, 1.0)], params, size)
-    hp = ops.convert_to_tensor([params.learning_rate, params.avg_decay], dtype="float32")
+    lr = ops.convert_to_tensor(params.learning_rate, dtype="float32")
     return {"x": _batch(scaled.astype(np.float32)), "ct": ct, "gt": gt,
-            "coefs": engine.coefs(params), "hp": hp, "size": (w, h)}
+            "coefs": engine.coefs(params), "lr": lr, "size": (w, h)}

@@ -22,8 +22,8 @@ b) time to quality: the JJ objective (content 5, style 100, tv 1e-3) on seeded r
    baselines are re-implemented below on ``Engine._value_and_grad``.
 c) backends: seconds per step, TensorFlow vs JAX (from the part-a workers, run
    alternately so drift hits both).
-x) what-if: Lienzo variants that are not presets (one scale, lr, no moving average,
-   L-BFGS at one scale, the TF tutorial's Adam betas), on part b's loss.
+x) what-if: Lienzo variants that are not presets (the peak learning rate, two scales
+   instead of one), on part b's loss.
 
 Results: Markdown tables on stdout, the generated block of docs/benchmarks.md, and
 the raw numbers (curves included) in bench/results/engine.json.
@@ -104,6 +104,7 @@ def worker_overhead(args) -> dict:
     from keras import ops
 
     from engine.params import StyleParams
+    from engine.transfer import cosine_lr
 
     e = _setup_worker()
     content, style = common.pictures(args.photo, args.style)
@@ -112,23 +113,23 @@ def worker_overhead(args) -> dict:
     for size in args.overhead_sizes:
         params = StyleParams(size=size, **JJ)
         inputs = common.adam_inputs(e, content, style, params, size)
-        x0, ct, gt, coefs, hp = (inputs[k] for k in ("x", "ct", "gt", "coefs", "hp"))
+        x0, ct, gt, coefs = (inputs[k] for k in ("x", "ct", "gt", "coefs"))
         w, h = inputs["size"]
-        state = {"x": x0, "m": ops.zeros_like(x0), "v": ops.zeros_like(x0),
-                 "avg": ops.zeros_like(x0), "t": 0}
+        state = {"x": x0, "m": ops.zeros_like(x0), "v": ops.zeros_like(x0), "t": 0}
 
-        def adam_chunk(n, state=state, ct=ct, gt=gt, coefs=coefs, hp=hp):
+        def adam_chunk(n, state=state, ct=ct, gt=gt, coefs=coefs, params=params):
             # Exactly what Engine._adam does per iteration, minus the callbacks.
             t0 = time.perf_counter()
             for _ in range(n):
                 state["t"] += 1
-                x, m, v, avg, loss, _ = e._adam_step(
-                    state["x"], state["m"], state["v"], state["avg"],
+                lr = cosine_lr(params.learning_rate, state["t"] / 1000)
+                x, m, v, loss, _ = e._adam_step(
+                    state["x"], state["m"], state["v"],
                     ops.convert_to_tensor(state["t"], "float32"),
-                    e.net.weights, ct, gt, coefs, hp,
+                    e.net.weights, ct, gt, coefs, ops.convert_to_tensor(lr, "float32"),
                 )
                 float(loss)
-                state.update(x=x, m=m, v=v, avg=avg)
+                state.update(x=x, m=m, v=v)
             _to_numpy(state["x"])
             return (time.perf_counter() - t0) / n
 
@@ -283,8 +284,9 @@ class Quality:
                 "last_iterate_loss": st["iterate_loss"], "curve": curve}
 
     # -- the baselines ----------------------------------------------------------------
-    def baseline(self, name, x0, steps, update, note="") -> dict:
-        """Plain loop: one full-size evaluation per step; ``update(x, grad, i) -> x``."""
+    def baseline(self, name, x0, steps, update, note="", output=None) -> dict:
+        """Plain loop: one full-size evaluation per step; ``update(x, grad, i) -> x``;
+        ``output(x)``: the picture the method returns at that point (default ``x``)."""
         from engine import images
 
         curve = [{"step": 0, "evals": 0, "seconds": 0.0, "loss": self.loss(images.to_uint8(x0))}]
@@ -302,8 +304,9 @@ class Quality:
             x = update(x, grad, i).astype(np.float32)
             if (i + 1) % self.baseline_every == 0 or i + 1 == steps:
                 t0 = time.perf_counter()
+                picture = output(x) if output else x
                 curve.append({"step": i + 1, "evals": i + 1, "seconds": t0 - start - measure,
-                              "loss": self.loss(images.to_uint8(x))})
+                              "loss": self.loss(images.to_uint8(picture))})
                 measure += time.perf_counter() - t0
         final = curve[-1]["loss"]
         log(f"  {name}: {curve[-1]['step']} steps, {curve[-1]['seconds']:.0f}s, loss {final:.4g}"
@@ -367,6 +370,7 @@ def adam_keras(lr, beta_1, beta_2, eps):
 
 def worker_quality(args) -> dict:
     from engine import images
+    from engine.params import StyleParams
 
     e = _setup_worker()
     content, style = common.pictures(args.photo, args.style)
@@ -378,16 +382,31 @@ def worker_quality(args) -> dict:
            "every": args.check_every, "notes": {}}
     methods = out["methods"]
 
-    # -- Lienzo: the presets (Adam, balanced = the defaults), and L-BFGS -----------
-    log(f"[quality] final size {q.w}x{q.h}; Lienzo presets scaled from {NOMINAL_SIZE} px")
+    # -- Lienzo: the presets as the engine runs them at this size (balanced = the
+    # default), L-BFGS, and balanced's 512 px schedule shrunk to this size -------------
+    log(f"[quality] final size {q.w}x{q.h}")
     override = {"iterations": args.iterations} if args.iterations else {}
     for quality in args.presets:
         methods.append(q.lienzo(f"Lienzo Adam {quality}",
-                                scaled_params(quality, args.size, **override)))
+                                StyleParams(size=args.size, quality=quality, **JJ, **override)))
     if args.lbfgs:
         methods.append(q.lienzo("Lienzo L-BFGS balanced",
-                                scaled_params("balanced", args.size, optimizer="lbfgs",
-                                              **override)))
+                                StyleParams(size=args.size, optimizer="lbfgs", **JJ, **override)))
+    methods.append(q.lienzo(f"Lienzo Adam balanced, {NOMINAL_SIZE} px schedule shrunk",
+                            scaled_params("balanced", args.size, **override)))
+    # -- KC's recipe (style-transfer-pytorch; Lienzo's Adam before the cosine): Adam
+    # 0.02 in [0,1] (5.1 px), β 0.9/0.99, clamped, returning the EMA 0.99 of the iterates
+    kc_adam, kc_avg = adam_keras(5.1, 0.9, 0.99, 1e-8), {}
+
+    def kc_recipe(x, g, i):
+        x = np.clip(kc_adam(x, g, i), 0.0, 255.0)
+        kc_avg["x"] = 0.99 * kc_avg.get("x", 0.0) + 0.01 * x
+        kc_avg["t"] = i + 1
+        return x
+
+    methods.append(q.baseline("KC's Adam (5 px, β .9/.99, EMA .99)", x_content, args.steps_kc,
+                              kc_recipe, note=f"{args.steps_kc} steps at one scale, from content",
+                              output=lambda x: kc_avg["x"] / (1 - 0.99 ** kc_avg["t"])))
     # -- TensorFlow tutorial: Adam(0.02, β1 0.99, ε 0.1) in [0,1], clipped, from content
     tf_adam = adam_keras(0.02, 0.99, 0.999, 0.1)
 
@@ -440,37 +459,28 @@ def worker_quality(args) -> dict:
 
 
 def worker_explore(args) -> dict:
-    """What-if Lienzo variants on part b's loss (not presets): one scale vs several,
-    learning rate, no moving average, L-BFGS from the content, Adam betas."""
+    """What-if Lienzo variants on part b's loss (not presets): the peak learning rate,
+    two scales instead of one."""
     e = _setup_worker()
     content, style = common.pictures(args.photo, args.style)
     q = Quality(e, content, style, args.size, args.check_every, args.baseline_every)
     q.value_and_grad(q.content_full.astype(np.float32))
     size, n = args.size, args.explore_steps
-    betas = "" if not args.adam_betas else f", betas {args.adam_betas}"
     one = scaled_params("balanced", size).replace(min_side=size, iterations=n)
-    two = scaled_params("balanced", size).replace(min_side=math.floor(size / 2**0.5),
-                                                  iterations=n // 2)
-    override = {"iterations": args.iterations} if args.iterations else {}
-    if args.adam_betas:
-        variants = [(f"Adam 1 scale ×{n}{betas}", one),
-                    (f"Adam 1 scale ×{n}, no EMA{betas}", one.replace(avg_decay=0.0))]
-    else:
-        variants = [
-            (f"Adam 1 scale ×{n}", one),
-            (f"Adam 1 scale ×{n}, lr 10", one.replace(learning_rate=10.0)),
-            (f"Adam 2 scales ×{n // 2}", two),
-            ("Adam balanced, no EMA", scaled_params("balanced", size, avg_decay=0.0,
-                                                    **override)),
-            (f"L-BFGS 1 scale ×{n // 2}", one.replace(optimizer="lbfgs", iterations=n // 2)),
-        ]
+    two = one.replace(min_side=math.floor(size / 2**0.5), iterations=n // 2)
+    variants = [
+        (f"Adam 1 scale ×{n}, lr 5", one.replace(learning_rate=5.0)),
+        (f"Adam 1 scale ×{n}, lr 10", one.replace(learning_rate=10.0)),
+        (f"Adam 1 scale ×{n}, lr 50", one.replace(learning_rate=50.0)),
+        (f"Adam 2 scales ×{n // 2}", two),
+    ]
     methods = []
     for name, params in variants:
         if args.explore_only and not any(k in name for k in args.explore_only):
             continue
         methods.append(q.lienzo(name, params))
     return {"backend": e.backend, "size": [q.w, q.h], "every": args.check_every,
-            "adam_betas": args.adam_betas, "methods": methods}
+            "methods": methods}
 
 
 # =============================================================================
@@ -659,17 +669,19 @@ def quality_tables(qr: dict, explore: list | None) -> str:
            f"JJ objective (content 5, style 100, tv 1e-3). One evaluation = one VGG19 "
            f"value-and-gradient at {w}×{h}; a step at long side s counts (s/{max(w, h)})². The "
            f"loss is that of the uint8 picture the method would return at that point, measured "
-           f"at the final size every {qr['every']} steps for Lienzo (a coarse scale's moving "
-           f"average is upscaled first) and every {qr.get('baseline_every', 25)} steps for the "
+           f"at the final size every {qr['every']} steps for Lienzo (a coarse scale's picture "
+           f"is upscaled first) and every {qr.get('baseline_every', 25)} steps for the "
            f"baselines, so counts are upper bounds to within that. Seconds exclude XLA "
            f"compilation and the loss measurements, and are noisy (shared machine). Loss of the "
            f"content picture itself: {f(qr['content_loss'])}; of the white-noise start: "
            f"{f(noise_loss)}."]
-    out.append("Lienzo's presets, their sizes scaled from the 512 px output they are tuned for "
-               "to this size (same number of ×√2 scales, same iterations per scale). Balanced "
-               "is the default quality (CPU workers default to fast). \"last iterate\" is the "
-               "loss of the raw Adam iterate at the last step (the engine returns the moving "
-               "average):\n\n" + _lienzo_rows(lienzo))
+    out.append("Lienzo's presets as the engine runs them for an output of this size (below "
+               "each preset's first scale, 192-256 px, that is one scale), L-BFGS on the "
+               "balanced schedule, and balanced's 512 px schedule shrunk to this size (same "
+               "number of ×√2 scales and iterations per scale). Balanced is the default "
+               "quality (CPU workers default to fast). \"last iterate\" is the optimiser's "
+               "own loss at its last step (float picture, before rounding to uint8):\n\n"
+               + _lienzo_rows(lienzo))
     out.append("Evaluations each Lienzo run needed to reach each baseline's final loss, and "
                "how many times fewer that is than (the baseline's whole run / the evaluations "
                "after which the baseline first got there; they differ when a baseline's loss "
@@ -716,8 +728,7 @@ def quality_tables(qr: dict, explore: list | None) -> str:
     if explore:
         runs = [mm for chunk in explore for mm in chunk["methods"]]
         out.append("#### What-if: Lienzo variants (not presets)\n\nSame loss, size and "
-                   "measurement; `Engine.stylize` with StyleParams changed as named (betas: "
-                   "`engine.transfer.ADAM_BETAS` patched in the benchmark's process only).\n\n"
+                   "measurement; `Engine.stylize` with StyleParams changed as named.\n\n"
                    + _lienzo_rows(runs) + "\n\n" + _reach_table(baselines, runs)
                    + "\n\n" + _budget_table(runs, budgets))
     return "\n\n".join(out)
@@ -771,9 +782,9 @@ def main(argv=None):
     ap.add_argument("--steps-tf", type=int, default=1000)
     ap.add_argument("--steps-kerasio", type=int, default=1000,
                     help="cap (keras-io runs 4000; 2 runs × 4000 do not fit the CPU budget)")
-    ap.add_argument("--explore-steps", type=int, default=1000, help="part x: one-scale steps")
+    ap.add_argument("--explore-steps", type=int, default=400, help="part x: one-scale steps")
+    ap.add_argument("--steps-kc", type=int, default=600, help="part b: KC's recipe, steps")
     ap.add_argument("--explore-only", action="append", help="part x: variants whose name has this")
-    ap.add_argument("--adam-betas", default="", help=argparse.SUPPRESS)
     ap.add_argument("--photo", help="content picture file instead of the generated one")
     ap.add_argument("--style", help="style picture file instead of the generated one")
     ap.add_argument("--quick", action="store_true", help="smoke test: tiny sizes and steps")
@@ -792,16 +803,12 @@ def main(argv=None):
     if args.quick:
         args.size, args.overhead_sizes = 48, [48, 64]
         args.reps, args.chunk, args.rounds = 2, 2, 1
-        args.steps_seed = args.steps_tf = args.steps_kerasio = 20
+        args.steps_seed = args.steps_tf = args.steps_kerasio = args.steps_kc = 20
         args.check_every, args.baseline_every, args.iterations = 5, 5, 6
         args.explore_steps = 12
         args.presets = ["fast", "balanced"]
 
     if args.worker:
-        if args.adam_betas:
-            import engine.transfer
-
-            engine.transfer.ADAM_BETAS = tuple(float(b) for b in args.adam_betas.split(","))
         worker = {"overhead": worker_overhead, "quality": worker_quality,
                   "explore": worker_explore}[args.worker]
         common.dump(Path(args.worker_out), worker(args))
@@ -832,7 +839,7 @@ def run_parts(args, results: dict) -> None:
                    "--baseline-every", str(args.baseline_every),
                    "--iterations", str(args.iterations), "--explore-steps", str(args.explore_steps),
                    "--steps-seed", str(args.steps_seed), "--steps-tf", str(args.steps_tf),
-                   "--steps-kerasio", str(args.steps_kerasio)]
+                   "--steps-kerasio", str(args.steps_kerasio), "--steps-kc", str(args.steps_kc)]
     passthrough += [] if args.lbfgs else ["--no-lbfgs"]
     for only in args.explore_only or []:
         passthrough += ["--explore-only", only]
@@ -864,10 +871,7 @@ def run_parts(args, results: dict) -> None:
                              "wall_min": (time.perf_counter() - started) / 60}
     if "x" in parts:
         started = time.perf_counter()
-        results["explore"] = [
-            run_worker("explore", main_backend, args, passthrough),
-            run_worker("explore", main_backend, args, [*passthrough, "--adam-betas", "0.99,0.999"]),
-        ]
+        results["explore"] = [run_worker("explore", main_backend, args, passthrough)]
         results["x_meta"] = {"date": common.machine()["date"],
                              "wall_min": (time.perf_counter() - started) / 60}
 

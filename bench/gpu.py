@@ -143,13 +143,13 @@ def step_section(e, content, style, sizes, args, budget) -> list[dict]:
         if not budget.allows(f"step timing at {size}px", 20):
             continue
         inputs = common.adam_inputs(e, content, style, StyleParams(size=size), size)
-        x, ct, gt, coefs, hp = (inputs[k] for k in ("x", "ct", "gt", "coefs", "hp"))
+        x, ct, gt, coefs, lr = (inputs[k] for k in ("x", "ct", "gt", "coefs", "lr"))
         w, h = inputs["size"]
         zeros = ops.zeros_like(x)
         one = ops.convert_to_tensor(1.0, "float32")
 
-        def adam(x=x, zeros=zeros, one=one, ct=ct, gt=gt, coefs=coefs, hp=hp):
-            return e._adam_step(x, zeros, zeros, zeros, one, e.net.weights, ct, gt, coefs, hp)
+        def adam(x=x, zeros=zeros, one=one, ct=ct, gt=gt, coefs=coefs, lr=lr):
+            return e._adam_step(x, zeros, zeros, one, e.net.weights, ct, gt, coefs, lr)
 
         t0 = time.perf_counter()
         block(adam())

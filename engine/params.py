@@ -64,8 +64,7 @@ class StyleParams:
     content_weight: float = 5.0
     style_weight: float = 100.0
     tv_weight: float = 1e-3
-    learning_rate: float = 5.0  # Adam step, in 0-255 pixel units
-    avg_decay: float = 0.99  # EMA of the Adam iterates (KC); at most a quarter-scale window
+    learning_rate: float = 20.0  # Adam's first step per scale, 0-255 pixel units; cosine to 0
     lbfgs_history: int = 10
     pooling: str = "max"
     iterations: int | None = None  # overrides the preset's per-scale counts (tests, CLI)

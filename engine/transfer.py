@@ -45,7 +45,7 @@ class Progress:
     steps: int  # steps planned, over all scales
     fraction: float  # work done, weighting each step by its pixel count
     eta_s: float | None
-    loss: float  # of the optimiser's current iterate (Adam returns their moving average)
+    loss: float  # of the optimiser's current iterate
     scale: int  # 1-based
     scales: int
     size: tuple[int, int]  # (width, height) of the current scale
@@ -57,17 +57,23 @@ class Result:
     stats: dict = field(default_factory=dict)
 
 
-def _adam_update(x, m, v, avg, t, grad, hp):
-    """One clamped Adam step in pixel units, plus the iterate average."""
-    lr, decay = hp[0], hp[1]
+def _adam_update(x, m, v, t, grad, lr):
+    """One clamped Adam step in pixel units."""
     b1, b2 = ADAM_BETAS
     m = b1 * m + (1 - b1) * grad
     v = b2 * v + (1 - b2) * ops.square(grad)
     m_hat = m / (1 - b1**t)
     v_hat = v / (1 - b2**t)
     x = ops.clip(x - lr * m_hat / (ops.sqrt(v_hat) + ADAM_EPS), 0.0, 255.0)
-    avg = decay * avg + (1 - decay) * x
-    return x, m, v, avg
+    return x, m, v
+
+
+def cosine_lr(peak: float, fraction: float) -> float:
+    """The learning rate ``fraction`` (0-1) of the way through a scale: from ``peak``
+    down to zero on a half cosine.  Large early steps find a lower basin than a
+    constant rate does, and the last steps, near zero, settle the picture in it, so
+    the last iterate is the answer (bench part b: docs/benchmarks.md)."""
+    return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, fraction)))
 
 
 class Engine:
@@ -84,9 +90,9 @@ class Engine:
 
         value_and_grad = backend.value_and_grad(objective)
 
-        def adam_step(x, m, v, avg, t, weights, content_t, gram_t, coefs, hp):
+        def adam_step(x, m, v, t, weights, content_t, gram_t, coefs, lr):
             loss, parts, grad = value_and_grad(x, weights, content_t, gram_t, coefs)
-            return (*_adam_update(x, m, v, avg, t, grad, hp), loss, parts)
+            return (*_adam_update(x, m, v, t, grad, lr), loss, parts)
 
         def content_features(weights, x):
             feats = net.features(weights, x)
@@ -198,28 +204,22 @@ class Engine:
         )
 
     def _adam(self, x, iterations, content_t, gram_t, params, run, on_preview, preview_every):
-        # KC's 0.99 averages ~100 steps: right for 500-step scales, a lag on short
-        # ones (bench part b: 5% of the loss on fast).  Average a quarter of the scale.
-        decay = min(params.avg_decay, 1.0 - 4.0 / max(iterations, 8))
-        hp = ops.convert_to_tensor([params.learning_rate, decay], dtype="float32")
         coefs = self.coefs(params)
         xt = _batch(x)
-        m, v, avg = ops.zeros_like(xt), ops.zeros_like(xt), ops.zeros_like(xt)
-        t = 0
-        for _ in range(iterations):
+        m, v = ops.zeros_like(xt), ops.zeros_like(xt)
+        for t in range(1, iterations + 1):
             if not run.may_continue():
                 break
-            t += 1
-            xt, m, v, avg, loss, _ = self._adam_step(
-                xt, m, v, avg, ops.convert_to_tensor(t, "float32"),
-                self.net.weights, content_t, gram_t, coefs, hp,
+            lr = cosine_lr(params.learning_rate, run.scale_fraction(t - 1, iterations))
+            xt, m, v, loss, _ = self._adam_step(
+                xt, m, v, ops.convert_to_tensor(t, "float32"),
+                self.net.weights, content_t, gram_t, coefs,
+                ops.convert_to_tensor(lr, "float32"),
             )
             run.stepped(float(loss))
             if on_preview and run.step % preview_every == 0:
-                on_preview(images.to_uint8(_unbatch(avg) / (1 - decay**t)))
-        if t == 0:
-            return x
-        return _unbatch(avg) / (1 - decay**t)
+                on_preview(images.to_uint8(_unbatch(xt)))
+        return _unbatch(xt)
 
     def _lbfgs(self, x, iterations, content_t, gram_t, params, run, on_preview, preview_every):
         from scipy.optimize import Bounds, minimize
@@ -279,6 +279,19 @@ class _Run:
 
     def begin_scale(self, scale, size):
         self.scale, self.size = scale, size
+        self.scale_started, self.work_before = time.monotonic(), self.work
+
+    def scale_fraction(self, done: int, steps: int) -> float:
+        """How far through this scale the run is: by steps, or, with a time budget,
+        by this scale's share of the time left, whichever is further - so that a
+        run cut short by its deadline has still annealed (Adam's cosine)."""
+        fraction = done / steps
+        if self.deadline is None:
+            return fraction
+        scale_work = steps * self.size[0] * self.size[1]
+        share = scale_work / max(1, self.total_work - self.work_before)
+        allotted = (self.deadline - self.scale_started) * share
+        return max(fraction, (time.monotonic() - self.scale_started) / max(allotted, 1e-9))
 
     def may_continue(self) -> bool:
         """False at the time budget; raises Cancelled when asked to stop."""

@@ -95,6 +95,40 @@ def test_time_budget_returns_best_so_far(engine, pictures):
     assert result.image.shape == (36, 48, 3)
 
 
+def test_learning_rate_anneals_from_peak_to_zero():
+    from engine.transfer import cosine_lr
+
+    assert cosine_lr(20.0, 0.0) == pytest.approx(20.0)
+    assert cosine_lr(20.0, 0.5) == pytest.approx(10.0)
+    assert cosine_lr(20.0, 1.0) == pytest.approx(0.0, abs=1e-9)
+    assert cosine_lr(20.0, 3.0) == pytest.approx(0.0, abs=1e-9)  # past the end: stays 0
+    rates = [cosine_lr(20.0, k / 10) for k in range(11)]
+    assert rates == sorted(rates, reverse=True)
+
+
+def test_a_time_budget_paces_the_annealing_of_each_scale(monkeypatch):
+    """Cut short by its deadline, a scale must still have annealed: its schedule
+    runs on the scale's share of the time when that is further along than its steps."""
+    from engine import transfer
+
+    clock = {"now": 100.0}
+    monkeypatch.setattr(transfer.time, "monotonic", lambda: clock["now"])
+    plan = [(32, 1000), (48, 1000)]
+    work = [1000 * 32 * 24, 1000 * 48 * 36]
+    run = transfer._Run(plan, sum(work), 100.0, None, None, deadline=110.0)
+    run.begin_scale(1, (32, 24))
+    share = 10.0 * work[0] / sum(work)  # seconds this scale may take
+    assert run.scale_fraction(0, 1000) == pytest.approx(0.0)
+    clock["now"] = 100.0 + share / 2
+    assert run.scale_fraction(10, 1000) == pytest.approx(0.5)
+    assert run.scale_fraction(900, 1000) == pytest.approx(0.9)  # steps further along
+    clock["now"] = 100.0 + share
+    assert run.scale_fraction(10, 1000) >= 1.0
+    unbudgeted = transfer._Run(plan, sum(work), 100.0, None, None, deadline=None)
+    unbudgeted.begin_scale(1, (32, 24))
+    assert unbudgeted.scale_fraction(250, 1000) == 0.25
+
+
 def test_time_budget_at_a_coarse_scale_still_gives_full_size(engine, pictures):
     content, styles = pictures
     params = StyleParams(size=64, min_side=32, iterations=100_000, time_budget_s=0.5)
