@@ -1,7 +1,8 @@
 """``lienzo bot``: the Telegram bot process, put together.
 
 It builds the PTB ``Application`` (against ``LIENZO_TELEGRAM_API_URL``, with
-PTB's ``AIORateLimiter``), the job service and its watcher, the local engine
+PTB's ``AIORateLimiter`` honouring flood control and an HTTP client that keeps
+few idle connections), the job service and its watcher, the local engine
 workers (``LIENZO_ENGINE_WORKERS``), and the aiohttp server for health,
 metrics and the webhook; then serves until SIGINT/SIGTERM and stops them in
 reverse order.  Importing this module loads no keras or tensorflow.
@@ -15,10 +16,12 @@ import logging
 import signal
 import sys
 
+import httpx
 from aiohttp import web
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application
+from telegram.request import HTTPXRequest
 
 from bot.config import BotConfig, load_config
 from bot.delivery import Delivery
@@ -32,6 +35,8 @@ from bot.web import WEBHOOK_PATH, create_web_app
 from engine.errors import LienzoError
 
 log = logging.getLogger("lienzo.app")
+
+KEEP_ALIVE = 16  # idle connections to the Bot API kept open (see http_client)
 
 
 _SECRETS: set[str] = set()
@@ -72,13 +77,45 @@ def build_application(config: BotConfig, jobs: JobService, store: BotStore,
     return application, lienzo, delivery
 
 
+def flood_control() -> AIORateLimiter:
+    """Telegram's flood control, honoured rather than guessed (docs/benchmarks.md, "Bot").
+
+    No global throttle (``overall_max_rate=0``; PTB's default is 30/s).  Telegram's
+    Bot FAQ figure of ~30 messages/s is for bulk notifications, messages the bot
+    starts; a bot answering people who just wrote to it is not bulk, and the
+    pre-emptive 30/s made the last "⏳" of a burst of 100 wait 2-3 s.  Telegram does not
+    publish exact limits and calls pre-empting them useless and harmful (quoted in
+    grammY's flood-limit guide); the correct handling is to wait ``retry_after``
+    and retry, which AIORateLimiter does (a 429 pauses every request until the
+    wait is over; up to 3 retries).  PTB's per-group limit (20 messages a minute,
+    which the FAQ states as a hard limit) stays.
+    """
+    return AIORateLimiter(overall_max_rate=0, max_retries=3)
+
+
+def http_client() -> HTTPXRequest:
+    """PTB's HTTP client as PTB builds it (up to 256 connections), keeping few idle ones.
+
+    A burst of 100 answers opens ~100 connections at once.  httpcore (1.0.9)
+    walks its whole pool at the start and end of every request - for each idle
+    connection a poll of its socket and a count of all the others - so 100
+    idle connections left over made every later request (the burst's downloads
+    and edits) cost more CPU than its own work.  With ``max_keepalive_connections``
+    httpcore closes idle connections while more than that many are open: 16
+    stay, more than the bot uses at once outside a burst (docs/benchmarks.md).
+    """
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=KEEP_ALIVE)
+    return HTTPXRequest(httpx_kwargs={"limits": limits})  # these limits replace PTB's
+
+
 def _builder(config: BotConfig):
     builder = (
         Application.builder()
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .request(http_client())
+        .rate_limiter(flood_control())
         .concurrent_updates(True)  # one user's slow download never holds up another's /help
     )
     if config.webhook_url:

@@ -1,5 +1,8 @@
 """Getting progress and results back to people (the job watcher's callbacks).
 
+- The status message is the bot's first answer to the photo (``Lienzo.submit``);
+  nothing here touches it before ``Lienzo._queue`` has made it say "queued"
+  (``Lienzo.settled``).
 - Progress edits the job's status message: a bar with percent and ETA, at most
   every ``EDIT_EVERY_S`` seconds per message and only when the text changes
   (Telegram's flood limits; ``RetryAfter`` is honoured by PTB's AIORateLimiter).
@@ -51,6 +54,7 @@ class Delivery:
         state = progress.get("state")
         if job.status_message_id is None or state not in ("starting", "running", "finishing"):
             return
+        await self.lienzo.settled(job.id)
         lang = job.meta.get("lang", "en")
         text = progress_text(lang, progress.get("fraction", 0.0), progress.get("eta_s")) \
             if state == "running" else t(lang, f"progress.{state}")
@@ -70,6 +74,7 @@ class Delivery:
             log.debug("progress edit for %s failed: %s", job.id, exc)
 
     async def on_result(self, job, outcome) -> None:
+        await self.lienzo.settled(job.id)
         self._edits.pop(job.id, None)
         try:
             if outcome.status == "done":

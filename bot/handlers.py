@@ -2,18 +2,22 @@
 
 ``Lienzo`` holds the bot's collaborators (configuration, job service, store,
 catalogue) and one method per kind of update.  No handler waits for the
-engine: a job is submitted, a status message is sent, and ``bot.delivery``
-takes it from there.  Every text comes from ``bot.texts`` in the user's
-language; every failure a user can cause ends in one of those texts.
+engine, nor for a download: a photo gets its status message first; it is then
+fetched, checked and submitted, and ``bot.delivery`` takes it from there.
+Every text comes from ``bot.texts`` in the user's language; every failure a
+user can cause ends in one of those texts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 
 from telegram import (
@@ -38,7 +42,7 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.config import BotConfig
-from bot.jobs import JobService
+from bot.jobs import JobService, UserLimitReached
 from bot.request import (
     RequestError,
     StyleRequest,
@@ -66,6 +70,11 @@ log = logging.getLogger("lienzo.bot")
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 ALBUM_WAIT_S = 1.5  # an album's photos arrive as separate updates within a moment
+# Pictures fetched (downloaded, checked, submitted) at once: bounds the memory (a
+# document may be 20 MB) and the CPU of a burst; at Telegram's ~0.2 s per download
+# that is still ~20 photos/s, more than the engine paints.
+FETCH_AT_ONCE = 4
+ANSWER_FIRST_MAX_WAIT_S = 1.0  # at most this long does fetching wait for handlers (_queue)
 IMAGE_DOCUMENTS = filters.Document.IMAGE
 MEDIA = filters.PHOTO | IMAGE_DOCUMENTS
 
@@ -112,21 +121,46 @@ class Lienzo:
         self._albums: dict[str, list[Message]] = {}
         self._sheet_file_id: str | None = None
         self._workers_seen: dict = {}
+        self._settling: dict[str, asyncio.Event] = {}  # job → set once it says "queued"
+        self._fetching = asyncio.Semaphore(FETCH_AT_ONCE)
+        self._answering_now = 0  # handlers running (see _answering)
+        self._all_answered = asyncio.Event()
+        self._all_answered.set()
 
     def register(self, app: Application) -> None:
         allowed = self._allowed_filter()
-        app.add_handler(MessageHandler(~allowed & (filters.COMMAND | MEDIA), self.not_allowed))
+        answering = self._answering
+        app.add_handler(MessageHandler(~allowed & (filters.COMMAND | MEDIA),
+                                       answering(self.not_allowed)))
         commands = {
             "start": self.start, "help": self.help, "styles": self.show_styles,
             "status": self.status, "cancel": self.cancel, "settings": self.settings,
             "stats": self.stats, "style": self.style_command,
         }
         for name, callback in commands.items():
-            app.add_handler(CommandHandler(name, callback, filters=allowed))
-        app.add_handler(MessageHandler(allowed & MEDIA, self.media))
-        app.add_handler(CallbackQueryHandler(self.press))
-        app.add_handler(ChatMemberHandler(self.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+            app.add_handler(CommandHandler(name, answering(callback), filters=allowed))
+        app.add_handler(MessageHandler(allowed & MEDIA, answering(self.media)))
+        app.add_handler(CallbackQueryHandler(answering(self.press)))
+        app.add_handler(ChatMemberHandler(answering(self.membership),
+                                          ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self.on_error)
+
+    def _answering(self, callback):
+        """``callback``, counted while it runs: fetching pictures waits until none runs.
+
+        Handlers only answer (the slow part of a photo runs later, in ``_queue``), so
+        "no handler running" means every update that has arrived has its answer."""
+        @functools.wraps(callback)
+        async def counted(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+            self._answering_now += 1
+            self._all_answered.clear()
+            try:
+                await callback(update, context)
+            finally:
+                self._answering_now -= 1
+                if not self._answering_now:
+                    self._all_answered.set()
+        return counted
 
     # -- who, which language --------------------------------------------------------
     def _allowed_filter(self):
@@ -344,9 +378,8 @@ class Lienzo:
             except RequestError as exc:
                 await self._request_error(first, user, lang, exc)
                 return
-        await self.reply(first, t(lang, "own.album"))
         await self.submit(first.chat, user, Media.of(first), request, lang=lang,
-                          style_media=Media.of(parts[1]))
+                          style_media=Media.of(parts[1]), ack=t(lang, "own.album"))
 
     # -- submitting -------------------------------------------------------------------
     def _parse(self, text: str | None) -> StyleRequest:
@@ -384,48 +417,130 @@ class Lienzo:
 
     async def submit(self, chat: Chat, user: User, content: Media, request: StyleRequest | None,
                      *, lang: str, style_media: Media | None = None,
-                     params: dict | None = None) -> None:
-        """Validate, submit, acknowledge.  Every way out sends the user one message."""
+                     params: dict | None = None, ack: str | None = None) -> None:
+        """Acknowledge at once; fetch, check and queue the picture afterwards.
+
+        With 100 photos at once, fetching and checking them all takes seconds, so
+        the status message ("⏳ Got it…") is the first thing sent - after only the
+        checks that need no network: the request, the sizes Telegram announced, the
+        result cache and the per-user limit.  ``_queue`` then turns that message
+        into "queued, N ahead" (the job's progress message from then on), or into
+        the error if the picture turns out bad: one message, nothing lost.  A cache
+        hit is answered with the earlier result and nothing else.  ``ack``: the
+        status message's first text where "⏳ Got it" says too little (an album).
+        """
         reply_to = ReplyParameters(content.message_id, allow_sending_without_reply=True)
         try:
             if request is not None and not request.styles and style_media is None:
                 raise UserFacingError("empty_request")
-            style_ids = [list(s) for s in (request.styles if request else ())]
+            for media in (content, style_media):
+                if media is not None and media.size is not None \
+                        and media.size > MAX_DOWNLOAD_BYTES:
+                    raise UserFacingError("file_too_big",
+                                          max_mb=MAX_DOWNLOAD_BYTES // (1024 * 1024))
             params = params or await self.job_params(user.id, request)
-            key = self._cache_key(content, style_ids, style_media, params)
+            key = self._cache_key(content, request, style_media, params)
             if await self._send_cached(chat, key, reply_to):
                 return
-            data = await self._download(content)
-            styles_arg = [tuple(s) for s in style_ids]
-            if style_media is not None:
-                styles_arg.append((await self._download(style_media), 1.0))
-            meta = {
-                "lang": lang, "requester": user.first_name, "group": chat.type != ChatType.PRIVATE,
-                "content": dataclasses.asdict(content), "styles": style_ids,
-                "style_media": dataclasses.asdict(style_media) if style_media else None,
-                "params": params, "cache_key": key, "label": self._label(lang, request),
-            }
-            submitted = await self.jobs.asubmit(
-                user_id=user.id, chat_id=chat.id, content=data, styles=styles_arg,
-                params=params, message_id=content.message_id, meta=meta)
-        except UserFacingError as exc:
-            await chat.send_message(error_text(lang, exc.code, **exc.values),
-                                    parse_mode=PARSE_MODE, reply_parameters=reply_to)
-            return
-        except LienzoError as exc:  # limits, bad images, bad params
-            await chat.send_message(error_text(lang, exc), parse_mode=PARSE_MODE,
+            await self._check_user_limit(user.id)
+        except LienzoError as exc:  # UserFacingError, UserLimitReached
+            await chat.send_message(self._error_text(lang, exc), parse_mode=PARSE_MODE,
                                     reply_parameters=reply_to)
             return
-        self.metrics.submitted.inc()
-        text = queued_text(lang, submitted.ahead)
-        if request is not None and request.size_capped:
-            text += "\n" + t(lang, "note.size_capped", max_side=self.max_side,
-                             requested=request.requested_size)
-        status = await chat.send_message(text, parse_mode=PARSE_MODE, reply_parameters=reply_to,
-                                         reply_markup=keyboards.cancel(lang, submitted.job_id))
-        await asyncio.to_thread(self.jobs.set_status_message, submitted.job_id, status.message_id)
+        status = await chat.send_message(ack or t(lang, "received"), parse_mode=PARSE_MODE,
+                                         reply_parameters=reply_to)
+        self.application.create_task(
+            self._queue(status, reply_to, user, content, request, style_media, params, key, lang),
+            name=f"lienzo-queue-{chat.id}-{status.message_id}")
 
-    def _cache_key(self, content: Media, style_ids, style_media: Media | None, params) -> str:
+    async def _queue(self, status: Message, reply_to: ReplyParameters, user: User,
+                     content: Media, request: StyleRequest | None, style_media: Media | None,
+                     params: dict, key: str, lang: str) -> None:
+        """Fetch, check and submit; then the status message says "queued" or the error.
+
+        A task of its own, after the handler has returned.  It waits until every
+        update that has arrived is answered (``_answering``), then takes one of
+        ``FETCH_AT_ONCE`` places: fetching a photo costs several times the CPU of
+        acknowledging one, and in a burst the last "⏳" would otherwise wait for
+        dozens of downloads.
+        """
+        job_id = uuid.uuid4().hex
+        self._settling[job_id] = settled = asyncio.Event()
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):  # a steady stream cannot starve it
+                await asyncio.wait_for(self._all_answered.wait(), ANSWER_FIRST_MAX_WAIT_S)
+            async with self._fetching:
+                submitted = await self._fetch_and_submit(
+                    job_id, status, user, content, request, style_media, params, key, lang)
+        except LienzoError as exc:  # the picture is bad, the queue is full, …
+            await self._edit_or_reply(status, self._error_text(lang, exc), reply_to)
+        except Exception:
+            log.exception("queueing a picture failed")
+            await self._edit_or_reply(status, error_text(lang, "engine_error"), reply_to)
+        else:
+            self.metrics.submitted.inc()
+            text = queued_text(lang, submitted.ahead)
+            if request is not None and request.size_capped:
+                text += "\n" + t(lang, "note.size_capped", max_side=self.max_side,
+                                 requested=request.requested_size)
+            # If this edit is lost (flood control), the worker's progress edits carry on.
+            await self._quietly(status.edit_text(text, parse_mode=PARSE_MODE,
+                                                 reply_markup=keyboards.cancel(lang, job_id)))
+        finally:
+            del self._settling[job_id]
+            settled.set()
+
+    async def _fetch_and_submit(self, job_id: str, status: Message, user: User, content: Media,
+                                request: StyleRequest | None, style_media: Media | None,
+                                params: dict, key: str, lang: str):
+        """Download and check the picture(s), then submit the job, its status message known."""
+        data = await self._download(content)
+        style_ids = [list(s) for s in (request.styles if request else ())]
+        styles_arg = [tuple(s) for s in style_ids]
+        if style_media is not None:
+            styles_arg.append((await self._download(style_media), 1.0))
+        chat = status.chat
+        meta = {
+            "lang": lang, "requester": user.first_name, "group": chat.type != ChatType.PRIVATE,
+            "content": dataclasses.asdict(content), "styles": style_ids,
+            "style_media": dataclasses.asdict(style_media) if style_media else None,
+            "params": params, "cache_key": key, "label": self._label(lang, request),
+        }
+        return await self.jobs.asubmit(
+            user_id=user.id, chat_id=chat.id, content=data, styles=styles_arg, params=params,
+            message_id=content.message_id, status_message_id=status.message_id, meta=meta,
+            job_id=job_id)
+
+    async def settled(self, job_id: str) -> None:
+        """Wait until ``_queue`` has said "queued" on the job's status message.
+
+        Delivery calls this before it touches a status message, so that a worker's
+        first progress - or a failure - is never overwritten by "queued"."""
+        event = self._settling.get(job_id)
+        if event is not None:
+            await event.wait()
+
+    async def _check_user_limit(self, user_id: int) -> None:
+        """Refuse before acknowledging: a local look-up (``submit`` checks again, atomically)."""
+        if len(await self.jobs.auser_jobs(user_id)) >= self.jobs.user_limit:
+            raise UserLimitReached(self.jobs.user_limit)
+
+    @staticmethod
+    def _error_text(lang: str, exc: LienzoError) -> str:
+        return error_text(lang, exc, **getattr(exc, "values", {}))
+
+    async def _edit_or_reply(self, status: Message, text: str, reply_to: ReplyParameters) -> None:
+        """The status message becomes ``text``; if it cannot be edited, ``text`` is sent."""
+        try:
+            await status.edit_text(text, parse_mode=PARSE_MODE)
+        except TelegramError as exc:
+            log.info("status message not editable (%s); replying", exc.__class__.__name__)
+            await status.chat.send_message(text, parse_mode=PARSE_MODE,
+                                           reply_parameters=reply_to)
+
+    def _cache_key(self, content: Media, request: StyleRequest | None,
+                   style_media: Media | None, params) -> str:
+        style_ids = [list(s) for s in (request.styles if request else ())]
         what = [content.unique_id, style_ids, style_media.unique_id if style_media else None,
                 {k: v for k, v in params.items() if k != "time_budget_s"}]
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
@@ -448,8 +563,6 @@ class Lienzo:
         return True
 
     async def _download(self, media: Media) -> bytes:
-        if media.size is not None and media.size > MAX_DOWNLOAD_BYTES:
-            raise UserFacingError("file_too_big", max_mb=MAX_DOWNLOAD_BYTES // (1024 * 1024))
         try:
             file = await self._bot.get_file(media.file_id)
             data = bytes(await file.download_as_bytearray())

@@ -406,11 +406,6 @@ class JobService:
         """Queued jobs ahead of this one (None unless it is queued)."""
         return self._ahead(job_id)
 
-    def set_status_message(self, job_id: str, status_message_id: int) -> None:
-        with self._tx() as db:
-            db.execute("update jobs set status_message_id = ? where id = ?",
-                       (status_message_id, job_id))
-
     def update_meta(self, job_id: str, **values) -> None:
         with self._tx() as db:
             row = db.execute("select meta from jobs where id = ?", (job_id,)).fetchone()

@@ -22,6 +22,7 @@ from bot.app import serve
 from bot.config import load_config
 from bot.jobs import JobService
 from bot.local_workers import LocalWorkers
+from bot.texts import LANGUAGES, t
 from engine import queue as q
 from tests.conftest import engine_env, free_port, jpeg, tiny_image, wait_for, worker_ready
 from tests.fake_telegram import FakeTelegram
@@ -95,8 +96,22 @@ async def lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets, *, webhoo
         await asyncio.wait_for(task, 60)
 
 
+RECEIVED = {t(lang, "received") for lang in LANGUAGES}  # "⏳ Got it — one moment…"
+
+
 def artwork(m) -> bool:
     return bool(m.photo) and m.reply_markup is not None
+
+
+async def answer(tg, chat, after, timeout: float = 30):
+    """The bot's first message after ``after``, once it says more than "got it".
+
+    A photo is acknowledged before it is downloaded; that message is then edited
+    into "queued" or into the error, so the answer is its text after the edit."""
+    first = await tg.wait_for_message(chat, after=after, timeout=timeout)
+    await tg.wait_for(lambda _: first.text not in RECEIVED, timeout,
+                      "the acknowledgement to be edited", chat=chat)
+    return first
 
 
 async def test_private_photo_with_caption_gets_status_then_artwork(
@@ -104,7 +119,8 @@ async def test_private_photo_with_caption_gets_status_then_artwork(
     async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
         ana = telegram.user(1001, "Ana")
         sent = await ana.send_photo(ana.chat, assets.photo(11), caption="/style starry_night")
-        status = await telegram.wait_for_message(ana.chat, after=sent)
+        status = await answer(telegram, ana.chat, sent)
+        assert status.versions[0][1]["text"] in RECEIVED  # acknowledged before the download
         assert "⏳" in status.text and status.reply_to_message_id == sent.message_id
         assert any(b.startswith("c:") for b in status.callback_data)  # a cancel button
         art = await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
@@ -131,6 +147,7 @@ async def test_private_photo_with_caption_gets_status_then_artwork(
         again = await ana.send_photo(ana.chat, assets.photo(11), caption="/style starry_night")
         cached = await telegram.wait_for_message(ana.chat, artwork, after=again)
         assert cached.photo_bytes == art.photo_bytes
+        assert [m for m in ana.chat.bot_messages if m.message_id > again.message_id] == [cached]
         assert len(telegram.calls_to("sendPhoto")) == uploads + 1
         assert "file_id" in str(telegram.calls_to("sendPhoto")[-1].params) or \
             not telegram.calls_to("sendPhoto")[-1].files
@@ -158,6 +175,8 @@ async def test_album_of_two_uses_the_second_as_the_painting(
     async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
         leo = telegram.user(1003, "Leo")
         first, _ = await leo.send_album(leo.chat, [assets.photo(13), assets.custom_style])
+        status = await telegram.wait_for_message(leo.chat, after=first, timeout=30)
+        assert "style of the second" in status.versions[0][1]["text"]  # says what will happen
         art = await telegram.wait_for_message(leo.chat, artwork, timeout=JOB_S, after=first)
         assert art.reply_to_message_id == first.message_id
         assert "own painting" in art.caption
@@ -192,9 +211,9 @@ async def test_queue_full_is_a_polite_busy(telegram, tmp_path, monkeypatch, engi
     async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets, CAP="1"):
         ana, bob = telegram.user(1016, "Ana"), telegram.user(1017, "Bob")
         first = await ana.send_photo(ana.chat, assets.photo(25), caption="/style great_wave")
-        await telegram.wait_for_message(ana.chat, "⏳", after=first)
+        assert "⏳" in (await answer(telegram, ana.chat, first)).text
         second = await bob.send_photo(bob.chat, assets.photo(26), caption="/style great_wave")
-        busy = await telegram.wait_for_message(bob.chat, after=second)
+        busy = await answer(telegram, bob.chat, second)
         assert "busy" in busy.text
         await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=first)
 
@@ -204,8 +223,10 @@ async def test_limits_have_clear_messages(telegram, tmp_path, monkeypatch, engin
         kim = telegram.user(1006, "Kim")
         text = await kim.send_document(kim.chat, b"hello", "notes.png", "image/png",
                                        caption="/style starry_night")
-        reply = await telegram.wait_for_message(kim.chat, after=text)
+        reply = await answer(telegram, kim.chat, text)
         assert "doesn't look like an image" in reply.text
+        assert reply.edited  # the acknowledgement became the error: one message
+        assert [m for m in kim.chat.bot_messages if m.message_id > text.message_id] == [reply]
         unknown = await kim.send_photo(kim.chat, assets.photo(15), caption="/style starry")
         reply = await telegram.wait_for_message(kim.chat, after=unknown)
         assert "starry" in reply.text and any(d.endswith("starry_night")
@@ -215,7 +236,7 @@ async def test_limits_have_clear_messages(telegram, tmp_path, monkeypatch, engin
         assert "foo" in reply.text
         tiny = await kim.send_document(kim.chat, jpeg(tiny_image(3, 8)), "tiny.jpg", "image/jpeg",
                                        caption="/style great_wave")
-        reply = await telegram.wait_for_message(kim.chat, after=tiny)
+        reply = await answer(telegram, kim.chat, tiny)
         assert "too small" in reply.text
 
 
@@ -223,9 +244,9 @@ async def test_user_limit_and_cancel(telegram, tmp_path, monkeypatch, engine_wor
     async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets, LIMIT="1"):
         max_ = telegram.user(1007, "Max")
         first = await max_.send_photo(max_.chat, assets.photo(16), caption="/style the_scream")
-        await telegram.wait_for_message(max_.chat, "⏳", after=first)
+        assert "⏳" in (await answer(telegram, max_.chat, first)).text
         second = await max_.send_photo(max_.chat, assets.photo(17), caption="/style the_scream")
-        refused = await telegram.wait_for_message(max_.chat, after=second)
+        refused = await answer(telegram, max_.chat, second)
         assert "(1)" in refused.text
         cancel = await max_.send_text(max_.chat, "/cancel")
         await telegram.wait_for_message(max_.chat, "Cancelled 1 picture", after=cancel)
@@ -327,7 +348,7 @@ async def test_flood_control_on_edits_does_not_lose_the_result_and_blocking_canc
 
         bob = telegram.user(1013, "Bob")
         sent = await bob.send_photo(bob.chat, assets.photo(20), caption="/style great_wave")
-        await telegram.wait_for_message(bob.chat, "⏳", after=sent)
+        assert "⏳" in (await answer(telegram, bob.chat, sent)).text
         bob.block_bot()
 
         def cancelled():
@@ -337,6 +358,24 @@ async def test_flood_control_on_edits_does_not_lose_the_result_and_blocking_canc
         await telegram.wait_for(lambda _: cancelled(), timeout=JOB_S,
                                 message="Bob's job to be cancelled")
         assert not any(m.photo for m in bob.chat.bot_messages)
+
+
+async def test_flood_control_on_the_acknowledgement_waits_and_retries(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        ana = telegram.user(1018, "Ana")
+        telegram.fail_next("sendMessage", retry_after=1, chat=ana.chat)
+        sent = await ana.send_photo(ana.chat, assets.photo(27), caption="/style great_wave")
+        status = await answer(telegram, ana.chat, sent)
+        assert "⏳" in status.text
+        refused, accepted = [c for c in telegram.calls if c.method == "sendMessage"
+                             and c.chat_id == ana.id][:2]
+        assert refused.status == 429 and accepted.ok
+        assert accepted.time - refused.time >= 1.0  # Telegram's retry_after, honoured
+        await ana.press(status, next(d for d in status.callback_data if d.startswith("c:")))
+        await telegram.wait_for(lambda _: "Cancelled" in (status.text or "") or any(
+            artwork(m) for m in ana.chat.bot_messages), timeout=JOB_S,
+            message="the job to be cancelled (or painted)")
 
 
 async def test_own_painting_by_button_and_by_reply(

@@ -257,9 +257,8 @@ def test_an_unreadable_result_fails_the_job_plainly(queue, tmp_path, assets):
 
 def test_status_and_listing(queue, tmp_path, assets):
     svc = service(queue, tmp_path)
-    a = submit(svc, assets, user=5, meta={"lang": "es"})
+    a = submit(svc, assets, user=5, meta={"lang": "es"}, status_message_id=42)
     b = submit(svc, assets, user=5)
-    svc.set_status_message(a, 42)
     svc.update_meta(a, requester="Ana")
     job = svc.status(a)
     assert (job.status_message_id, job.meta, job.state, job.attempts) == (

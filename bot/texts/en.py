@@ -69,6 +69,7 @@ TEXTS: dict[str, str] = {
     ),
 
     # ------------------------------------------------------------------ queue & progress
+    "received": "⏳ Got it — one moment…",
     "queued.first": "⏳ You're first in line — starting in a moment.",
     "queued.ahead.one": "⏳ Queued — {count} ahead of you.",
     "queued.ahead.other": "⏳ Queued — {count} ahead of you.",

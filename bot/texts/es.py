@@ -65,6 +65,7 @@ TEXTS: dict[str, str] = {
     ),
 
     # ------------------------------------------------------------------ cola y progreso
+    "received": "⏳ Recibido, un momento…",
     "queued.first": "⏳ No hay nadie delante de ti: empiezo enseguida.",
     "queued.ahead.one": "⏳ En cola: hay {count} foto antes que la tuya.",
     "queued.ahead.other": "⏳ En cola: hay {count} fotos antes que la tuya.",
