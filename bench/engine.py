@@ -122,6 +122,8 @@ def worker_overhead(args) -> dict:
             t0 = time.perf_counter()
             for _ in range(n):
                 state["t"] += 1
+                # the learning rate as Engine._adam computes and passes it each step
+                # (its value does not change the step's cost)
                 lr = cosine_lr(params.learning_rate, state["t"] / 1000)
                 x, m, v, loss, _ = e._adam_step(
                     state["x"], state["m"], state["v"],

@@ -42,7 +42,7 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.config import BotConfig
-from bot.jobs import JobService, UserLimitReached
+from bot.jobs import JobService
 from bot.request import (
     RequestError,
     StyleRequest,
@@ -442,7 +442,7 @@ class Lienzo:
             key = self._cache_key(content, request, style_media, params)
             if await self._send_cached(chat, key, reply_to):
                 return
-            await self._check_user_limit(user.id)
+            await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
         except LienzoError as exc:  # UserFacingError, UserLimitReached
             await chat.send_message(self._error_text(lang, exc), parse_mode=PARSE_MODE,
                                     reply_parameters=reply_to)
@@ -495,7 +495,7 @@ class Lienzo:
                                 params: dict, key: str, lang: str):
         """Download and check the picture(s), then submit the job, its status message known."""
         data = await self._download(content)
-        style_ids = [list(s) for s in (request.styles if request else ())]
+        style_ids = _style_ids(request)
         styles_arg = [tuple(s) for s in style_ids]
         if style_media is not None:
             styles_arg.append((await self._download(style_media), 1.0))
@@ -520,11 +520,6 @@ class Lienzo:
         if event is not None:
             await event.wait()
 
-    async def _check_user_limit(self, user_id: int) -> None:
-        """Refuse before acknowledging: a local look-up (``submit`` checks again, atomically)."""
-        if len(await self.jobs.auser_jobs(user_id)) >= self.jobs.user_limit:
-            raise UserLimitReached(self.jobs.user_limit)
-
     @staticmethod
     def _error_text(lang: str, exc: LienzoError) -> str:
         return error_text(lang, exc, **getattr(exc, "values", {}))
@@ -540,8 +535,8 @@ class Lienzo:
 
     def _cache_key(self, content: Media, request: StyleRequest | None,
                    style_media: Media | None, params) -> str:
-        style_ids = [list(s) for s in (request.styles if request else ())]
-        what = [content.unique_id, style_ids, style_media.unique_id if style_media else None,
+        what = [content.unique_id, _style_ids(request),
+                style_media.unique_id if style_media else None,
                 {k: v for k, v in params.items() if k != "time_budget_s"}]
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
@@ -797,3 +792,8 @@ class Lienzo:
     def attach(self, application: Application) -> None:
         self.application = application
         self.register(application)
+
+
+def _style_ids(request: StyleRequest | None) -> list[list]:
+    """The request's catalogue styles as JSON-ready [id, weight] pairs."""
+    return [list(s) for s in (request.styles if request else ())]

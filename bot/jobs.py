@@ -365,10 +365,7 @@ class JobService:
         data = spec.encode()
         now = time.time()
         with self._tx() as db:
-            mine = db.execute("select count(*) from jobs where user_id = ? and state in "
-                              "('queued', 'running')", (user_id,)).fetchone()[0]
-            if mine >= self.user_limit:
-                raise UserLimitReached(self.user_limit)
+            self._check_user_limit(db, user_id)
             total = db.execute("select count(*) from jobs where state in "
                                "('queued', 'running')").fetchone()[0]
             if total >= self.queue_cap:
@@ -418,6 +415,18 @@ class JobService:
     def status(self, job_id: str) -> Job | None:
         rows = self._rows(f"select {_JOB_COLUMNS} from jobs where id = ?", (job_id,))
         return _job(rows[0]) if rows else None
+
+    def check_user_limit(self, user_id: int) -> None:
+        """Raise UserLimitReached if the user has as many jobs waiting or running as
+        allowed: the bot asks before acknowledging, ``submit`` again, atomically."""
+        with self._lock:
+            self._check_user_limit(self._db, user_id)
+
+    def _check_user_limit(self, db, user_id: int) -> None:
+        mine = db.execute("select count(*) from jobs where user_id = ? and state in "
+                          "('queued', 'running')", (user_id,)).fetchone()[0]
+        if mine >= self.user_limit:
+            raise UserLimitReached(self.user_limit)
 
     def user_jobs(self, user_id: int, active_only: bool = True, limit: int = 20) -> list[Job]:
         states = ACTIVE if active_only else STATES
@@ -753,6 +762,9 @@ class JobService:
 
     async def astatus(self, job_id: str) -> Job | None:
         return await asyncio.to_thread(self.status, job_id)
+
+    async def acheck_user_limit(self, user_id: int) -> None:
+        await asyncio.to_thread(self.check_user_limit, user_id)
 
     async def auser_jobs(self, user_id: int, active_only: bool = True) -> list[Job]:
         return await asyncio.to_thread(self.user_jobs, user_id, active_only)

@@ -65,6 +65,9 @@ def test_submit_returns_the_queue_position_and_enforces_limits(queue, tmp_path, 
     with pytest.raises(jobs.UserLimitReached) as info:
         submit(svc, assets, user=1)
     assert info.value.code == "user_limit" and info.value.limit == 2
+    with pytest.raises(jobs.UserLimitReached):  # what the bot asks before acknowledging
+        svc.check_user_limit(1)
+    svc.check_user_limit(2)  # no jobs yet: no error
     submit(svc, assets, user=2)
     submit(svc, assets, user=3)
     with pytest.raises(jobs.QueueFull) as info:
