@@ -41,7 +41,7 @@ class Quality:
 
 QUALITIES = {
     "fast": Quality(min_side=256, first_iterations=150, iterations=60),
-    "balanced": Quality(min_side=192, first_iterations=400, iterations=150),
+    "balanced": Quality(min_side=192, first_iterations=300, iterations=150),
     "best": Quality(min_side=192, first_iterations=1000, iterations=500),
 }
 
@@ -64,7 +64,8 @@ class StyleParams:
     content_weight: float = 5.0
     style_weight: float = 100.0
     tv_weight: float = 1e-3
-    learning_rate: float = 20.0  # Adam's first step per scale, 0-255 pixel units; cosine to 0
+    learning_rate: float = 30.0  # Adam's peak step per scale, 0-255 pixel units
+    lr_hold: float = 0.7  # share of each scale at the peak rate; then a half cosine to 0
     lbfgs_history: int = 10
     pooling: str = "max"
     iterations: int | None = None  # overrides the preset's per-scale counts (tests, CLI)
@@ -84,6 +85,7 @@ class StyleParams:
         need(self.init in INITS, f"init must be one of {', '.join(INITS)}")
         need(self.pooling in ("max", "avg"), "pooling must be max or avg")
         need(self.time_budget_s is None or self.time_budget_s > 0, "time budget must be > 0")
+        need(0 <= self.lr_hold < 1, "lr_hold must be at least 0 and below 1")
         need(self.iterations is None or self.iterations >= 1, "iterations must be >= 1")
         need(self.min_side is None or self.min_side >= 16, "min_side must be >= 16 pixels")
 

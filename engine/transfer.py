@@ -68,12 +68,17 @@ def _adam_update(x, m, v, t, grad, lr):
     return x, m, v
 
 
-def cosine_lr(peak: float, fraction: float) -> float:
-    """The learning rate ``fraction`` (0-1) of the way through a scale: from ``peak``
-    down to zero on a half cosine.  Large early steps find a lower basin than a
-    constant rate does, and the last steps, near zero, settle the picture in it, so
-    the last iterate is the answer (bench part b: docs/benchmarks.md)."""
-    return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, fraction)))
+def learning_rate_at(peak: float, fraction: float, hold: float) -> float:
+    """Adam's learning rate ``fraction`` (0-1) of the way through a scale: ``peak``
+    for the first ``hold`` of it, then down to zero on a half cosine (the
+    warmup-stable-decay shape, without the warmup: Adam's bias correction already
+    keeps the first steps small).  Large steps held long find a lower basin than a
+    rate that starts decaying at once, and the quick anneal settles the picture in
+    it, so the last iterate is the answer (bench part b: docs/benchmarks.md)."""
+    if fraction < hold:
+        return peak
+    decay = min(1.0, (fraction - hold) / (1.0 - hold))
+    return peak * 0.5 * (1.0 + math.cos(math.pi * decay))
 
 
 class Engine:
@@ -210,7 +215,8 @@ class Engine:
         for t in range(1, iterations + 1):
             if not run.may_continue():
                 break
-            lr = cosine_lr(params.learning_rate, run.scale_fraction(t - 1, iterations))
+            fraction = run.scale_fraction(t - 1, iterations)
+            lr = learning_rate_at(params.learning_rate, fraction, params.lr_hold)
             xt, m, v, loss, _ = self._adam_step(
                 xt, m, v, ops.convert_to_tensor(t, "float32"),
                 self.net.weights, content_t, gram_t, coefs,
@@ -284,7 +290,7 @@ class _Run:
     def scale_fraction(self, done: int, steps: int) -> float:
         """How far through this scale the run is: by steps, or, with a time budget,
         by this scale's share of the time left, whichever is further - so that a
-        run cut short by its deadline has still annealed (Adam's cosine)."""
+        run cut short by its deadline has still annealed (Adam's learning rate)."""
         fraction = done / steps
         if self.deadline is None:
             return fraction

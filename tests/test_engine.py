@@ -95,15 +95,24 @@ def test_time_budget_returns_best_so_far(engine, pictures):
     assert result.image.shape == (36, 48, 3)
 
 
-def test_learning_rate_anneals_from_peak_to_zero():
-    from engine.transfer import cosine_lr
+def test_learning_rate_holds_its_peak_then_anneals_to_zero():
+    from engine.transfer import learning_rate_at
 
-    assert cosine_lr(20.0, 0.0) == pytest.approx(20.0)
-    assert cosine_lr(20.0, 0.5) == pytest.approx(10.0)
-    assert cosine_lr(20.0, 1.0) == pytest.approx(0.0, abs=1e-9)
-    assert cosine_lr(20.0, 3.0) == pytest.approx(0.0, abs=1e-9)  # past the end: stays 0
-    rates = [cosine_lr(20.0, k / 10) for k in range(11)]
+    assert learning_rate_at(30.0, 0.0, 0.7) == pytest.approx(30.0)
+    assert learning_rate_at(30.0, 0.69, 0.7) == pytest.approx(30.0)  # held
+    assert learning_rate_at(30.0, 0.85, 0.7) == pytest.approx(15.0)  # half-way down
+    assert learning_rate_at(30.0, 1.0, 0.7) == pytest.approx(0.0, abs=1e-9)
+    assert learning_rate_at(30.0, 3.0, 0.7) == pytest.approx(0.0, abs=1e-9)  # past the end
+    assert learning_rate_at(20.0, 0.5, 0.0) == pytest.approx(10.0)  # no hold: a plain cosine
+    rates = [learning_rate_at(30.0, k / 20, 0.7) for k in range(21)]
     assert rates == sorted(rates, reverse=True)
+
+
+def test_lr_hold_must_leave_room_to_anneal():
+    with pytest.raises(InvalidParams):
+        StyleParams(lr_hold=1.0)
+    with pytest.raises(InvalidParams):
+        StyleParams(lr_hold=-0.1)
 
 
 def test_a_time_budget_paces_the_annealing_of_each_scale(monkeypatch):
