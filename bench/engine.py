@@ -473,9 +473,10 @@ def worker_explore(args) -> dict:
     variants = [
         (f"Adam 1 scale ×{n}, 20 px, cosine from the start (the previous default)",
          one.replace(learning_rate=20.0, lr_hold=0.0)),
-        (f"Adam 1 scale ×{n}, 30 px, cosine from the start", one.replace(lr_hold=0.0)),
-        (f"Adam 1 scale ×{n}, 20 px held", one.replace(learning_rate=20.0)),
-        (f"Adam 1 scale ×{n}, 40 px held", one.replace(learning_rate=40.0)),
+        (f"Adam 1 scale ×{n}, 30 px, cosine from the start",
+         one.replace(learning_rate=30.0, lr_hold=0.0)),
+        (f"Adam 1 scale ×{n}, 20 px held", one.replace(learning_rate=20.0, lr_hold=0.7)),
+        (f"Adam 1 scale ×{n}, 40 px held", one.replace(learning_rate=40.0, lr_hold=0.7)),
         (f"Adam 2 scales ×{n // 2}", two),
     ]
     methods = []
@@ -782,7 +783,7 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=128, help="part b's final long side (px)")
     ap.add_argument("--overhead-sizes", default="128,256", help="parts a/c long sides")
     ap.add_argument("--parts", default="a,b,c",
-                    help="a,b,c (x: the what-if Lienzo variants, ~20 min, off by default)")
+                    help="a,b,c (x: the what-if Lienzo variants, ~6 min, off by default)")
     ap.add_argument("--reps", type=int, default=6, help="part a: interleaved repeats")
     ap.add_argument("--chunk", type=int, default=3, help="part a: steps per timed chunk")
     ap.add_argument("--rounds", type=int, default=2, help="part a: processes per backend")
