@@ -1,47 +1,44 @@
-"""The bot's configuration, read once from the environment (README's table).
+"""The bot process's settings, read once at start-up (README's table).
 
-Everything a deployment sets lives here, validated at start-up, so that a
-typo ends the process with one clear line instead of failing later inside a
+The bot's own variables are read here; those it shares with the engine
+(data dir, queue, styles, size and quality caps, the job time limit) come from
+``engine.config.load``, the one place that reads them in any process.  A typo
+ends the process with one clear line instead of failing later inside a
 handler.  The token is kept out of ``repr`` so it cannot leak into logs.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.local_workers import worker_count
-from engine.config import env_number
-from engine.errors import LienzoError
+from engine import config as engine_config
+from engine.config import EngineSettings, MachineDefaults, env_ids, env_number, env_text
+from engine.errors import InvalidParams, LienzoError
+
+DEFAULT_USER_QUEUE_LIMIT = 3
+DEFAULT_QUEUE_CAP = 100
+DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
 
 
 class ConfigError(LienzoError):
     code = "config_error"
 
 
-def _ids(name: str) -> frozenset[int]:
-    raw = os.environ.get(name, "")
-    try:
-        return frozenset(int(part) for part in raw.replace(";", ",").split(",") if part.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a comma-separated list of numeric ids") from None
-
-
 @dataclass(frozen=True)
 class BotConfig:
     token: str = field(repr=False)
     api_url: str
-    data_dir: Path
-    admin_ids: frozenset[int]
-    allowed_chats: frozenset[int]
-    webhook_url: str | None
-    webhook_secret: str | None = field(repr=False)
-    http_port: int
-    engine_workers: int
-    max_side: int | None  # None: follow the engine workers' machines (GPU 1024, CPU 384)
-    default_quality: str | None  # None: the workers' machines decide (GPU balanced, CPU fast)
-    job_time_limit: int
+    engine: EngineSettings
+    admin_ids: frozenset[int] = frozenset()
+    allowed_chats: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    http_port: int = 8080
+    engine_workers: int = 1  # local workers the bot starts; 0 = they run elsewhere
+    user_queue_limit: int = DEFAULT_USER_QUEUE_LIMIT
+    queue_cap: int = DEFAULT_QUEUE_CAP
+    heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
 
     @property
     def base_url(self) -> str:
@@ -51,42 +48,59 @@ class BotConfig:
     def base_file_url(self) -> str:
         return f"{self.api_url}/file/bot"
 
+    @property
+    def data_dir(self) -> Path:
+        return self.engine.data_dir
+
+    @property
+    def job_time_limit_s(self) -> float:
+        return self.engine.job_time_limit_s
+
+    def defaults_for(self, has_gpu: bool) -> MachineDefaults:
+        """What the workers paint by default: the bot has no GPU of its own, so the
+        caller says whether the workers it sees (their heartbeats) have one."""
+        return self.engine.defaults_for(has_gpu)
+
     def chat_allowed(self, chat_id: int) -> bool:
         return not self.allowed_chats or chat_id in self.allowed_chats
 
 
+def engine_worker_count() -> int:
+    """``LIENZO_ENGINE_WORKERS`` (default 1; 0 = workers run elsewhere)."""
+    count = env_number("LIENZO_ENGINE_WORKERS", 1, int)
+    if count < 0:
+        raise InvalidParams("LIENZO_ENGINE_WORKERS must be 0 or more")
+    return count
+
+
 def load_config(require_token: bool = True) -> BotConfig:
-    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    """Every setting of the bot process, checked; raises ConfigError with one line."""
+    token = env_text("TELEGRAM_BOT_TOKEN")
     if require_token and not token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, then run "
             "TELEGRAM_BOT_TOKEN=<token> make run"
         )
-    webhook_url = os.environ.get("LIENZO_WEBHOOK_URL", "").strip() or None
-    secret = os.environ.get("LIENZO_WEBHOOK_SECRET", "").strip() or None
+    webhook_url = env_text("LIENZO_WEBHOOK_URL") or None
+    secret = env_text("LIENZO_WEBHOOK_SECRET") or None
     if webhook_url and not secret:
         raise ConfigError("LIENZO_WEBHOOK_URL needs LIENZO_WEBHOOK_SECRET (Telegram's secret "
                           "header is how the bot knows an update is genuine)")
     try:
-        workers = worker_count()
-    except ValueError as exc:
+        return BotConfig(
+            token=token,
+            api_url=env_text("LIENZO_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+            engine=engine_config.load(),
+            admin_ids=env_ids("LIENZO_ADMIN_IDS"),
+            allowed_chats=env_ids("LIENZO_ALLOWED_CHATS"),
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            http_port=env_number("LIENZO_HTTP_PORT", 8080, int),
+            engine_workers=engine_worker_count(),
+            user_queue_limit=env_number("LIENZO_USER_QUEUE_LIMIT", DEFAULT_USER_QUEUE_LIMIT, int),
+            queue_cap=env_number("LIENZO_QUEUE_CAP", DEFAULT_QUEUE_CAP, int),
+            heartbeat_timeout_s=env_number("LIENZO_HEARTBEAT_TIMEOUT",
+                                           DEFAULT_HEARTBEAT_TIMEOUT_S, float),
+        )
+    except InvalidParams as exc:
         raise ConfigError(str(exc)) from None
-    max_side = env_number("LIENZO_MAX_SIDE", 0) or None
-    quality = os.environ.get("LIENZO_DEFAULT_QUALITY", "").strip() or None
-    if quality not in (None, "fast", "balanced", "best"):
-        raise ConfigError("LIENZO_DEFAULT_QUALITY must be fast, balanced or best")
-    return BotConfig(
-        token=token,
-        api_url=os.environ.get("LIENZO_TELEGRAM_API_URL", "").strip().rstrip("/")
-        or "https://api.telegram.org",
-        data_dir=Path(os.environ.get("LIENZO_DATA_DIR", "").strip() or "data"),
-        admin_ids=_ids("LIENZO_ADMIN_IDS"),
-        allowed_chats=_ids("LIENZO_ALLOWED_CHATS"),
-        webhook_url=webhook_url,
-        webhook_secret=secret,
-        http_port=env_number("LIENZO_HTTP_PORT", 8080),
-        engine_workers=workers,
-        max_side=max_side,
-        default_quality=quality,
-        job_time_limit=env_number("LIENZO_JOB_TIME_LIMIT", 300),
-    )

@@ -1,15 +1,28 @@
-"""Errors the engine raises on purpose, each with a stable ``code``.
+"""Errors raised on purpose, each with a stable ``code``: the one convention for
+errors in Lienzo, engine and bot alike.
 
 The code is the contract: the queue stores it with a failed job and the bot
 turns it into a message in the user's language.  ``str(error)`` is a plain
 English sentence for logs and the command line; it never contains a traceback.
+An error that needs more than its code in a message carries ``values`` (the
+text's placeholders) and, where one code has several texts, a ``key``
+(default ``error.<code>``); ``bot.texts.error_text`` reads exactly these.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 
 class LienzoError(Exception):
-    """Base class of every error the engine raises deliberately."""
+    """Base class of every error Lienzo raises deliberately."""
 
     code = "engine_error"
+
+    def __init__(self, message: str = "", *, key: str | None = None, **values: Any) -> None:
+        super().__init__(message)
+        self.key = key or f"error.{self.code}"
+        self.values: dict[str, Any] = values
 
 
 class ImageError(LienzoError):
@@ -47,11 +60,13 @@ class UnknownStyle(LienzoError):
 
     code = "unknown_style"
 
-    def __init__(self, style_id: str, suggestions: list[str]):
+    def __init__(self, style_id: str, suggestions: list[str]) -> None:
         self.style_id = style_id
         self.suggestions = list(suggestions)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"Unknown style '{style_id}'.{hint}")
+        super().__init__(f"Unknown style '{style_id}'.{hint}",
+                         key="error.unknown_style" if self.suggestions
+                         else "error.unknown_style_none", style=style_id)
 
 
 class StyleUnavailable(LienzoError):
