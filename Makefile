@@ -37,7 +37,7 @@ test: $(STAMP) redis
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) bench/engine.py
+	$(PY) -m bench.engine_speed
 
 clean:
 	rm -rf $(VENV) build *.egg-info

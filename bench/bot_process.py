@@ -1,4 +1,7 @@
-"""The bot process that bench/bot.py measures: ``bot.app.main``, plus bench-only knobs.
+"""The bot process that ``bench.bot_load`` measures: ``bot.app.main``, plus bench-only knobs.
+
+Started as ``python -m bench.bot_process`` from the repository root (or with it on
+``PYTHONPATH``), as ``bench.bot_load`` does.
 
 With none of the variables below set, this is exactly ``lienzo bot``.  Each knob
 changes one thing, so that the benchmark can say where the time goes:
@@ -16,7 +19,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from pathlib import Path
 
 
 def apply_knobs(app) -> None:
@@ -34,11 +36,6 @@ def apply_knobs(app) -> None:
 
 
 if __name__ == "__main__":
-    here = Path(__file__).resolve().parent
-    # `python bench/bot_process.py` puts bench/ first, where bench/bot.py would hide
-    # the bot package and bench/queue.py the standard library's queue.
-    sys.path[:] = [str(here.parent)] + [p for p in sys.path if Path(p or ".").resolve() != here]
-
     import bot.app as app
 
     apply_knobs(app)

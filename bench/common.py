@@ -1,4 +1,5 @@
-"""Shared pieces of the benchmarks: the pictures, the machine, FLOP counts, docs.
+"""Shared pieces of the benchmarks: the pictures, the machine, FLOP counts, docs,
+and the environment of the Python processes they start.
 
 Nothing here imports keras, so a parent process can use it before choosing
 ``KERAS_BACKEND`` for its workers.
@@ -155,6 +156,17 @@ def git_revision() -> str | None:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+# -- child processes ------------------------------------------------------------
+def child_env(**overrides: str) -> dict[str, str]:
+    """``os.environ`` plus ``overrides`` for a child ``python -m bench.<name>`` (or any
+    Python that imports ``bench``, ``bot``, ``engine`` or ``tests``): the repository root
+    first on ``PYTHONPATH``, so the child finds this checkout from any working folder."""
+    env = dict(os.environ, **overrides)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
 
 
 # -- output ---------------------------------------------------------------------

@@ -6,13 +6,13 @@
 #   bash bench/gpu.sh --tiny         # CPU dry run (KERAS_BACKEND=jax, the .venv has JAX)
 #
 # Installs Keras and its small pure-Python needs from bench/wheels/ when they are
-# missing (into /tmp/lienzo-site, nothing global), then runs bench/gpu.py with
+# missing (into /tmp/lienzo-site, nothing global), then runs bench.gpu_speed with
 # KERAS_BACKEND=jax: seconds per 512 and 1024 px picture for each quality preset,
 # the step's TFLOP/s against the card's peak, bf16 vs float32.  Results go to
 # $OUT (if set, else bench/results/gpu): gpu.md, gpu.json, gpu.log.  The run stops
 # starting new work after --budget-s (default 270 s) so the whole thing fits in
-# about 5 minutes.  Extra arguments go to bench/gpu.py.
-# Then, here: `.venv/bin/python bench/gpu.py --merge <files_at>/gpu.md` puts the
+# about 5 minutes.  Extra arguments go to bench.gpu_speed.
+# Then, here: `.venv/bin/python -m bench.gpu_speed --merge <files_at>/gpu.md` puts the
 # tables into docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +55,6 @@ fi
 import jax, keras
 print("jax", jax.__version__, jax.devices(), "| keras", keras.__version__, keras.backend.backend())
 PYEOF
-  "$PY" bench/gpu.py --out "$OUT" "$@"
+  "$PY" -m bench.gpu_speed --out "$OUT" "$@"
 } 2>&1 | tee "$OUT/gpu.log"
 exit "${PIPESTATUS[0]}"

@@ -1,25 +1,19 @@
-"""Inline keyboards and their callback data.
-
-Callback data is at most 64 bytes (Telegram), so it carries short verbs and
-ids only; everything else is looked up (the job table, the replied-to photo):
-
-- ``g:<uid>:<style>`` pick a style from the gallery, ``gp:<uid>:<page>`` page it,
-  ``own:<uid>`` "use my own painting" — ``uid`` is who may press;
-- ``r:<action>:<job>`` a result's buttons (other, more, less, keep, orig, full);
-- ``c:<job>`` cancel that job;
-- ``s:<field>`` / ``s:<field>:<value>`` / ``s:back`` / ``s:close`` settings.
-"""
+"""The bot's inline keyboards.  Their buttons' callback data is built by
+``bot.callback_data``, which also says what each verb means."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
+from bot import callback_data as data
+from bot.state import Catalog
 from bot.texts import LANGUAGE_NAMES, t, value_label
 
 PAGE_SIZE = 8  # styles per gallery page, two per row
+TITLE_CHARS = 40  # a style button shows this much of the painting's title
 STRENGTH_STEPS = ("low", "medium", "high", "max")
-SETTING_CHOICES = {
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "strength": STRENGTH_STEPS,
     "colors": ("style", "keep", "match"),
     "quality": ("fast", "balanced", "best"),
@@ -28,60 +22,66 @@ SETTING_CHOICES = {
 }
 
 
-def gallery(lang: str, user_id: int, catalog: dict, page: int = 0, own: bool = True) -> Markup:
+def gallery(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool = True) -> Markup:
+    """A page of styles for ``user_id`` to pick from; ``own``: with "use my own painting"."""
     ids = list(catalog)
     pages = max(1, -(-len(ids) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     chunk = ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    buttons = [Button(catalog[i].title[:40], callback_data=f"g:{user_id}:{i}") for i in chunk]
+    buttons = [Button(catalog[i].title[:TITLE_CHARS], callback_data=data.pick(user_id, i))
+               for i in chunk]
     rows = [buttons[k:k + 2] for k in range(0, len(buttons), 2)]
     if pages > 1:
         rows.append([
-            Button(t(lang, "button.prev"), callback_data=f"gp:{user_id}:{(page - 1) % pages}"),
-            Button(t(lang, "button.page", page=page + 1, pages=pages), callback_data="noop"),
-            Button(t(lang, "button.next"), callback_data=f"gp:{user_id}:{(page + 1) % pages}"),
+            Button(t(lang, "button.prev"), callback_data=data.page(user_id, (page - 1) % pages)),
+            Button(t(lang, "button.page", page=page + 1, pages=pages),
+                   callback_data=data.NOOP_DATA),
+            Button(t(lang, "button.next"), callback_data=data.page(user_id, (page + 1) % pages)),
         ])
     if own:
-        rows.append([Button(t(lang, "button.own_painting"), callback_data=f"own:{user_id}")])
+        rows.append([Button(t(lang, "button.own_painting"), callback_data=data.own(user_id))])
     return Markup(rows)
 
 
-def suggestions(user_id: int, catalog: dict, ids: list[str]) -> Markup:
-    return Markup([[Button(catalog[i].title[:40], callback_data=f"g:{user_id}:{i}")]
+def suggestions(user_id: int, catalog: Catalog, ids: list[str]) -> Markup:
+    """One button per style the user may have meant."""
+    return Markup([[Button(catalog[i].title[:TITLE_CHARS], callback_data=data.pick(user_id, i))]
                    for i in ids if i in catalog])
 
 
 def result(lang: str, job_id: str, color_mode: str) -> Markup:
+    """An artwork's buttons: another style, weaker/stronger, the other colours, full size."""
     colors = ("orig", "button.style_colors") if color_mode == "keep" else \
         ("keep", "button.keep_colors")
     return Markup([
-        [Button(t(lang, "button.another_style"), callback_data=f"r:other:{job_id}")],
-        [Button(t(lang, "button.weaker"), callback_data=f"r:less:{job_id}"),
-         Button(t(lang, "button.stronger"), callback_data=f"r:more:{job_id}")],
-        [Button(t(lang, colors[1]), callback_data=f"r:{colors[0]}:{job_id}"),
-         Button(t(lang, "button.full_res"), callback_data=f"r:full:{job_id}")],
+        [Button(t(lang, "button.another_style"), callback_data=data.result("other", job_id))],
+        [Button(t(lang, "button.weaker"), callback_data=data.result("less", job_id)),
+         Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
+        [Button(t(lang, colors[1]), callback_data=data.result(colors[0], job_id)),
+         Button(t(lang, "button.full_res"), callback_data=data.result("full", job_id))],
     ])
 
 
 def cancel(lang: str, job_id: str) -> Markup:
-    return Markup([[Button(t(lang, "button.cancel"), callback_data=f"c:{job_id}")]])
+    return Markup([[Button(t(lang, "button.cancel"), callback_data=data.cancel(job_id))]])
 
 
 def settings_main(lang: str) -> Markup:
     return Markup([
-        [Button(t(lang, "button.set_strength"), callback_data="s:strength"),
-         Button(t(lang, "button.set_colors"), callback_data="s:colors")],
-        [Button(t(lang, "button.set_size"), callback_data="s:size"),
-         Button(t(lang, "button.set_quality"), callback_data="s:quality")],
-        [Button(t(lang, "button.set_language"), callback_data="s:language")],
-        [Button(t(lang, "button.close"), callback_data="s:close")],
+        [Button(t(lang, "button.set_strength"), callback_data=data.settings_field("strength")),
+         Button(t(lang, "button.set_colors"), callback_data=data.settings_field("colors"))],
+        [Button(t(lang, "button.set_size"), callback_data=data.settings_field("size")),
+         Button(t(lang, "button.set_quality"), callback_data=data.settings_field("quality"))],
+        [Button(t(lang, "button.set_language"), callback_data=data.settings_field("language"))],
+        [Button(t(lang, "button.close"), callback_data=data.SETTINGS_CLOSE_DATA)],
     ])
 
 
 def settings_picker(lang: str, field: str) -> Markup:
-    option = "colors" if field == "colors" else field
-    buttons = [Button(value_label(lang, option, int(v) if field == "size" else v),
-                      callback_data=f"s:{field}:{v}") for v in SETTING_CHOICES[field]]
+    """A setting's choices, two per row, and "back"."""
+    buttons = [Button(value_label(lang, field, int(v) if field == "size" else v),
+                      callback_data=data.settings_field(field, v))
+               for v in SETTING_CHOICES[field]]
     rows = [buttons[k:k + 2] for k in range(0, len(buttons), 2)]
-    rows.append([Button(t(lang, "button.back"), callback_data="s:back")])
+    rows.append([Button(t(lang, "button.back"), callback_data=data.SETTINGS_BACK_DATA)])
     return Markup(rows)

@@ -29,18 +29,6 @@ log = logging.getLogger("lienzo.local_workers")
 QUICK_DEATH_S = 30.0  # a worker that dies sooner than this after starting is crash-looping
 
 
-def worker_count() -> int:
-    """``LIENZO_ENGINE_WORKERS`` (default 1; 0 = workers run elsewhere)."""
-    raw = os.environ.get("LIENZO_ENGINE_WORKERS", "").strip() or "1"
-    try:
-        count = int(raw)
-    except ValueError:
-        raise ValueError("LIENZO_ENGINE_WORKERS must be a whole number (0 or more)") from None
-    if count < 0:
-        raise ValueError("LIENZO_ENGINE_WORKERS must be 0 or more")
-    return count
-
-
 def _gpu_count() -> int:
     try:
         out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
@@ -80,12 +68,12 @@ class LocalWorkers:
     object for their stdout/stderr (default: the bot's own).
     """
 
-    def __init__(self, count: int | None = None, *, queue_url: str | None = None,
+    def __init__(self, count: int, *, queue_url: str | None = None,
                  extra_args: list[str] | None = None, env: dict | None = None,
                  name_prefix: str | None = None, restart_delay: float = 1.0,
                  max_restart_delay: float = 60.0, stop_timeout: float = 30.0,
                  output=None):
-        self.count = worker_count() if count is None else count
+        self.count = count
         self.queue_url = queue_url
         self.extra_args = list(extra_args or [])
         self.env = dict(os.environ if env is None else env)

@@ -1,4 +1,5 @@
-"""The only backend-specific code: a value-and-gradient transform and a compiler.
+"""The only backend-specific code: a value-and-gradient transform, a compiler and
+the name of the device they run on.
 
 Everything else in the engine is written with ``keras.ops`` and runs
 unchanged on TensorFlow (default) and JAX.  ``value_and_grad(f)`` turns
@@ -8,13 +9,20 @@ unchanged on TensorFlow (default) and JAX.  ``value_and_grad(f)`` turns
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
 import keras
+
+Tensor: TypeAlias = Any
+"""A backend tensor (tf.Tensor or jax.Array).  Keras and TensorFlow ship no types, and
+the engine's code is the same for both backends, so it is Any by name."""
 
 SUPPORTED = ("tensorflow", "jax")
 
 
 def name() -> str:
-    backend = keras.backend.backend()
+    backend: str = keras.backend.backend()
     if backend not in SUPPORTED:
         raise RuntimeError(
             f"KERAS_BACKEND={backend} is not supported; use one of {', '.join(SUPPORTED)}."
@@ -22,13 +30,15 @@ def name() -> str:
     return backend
 
 
-def value_and_grad(f):
+def value_and_grad(
+    f: Callable[..., tuple[Tensor, Tensor]],
+) -> Callable[..., tuple[Tensor, Tensor, Tensor]]:
     if name() == "jax":
         import jax
 
         vg = jax.value_and_grad(f, has_aux=True)
 
-        def jax_value_and_grad(x, *args):
+        def jax_value_and_grad(x: Tensor, *args: Tensor) -> tuple[Tensor, Tensor, Tensor]:
             (loss, aux), grad = vg(x, *args)
             return loss, aux, grad
 
@@ -36,7 +46,7 @@ def value_and_grad(f):
 
     import tensorflow as tf
 
-    def tf_value_and_grad(x, *args):
+    def tf_value_and_grad(x: Tensor, *args: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         with tf.GradientTape() as tape:
             tape.watch(x)
             loss, aux = f(x, *args)
@@ -45,7 +55,7 @@ def value_and_grad(f):
     return tf_value_and_grad
 
 
-def compile(f):  # noqa: A001 - the verb is the point
+def compile(f: Callable[..., Any]) -> Callable[..., Any]:  # noqa: A001 - the verb is the point
     """XLA-compile ``f``; shapes are static, so each image size compiles once."""
     if name() == "jax":
         import jax
@@ -56,7 +66,8 @@ def compile(f):  # noqa: A001 - the verb is the point
     # Each scale of the schedule is a new shape and so a new trace, by design;
     # TF's "excessive retracing" warning would fire on every multiscale job.
     tf.get_logger().setLevel("ERROR")
-    return tf.function(f, jit_compile=True, reduce_retracing=False)
+    compiled: Callable[..., Any] = tf.function(f, jit_compile=True, reduce_retracing=False)
+    return compiled
 
 
 def device() -> str:

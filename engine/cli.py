@@ -1,8 +1,10 @@
 """``lienzo``: the one command line.
 
-Subcommands: ``paint`` (stylise files), ``styles`` (the catalogue).  Anything a
-user can get wrong ends as one line on stderr and exit status 2; Keras is only
-imported by the subcommands that need it, so ``lienzo styles`` is instant.
+Subcommands: ``paint`` (stylise files), ``styles`` (the catalogue), ``worker``
+(one engine worker, ``engine.worker.command``) and ``bot`` (registered by the
+bot package as an entry point, so the engine never imports the bot).  Anything
+a user can get wrong ends as one line on stderr and exit status 2; Keras is
+only imported by the subcommands that need it, so ``lienzo styles`` is instant.
 """
 
 from __future__ import annotations
@@ -10,11 +12,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from importlib.metadata import entry_points
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from engine import config
 from engine.errors import LienzoError
 from engine.params import COLOR_MODES, QUALITIES, STRENGTHS, StyleParams, strength_value
+from engine.worker import command as worker_command
+
+if TYPE_CHECKING:
+    from engine.transfer import Progress
 
 EXIT_USAGE = 2
 
@@ -59,7 +68,7 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="output file (.jpg or .png); default <photo>-lienzo.jpg")
 
     worker = sub.add_parser("worker", help="run one engine worker (takes jobs from the queue)")
-    _worker_arguments(worker)
+    worker_command.add_arguments(worker)
 
     for name, entry in _plugins().items():  # `lienzo bot`, from the bot package
         sub.add_parser(name, help=f"provided by {entry.value.split(':')[0]}")
@@ -73,23 +82,23 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _paint(args) -> int:
+def _paint(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from engine import backend, images, styles
-    from engine.config import default_quality, default_size
-    from engine.transfer import stylize
+    from engine.transfer import get_engine
 
     if not args.style and not args.style_image:
         raise LienzoError("Name at least one --style ID or --style-image FILE.")
+    settings = config.load()
     content = images.load_image(args.photo)
-    catalog = styles.load_catalog()
+    catalog = styles.load_catalog(settings.styles_dir)
     chosen = [(styles.style_image(name, catalog), w) for name, w in args.style]
     chosen += [(images.load_image(Path(path)), w) for path, w in args.style_image]
-    gpu = backend.has_gpu()
+    defaults = settings.defaults_for(backend.has_gpu())
     params = StyleParams(
-        size=args.size or default_size(gpu),
-        quality=args.quality or default_quality(gpu),
+        size=args.size or defaults.size,
+        quality=args.quality or defaults.quality,
         strength=strength_value(args.strength),
         color_mode=args.colors,
         style_scale=args.style_scale,
@@ -102,11 +111,12 @@ def _paint(args) -> int:
     output = args.output or Path(f"{args.photo.stem}-lienzo.jpg")
     with tqdm(total=sum(n for _, n in params.schedule()), unit="step", file=sys.stderr) as bar:
 
-        def on_progress(p):
+        def on_progress(p: Progress) -> None:
             bar.update(p.step - bar.n)
             bar.set_postfix(scale=f"{p.scale}/{p.scales}", loss=f"{p.loss:.4g}", refresh=False)
 
-        result = stylize(content, chosen, params, on_progress=on_progress)
+        result = get_engine(settings.weights, params.pooling).stylize(content, chosen, params,
+                                                                      on_progress=on_progress)
     data = images.encode_png(result.image) if output.suffix.lower() == ".png" else \
         images.encode_jpeg(result.image)
     output.write_bytes(data)
@@ -117,28 +127,7 @@ def _paint(args) -> int:
     return 0
 
 
-def _worker_arguments(parser) -> None:
-    # Defined here, not in engine.worker, so that building the parser stays instant.
-    parser.add_argument("--name", default=None,
-                        help="worker name in heartbeats (default: HOST-PID)")
-    parser.add_argument("--queue", default=None, metavar="URL",
-                        help="queue URL (default: $LIENZO_QUEUE_URL or the data dir's SQLite)")
-    parser.add_argument("--warmup-size", type=int, default=64, metavar="PX",
-                        help="compile the step at this size before taking jobs (0: skip)")
-    parser.add_argument("--poll", type=float, default=0.25, metavar="SECONDS",
-                        help="queue polling delay when idle (at most 1 s)")
-    parser.add_argument("--preview-interval", type=float, default=3.0, metavar="SECONDS",
-                        help="write a preview JPEG at most this often")
-    parser.add_argument("-v", "--verbose", action="store_true")
-
-
-def _worker(args) -> int:
-    from engine.worker import main as worker_main
-
-    return worker_main(args)
-
-
-def _plugins() -> dict:
+def _plugins() -> dict[str, EntryPoint]:
     """Subcommands other packages add (entry points ``lienzo.commands``).
 
     The engine never imports the bot; the bot registers ``lienzo bot`` here.
@@ -146,10 +135,10 @@ def _plugins() -> dict:
     return {ep.name: ep for ep in entry_points(group="lienzo.commands")}
 
 
-def _styles(args) -> int:
+def _styles(args: argparse.Namespace) -> int:
     from engine import styles
 
-    catalog = styles.load_catalog()
+    catalog = styles.load_catalog(config.load().styles_dir)
     for style in catalog.values():
         origin = f"  [{style.path}]" if style.path else ""
         print(f"{style.id:20} {style.title} - {style.artist}, {style.year}{origin}")
@@ -167,9 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        commands = {"paint": _paint, "styles": _styles, "worker": _worker}
+        commands = {"paint": _paint, "styles": _styles, "worker": worker_command.main}
         if args.command not in commands:
-            return _plugins()[args.command].load()()
+            command: Callable[[], int] = _plugins()[args.command].load()
+            return command()
         return commands[args.command](args)
     except LienzoError as exc:
         print(f"lienzo: {exc}", file=sys.stderr)

@@ -20,8 +20,10 @@ import io
 import math
 import os
 from pathlib import Path
+from typing import TypeAlias, overload
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageOps
 
 from engine.errors import (
@@ -37,14 +39,22 @@ __all__ = [
     "MAX_BYTES",
     "MAX_PIXELS",
     "MIN_SIDE",
+    "RGB",
+    "check_image",
     "decode_image",
     "encode_jpeg",
     "encode_png",
     "fit_within",
     "load_image",
     "resize_long_side",
+    "resize_to",
     "to_uint8",
 ]
+
+RGB: TypeAlias = npt.NDArray[np.uint8]
+"""An ``HxWx3`` ``uint8`` RGB picture: what the engine works on and returns."""
+Floats: TypeAlias = npt.NDArray[np.floating]
+"""Pixels as the optimiser keeps them: floating point, nominally 0-255."""
 
 #: Telegram's own download limit for bots is 20 MB, so nothing larger can arrive.
 MAX_BYTES = 20 * 1024 * 1024
@@ -92,7 +102,7 @@ def decode_image(
     max_bytes: int = MAX_BYTES,
     max_pixels: int = MAX_PIXELS,
     min_side: int = MIN_SIDE,
-) -> np.ndarray:
+) -> RGB:
     """Decode untrusted image bytes into an ``HxWx3`` ``uint8`` RGB array.
 
     The checks run cheapest first, so that nothing expensive happens to input
@@ -197,7 +207,7 @@ def load_image(
     max_bytes: int = MAX_BYTES,
     max_pixels: int = MAX_PIXELS,
     min_side: int = MIN_SIDE,
-) -> np.ndarray:
+) -> RGB:
     """Read a file and :func:`decode_image` it (the CLI's way in).
 
     The file size is checked with ``stat`` first so an oversized file is never
@@ -212,7 +222,7 @@ def load_image(
     )
 
 
-def _to_rgb(img: Image.Image) -> np.ndarray:
+def _to_rgb(img: Image.Image) -> RGB:
     """Any Pillow mode -> ``HxWx3`` ``uint8`` RGB, alpha flattened onto white."""
     mode = img.mode
     if mode.startswith("I;16") or mode == "I":
@@ -233,7 +243,7 @@ def _to_rgb(img: Image.Image) -> np.ndarray:
         raise ImageError(f"The image uses the colour mode {mode}, which is not supported.") from exc
 
 
-def _as_array(img: Image.Image) -> np.ndarray:
+def _as_array(img: Image.Image) -> RGB:
     # np.array (not asarray) so the caller gets a writeable, contiguous copy.
     arr = np.array(img, dtype=np.uint8)
     if arr.ndim != 3 or arr.shape[2] != 3:  # pragma: no cover - defensive
@@ -241,11 +251,11 @@ def _as_array(img: Image.Image) -> np.ndarray:
     return arr
 
 
-def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
+def _grey_to_rgb(grey: npt.NDArray[np.uint8]) -> RGB:
     return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
 
 
-def _sixteen_bit_to_rgb(img: Image.Image) -> np.ndarray:
+def _sixteen_bit_to_rgb(img: Image.Image) -> RGB:
     """16-bit greyscale (``I;16*``, and ``I`` as Pillow opens 16-bit PNG/TIFF).
 
     Scaled by 255/65535 (rounded) so white stays white and mid-grey stays
@@ -262,7 +272,7 @@ def _sixteen_bit_to_rgb(img: Image.Image) -> np.ndarray:
     return _grey_to_rgb(grey)
 
 
-def _float_to_rgb(img: Image.Image) -> np.ndarray:
+def _float_to_rgb(img: Image.Image) -> RGB:
     """32-bit float greyscale (``F``, e.g. float TIFF).
 
     There is no standard range: if every finite value is within 0-1 the image is
@@ -293,7 +303,11 @@ def fit_within(width: int, height: int, long_side: int) -> tuple[int, int]:
     return new_w, new_h
 
 
-def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
+@overload
+def resize_long_side(image: RGB, long_side: int) -> RGB: ...
+@overload
+def resize_long_side(image: Floats, long_side: int) -> Floats: ...
+def resize_long_side(image: npt.ArrayLike, long_side: int) -> RGB | Floats:
     """Resize so the longer side is ``long_side`` pixels, keeping the aspect ratio."""
     image = np.asarray(image)
     if image.ndim not in (2, 3):
@@ -302,7 +316,11 @@ def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
     return resize_to(image, *fit_within(width, height, long_side))
 
 
-def resize_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+@overload
+def resize_to(image: RGB, width: int, height: int) -> RGB: ...
+@overload
+def resize_to(image: Floats, width: int, height: int) -> Floats: ...
+def resize_to(image: npt.ArrayLike, width: int, height: int) -> RGB | Floats:
     """Resize to exactly ``width`` x ``height`` (the multiscale schedule's sizes).
 
     ``uint8`` arrays (``HxW``, ``HxWx3``, ``HxWx4``) go through Pillow's Lanczos
@@ -326,7 +344,7 @@ def resize_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
     if np.issubdtype(image.dtype, np.floating):
         floats = image.astype(np.float32, copy=False)
 
-        def one(channel: np.ndarray) -> np.ndarray:
+        def one(channel: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
             plane = Image.fromarray(np.ascontiguousarray(channel))  # mode "F"
             return np.asarray(plane.resize(size, Image.Resampling.LANCZOS))
 
@@ -337,13 +355,13 @@ def resize_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
     raise TypeError(f"Expected a uint8 or floating array, got {image.dtype}.")
 
 
-def to_uint8(image_float: np.ndarray) -> np.ndarray:
+def to_uint8(image_float: npt.ArrayLike) -> RGB:
     """Float pixels (nominally 0-255) -> ``uint8``: round to nearest, clip, NaN -> 0."""
     values = np.nan_to_num(np.asarray(image_float, dtype=np.float64), nan=0.0)
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
-def _check_rgb_uint8(image: np.ndarray) -> np.ndarray:
+def _check_rgb_uint8(image: RGB) -> RGB:
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(
@@ -353,7 +371,7 @@ def _check_rgb_uint8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def encode_jpeg(image: np.ndarray, quality: int = 92) -> bytes:
+def encode_jpeg(image: RGB, quality: int = 92) -> bytes:
     """``HxWx3`` ``uint8`` RGB -> baseline JPEG bytes (for the photo Telegram shows).
 
     Baseline rather than progressive because Telegram re-encodes photos anyway
@@ -368,7 +386,7 @@ def encode_jpeg(image: np.ndarray, quality: int = 92) -> bytes:
     return buf.getvalue()
 
 
-def encode_png(image: np.ndarray) -> bytes:
+def encode_png(image: RGB) -> bytes:
     """``HxWx3`` ``uint8`` RGB -> PNG bytes (the lossless full-resolution file)."""
     rgb = _check_rgb_uint8(image)
     buf = io.BytesIO()

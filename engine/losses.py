@@ -12,10 +12,18 @@ Gram matrices and losses are computed in float32 whatever the features' dtype.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
 from keras import ops
 
+from engine.backend import Tensor
 
-def gram(features):
+if TYPE_CHECKING:
+    from engine.model import FeatureNet
+
+
+def gram(features: Tensor) -> Tensor:
     """C×C Gram matrix of one 1×H×W×C feature map, normalised by C·H·W."""
     features = ops.cast(features, "float32")
     _, h, w, c = features.shape
@@ -23,27 +31,28 @@ def gram(features):
     return ops.matmul(ops.transpose(flat), flat) / (h * w * c)
 
 
-def mse(a, b):
+def mse(a: Tensor, b: Tensor) -> Tensor:
     return ops.mean(ops.square(ops.cast(a, "float32") - ops.cast(b, "float32")))
 
 
-def content_loss(features, target):
+def content_loss(features: Tensor, target: Tensor) -> Tensor:
     return mse(features, target)
 
 
-def style_loss(features: dict, gram_targets: dict):
+def style_loss(features: Mapping[str, Tensor], gram_targets: Mapping[str, Tensor]) -> Tensor:
     """Σ over style layers of MSE(Gram(features), target Gram)."""
     return sum(mse(gram(features[name]), target) for name, target in gram_targets.items())
 
 
-def tv_loss(image):
+def tv_loss(image: Tensor) -> Tensor:
     """½·Σ of squared differences between neighbouring pixels."""
     dx = image[:, :, 1:, :] - image[:, :, :-1, :]
     dy = image[:, 1:, :, :] - image[:, :-1, :, :]
     return 0.5 * (ops.sum(ops.square(dx)) + ops.sum(ops.square(dy)))
 
 
-def blend_grams(grams_per_style: list[dict], weights: list[float]) -> dict:
+def blend_grams(grams_per_style: Sequence[Mapping[str, Tensor]],
+                weights: Sequence[float]) -> dict[str, Tensor]:
     """Weighted mean of several styles' Gram targets (JJ's style blend)."""
     total = float(sum(weights))
     names = grams_per_style[0].keys()
@@ -53,7 +62,9 @@ def blend_grams(grams_per_style: list[dict], weights: list[float]) -> dict:
     }
 
 
-def objective(net, weights, image, content_targets: dict, gram_targets: dict, coefs):
+def objective(net: FeatureNet, weights: Sequence[Tensor], image: Tensor,
+              content_targets: Mapping[str, Tensor], gram_targets: Mapping[str, Tensor],
+              coefs: Tensor) -> tuple[Tensor, Tensor]:
     """Total loss and its parts.  ``coefs`` = [content, style, tv] weights (a tensor,
     so a change of strength does not recompile the step)."""
     feats = net.features(weights, image)

@@ -6,7 +6,7 @@ default layers, so the 5th block's last three convolutions and the classifier
 are never run.  Only the input gradient is ever needed, so every weight is a
 non-trainable constant handed to the compiled step as an argument.
 
-Weights (``LIENZO_VGG19_WEIGHTS``):
+Weights (``LIENZO_VGG19_WEIGHTS``, read by engine.config):
 - ``imagenet`` (default): Keras downloads and caches its ImageNet file;
 - a path to a ``.h5`` / ``.weights.h5`` file with the same layer names;
 - ``random``: seeded He-normal weights, for tests and development only.
@@ -16,8 +16,8 @@ There is no silent fallback from one to another.
 from __future__ import annotations
 
 import functools
-import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,8 @@ import keras
 import numpy as np
 from keras.applications import vgg19
 
+from engine import config
+from engine.backend import Tensor
 from engine.errors import WeightsUnavailable
 
 CONTENT_LAYERS = ("block4_conv2",)
@@ -37,12 +39,12 @@ RANDOM_SEED = 1234
 
 def weights_spec() -> str:
     """The configured weights: 'imagenet' unless LIENZO_VGG19_WEIGHTS says otherwise."""
-    return os.environ.get("LIENZO_VGG19_WEIGHTS", "").strip() or "imagenet"
+    return config.load().weights
 
 
 def keras_cache_dir() -> Path:
     """Where Keras keeps downloaded weights (KERAS_HOME, else ~/.keras)."""
-    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "models"
+    return config.load().keras_home / "models"
 
 
 def load_vgg19(spec: str | None = None) -> keras.Model:
@@ -104,10 +106,10 @@ class FeatureNet:
 
     model: keras.Model
     layers: tuple[str, ...]
-    weights: tuple
+    weights: tuple[Tensor, ...]
     spec: str
 
-    def features(self, weights, image) -> dict:
+    def features(self, weights: Sequence[Tensor], image: Tensor) -> dict[str, Tensor]:
         x = vgg19.preprocess_input(image)
         outputs, _ = self.model.stateless_call([], list(weights), x)
         return dict(zip(self.layers, outputs, strict=True))

@@ -9,9 +9,20 @@ that the command line, the bot and the worker all mean the same thing by
 from __future__ import annotations
 
 import dataclasses
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from engine.errors import InvalidParams
+
+JSONScalar: TypeAlias = str | int | float | None
+"""What a parameter is in JSON: every StyleParams field is one of these."""
+
+# Styles in one blend: the one limit for the bot's request parser and the queue
+# contract.  Each style adds a Gram target per layer and a VGG19 pass per scale,
+# and a blend of more than a handful is mud.
+MAX_STYLES = 5
 
 # Style-weight multipliers.  "medium" is jcjohnson/neural-style's balance.
 STRENGTHS = {"low": 0.3, "medium": 1.0, "high": 3.0, "max": 10.0}
@@ -71,8 +82,8 @@ class StyleParams:
     iterations: int | None = None  # overrides the preset's per-scale counts (tests, CLI)
     min_side: int | None = None  # overrides the preset's first scale
 
-    def __post_init__(self):
-        def need(ok: bool, message: str):
+    def __post_init__(self) -> None:
+        def need(ok: bool, message: str) -> None:
             if not ok:
                 raise InvalidParams(message)
 
@@ -89,7 +100,28 @@ class StyleParams:
         need(self.iterations is None or self.iterations >= 1, "iterations must be >= 1")
         need(self.min_side is None or self.min_side >= 16, "min_side must be >= 16 pixels")
 
-    def replace(self, **changes) -> StyleParams:
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object], *,
+                  base: StyleParams | None = None) -> StyleParams:
+        """Parameters from JSON (a job's ``params``): the one way the bot and the
+        worker build them.  A missing or ``None`` value means ``base``'s (default:
+        the class defaults).  Raises InvalidParams for unknown names ("unknown
+        parameter(s): a, b"), values of the wrong type ("bad parameter type (...)")
+        and values out of range.  Whole numbers are accepted for float fields and
+        integral floats (``512.0``) for whole-number ones; booleans for neither.
+        """
+        unknown = sorted(set(values) - set(_KINDS))
+        if unknown:
+            raise InvalidParams(f"unknown parameter(s): {', '.join(unknown)}")
+        changes = {name: _coerce(name, value) for name, value in values.items()
+                   if value is not None}
+        return (base or cls()).replace(**changes)
+
+    def to_dict(self) -> dict[str, JSONScalar]:
+        """Every field by name, as JSON values; ``from_dict`` reads it back equal."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def replace(self, **changes: Any) -> StyleParams:
         return dataclasses.replace(self, **changes)
 
     def schedule(self) -> list[tuple[int, int]]:
@@ -100,11 +132,43 @@ class StyleParams:
         while self.size / 2 ** (count / 2) >= start:
             count += 1
         sides = [round(self.size / 2 ** (k / 2)) for k in reversed(range(count))]
-        plan = []
+        plan: list[tuple[int, int]] = []
         for i, side in enumerate(sides):
             n = self.iterations or (preset.first_iterations if i == 0 else preset.iterations)
             plan.append((side, n))
         return plan
+
+
+def _field_kinds() -> dict[str, type]:
+    """Field name -> the type its value must have (``int``, ``float`` or ``str``)."""
+    kinds = {}
+    for name, hint in typing.get_type_hints(StyleParams).items():
+        kind = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
+        if kind not in (int, float, str):  # pragma: no cover - a new field needs a rule
+            raise TypeError(f"StyleParams.{name}: no JSON rule for {hint}")
+        kinds[name] = kind
+    return kinds
+
+
+_KINDS = _field_kinds()
+_KIND_NAMES = {int: "a whole number", float: "a number", str: "text"}
+
+
+def _coerce(name: str, value: object) -> int | float | str:
+    """``value`` as field ``name``'s type; InvalidParams("bad parameter type (...)")."""
+    kind = _KINDS[name]
+    if kind is str and isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if kind is float:
+            try:
+                return float(value)
+            except OverflowError:
+                raise InvalidParams(f"bad parameter type ({name} is too large)") from None
+        if kind is int and (isinstance(value, int) or value.is_integer()):
+            return int(value)
+    raise InvalidParams(f"bad parameter type ({name} must be {_KIND_NAMES[kind]}, "
+                        f"not {type(value).__name__})")
 
 
 def strength_value(name_or_number: str | float) -> float:

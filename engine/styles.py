@@ -5,10 +5,13 @@ offers the same named styles.  The images themselves are not shipped: they are
 downloaded from Wikimedia Commons on first use, checked, and cached in
 ``<LIENZO_DATA_DIR>/styles/``.  Machines without internet (or operators who want
 their own paintings) point ``LIENZO_STYLES_DIR`` at a folder of ``<id>.jpg``
-files, which override catalogue downloads and add custom styles.
+files, which override catalogue downloads and add custom styles.  Both folders
+come from engine.config (docs/architecture.md, "Settings"), read when a function
+here is called without one, so a changed environment is seen at once.
 
-Only the standard library and Pillow are used here, so the bot can list styles
-and draw the contact sheet without importing Keras.
+Nothing here imports Keras (the standard library, NumPy, Pillow, engine.config
+and engine.images only), so the bot can list styles and draw the contact sheet
+without it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from engine import config
 from engine.errors import ImageError, StyleUnavailable, UnknownStyle
+from engine.images import RGB, decode_image
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +105,7 @@ def _local_files(styles_dir: Path) -> dict[str, Path]:
 def load_catalog(styles_dir: Path | None = None) -> dict[str, Style]:
     """The packaged catalogue, overridden/extended by a folder of ``<id>.jpg`` files.
 
-    ``styles_dir`` defaults to ``$LIENZO_STYLES_DIR`` (unset or empty: no folder).
+    ``styles_dir`` defaults to the configured ``LIENZO_STYLES_DIR`` (unset: no folder).
     A file whose id is in the catalogue keeps the painting's title and artist but
     uses the local image; any other id becomes a new style titled from its id.
     A configured folder that does not exist is logged and ignored, so a typo in
@@ -113,8 +118,7 @@ def load_catalog(styles_dir: Path | None = None) -> dict[str, Style]:
         catalog[style.id] = style
 
     if styles_dir is None:
-        env = os.environ.get("LIENZO_STYLES_DIR", "").strip()
-        styles_dir = Path(env).expanduser() if env else None
+        styles_dir = config.load().styles_dir
     if styles_dir is None:
         return catalog
     if not styles_dir.is_dir():
@@ -131,8 +135,9 @@ def load_catalog(styles_dir: Path | None = None) -> dict[str, Style]:
     return catalog
 
 
-def _normalise(text: str) -> str:
-    """'Starry Night Over the Rhône' -> 'starry_night_over_the_rhone' (id-like form)."""
+def normalise(text: str) -> str:
+    """'Starry Night Over the Rhône' -> 'starry_night_over_the_rhone': the id form
+    (accents dropped, lower case, each run of other characters one underscore)."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -144,11 +149,11 @@ def suggest(style_id: str, ids: Iterable[str] | Mapping[str, Style], n: int = 3)
     "wave"), then fuzzy matches for typos.  Passing the catalogue (a mapping of
     Style) also matches words of the titles ("kanagawa" -> great_wave).
     """
-    query = _normalise(style_id)
+    query = normalise(style_id)
     if not query:
         return []
     if isinstance(ids, Mapping):
-        titles = {i: _normalise(getattr(s, "title", "")) for i, s in ids.items()}
+        titles = {i: normalise(getattr(s, "title", "")) for i, s in ids.items()}
     else:
         titles = {i: "" for i in ids}
     all_ids = list(titles)
@@ -167,7 +172,7 @@ def suggest(style_id: str, ids: Iterable[str] | Mapping[str, Style], n: int = 3)
 
 def resolve(style_id: str, catalog: Mapping[str, Style]) -> Style:
     """The style for a user-typed id ("Starry Night" works); UnknownStyle with suggestions."""
-    style = catalog.get(style_id) or catalog.get(_normalise(style_id))
+    style = catalog.get(style_id) or catalog.get(normalise(style_id))
     if style is None:
         raise UnknownStyle(style_id, suggest(style_id, catalog))
     return style
@@ -176,21 +181,9 @@ def resolve(style_id: str, catalog: Mapping[str, Style]) -> Style:
 # --------------------------------------------------------------------------- images
 
 
-def data_dir() -> Path:
-    """``$LIENZO_DATA_DIR`` (default ``./data``): SQLite files and caches live here."""
-    return Path(os.environ.get("LIENZO_DATA_DIR", "").strip() or "data").expanduser()
-
-
 def cache_dir() -> Path:
-    """Where downloaded style images and contact sheets are cached."""
-    return data_dir() / "styles"
-
-
-def _decode(data: bytes) -> np.ndarray:
-    # Imported late: engine.images is written in parallel and this module must import alone.
-    from engine.images import decode_image
-
-    return decode_image(data)
+    """Where downloaded style images and contact sheets are cached (``<data dir>/styles``)."""
+    return config.load().style_cache_dir
 
 
 def _unavailable(style: Style, reason: str) -> StyleUnavailable:
@@ -221,10 +214,10 @@ def _download(style: Style, dest: Path) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            data = response.read(MAX_DOWNLOAD_BYTES + 1)
+            data: bytes = response.read(MAX_DOWNLOAD_BYTES + 1)
         if len(data) > MAX_DOWNLOAD_BYTES:
             raise ValueError(f"more than {MAX_DOWNLOAD_BYTES} bytes")
-        pixels = _decode(data)
+        pixels = decode_image(data)
         if min(pixels.shape[:2]) < MIN_STYLE_SIDE:
             raise ValueError(f"image is only {pixels.shape[1]}x{pixels.shape[0]} px")
     except Exception as e:  # URLError, HTTPException, timeouts, ImageError...: all 'unavailable'
@@ -249,12 +242,12 @@ def style_image_bytes(style_id: str, catalog: Mapping[str, Style] | None = None)
         return _download(style, cached)
 
 
-def style_image(style_id: str, catalog: Mapping[str, Style] | None = None) -> np.ndarray:
+def style_image(style_id: str, catalog: Mapping[str, Style] | None = None) -> RGB:
     """The style as an HxWx3 uint8 array; undecodable files become StyleUnavailable."""
     catalog = load_catalog() if catalog is None else catalog
     data = style_image_bytes(style_id, catalog)
     try:
-        return _decode(data)
+        return decode_image(data)
     except ImageError as e:
         style = resolve(style_id, catalog)
         where = style.path or cache_dir() / f"{style.id}.jpg"
@@ -265,7 +258,7 @@ def style_image(style_id: str, catalog: Mapping[str, Style] | None = None) -> np
 
 
 def _sheet_layout(n: int, thumb: int, columns: int) -> tuple[int, int, int, int, int]:
-    """(cols, rows, pad, label height, font size) for n tiles; shared with the tests."""
+    """(cols, rows, pad, label height, font size) for n tiles."""
     cols = max(1, min(columns, n))
     rows = max(1, math.ceil(n / cols))
     pad = max(4, thumb // 32)
@@ -274,7 +267,7 @@ def _sheet_layout(n: int, thumb: int, columns: int) -> tuple[int, int, int, int,
 
 
 def contact_sheet(catalog: Mapping[str, Style],
-                  image_loader: Callable[[str], np.ndarray] | None = None,
+                  image_loader: Callable[[str], RGB] | None = None,
                   thumb: int = 256, columns: int = 4) -> bytes:
     """A JPEG with a square thumbnail of every style and its id underneath.
 

@@ -1,17 +1,29 @@
-"""Coarse-to-fine Gatys style transfer: the optimisation loop.
+"""Coarse-to-fine Gatys style transfer: the optimisation loop
+(docs/architecture.md, "The engine").
 
-``Engine`` holds what is expensive and reused across jobs - the VGG19
-feature net, the compiled steps and a cache of style Gram targets - so a
-worker builds one at start-up.  ``stylize`` runs one picture:
+``Engine`` holds what is expensive and reused across jobs - the VGG19 feature
+net, the compiled steps and an LRU cache of style Gram targets - so a worker
+builds one at start-up (``get_engine``: one per weights and pooling).
+``Engine.stylize`` paints one picture:
 
-1. plan the scales (``StyleParams.schedule``: ×√2 apart up to the output size);
-2. at each scale, measure the content features and the style Grams at that
-   scale (Grams cached per style image, size and net), start from the content
-   (or seeded noise) or the upscaled previous result, and optimise with Adam
-   (KC's recipe: clamp each step, output the moving average of the iterates)
-   or L-BFGS (SciPy's L-BFGS-B, bounded history, box constraints 0-255);
-3. report progress every step, poll ``should_stop`` every step, and stop at
-   the time budget with the best picture so far, upscaled to the output size.
+1. plan the scales (``StyleParams.schedule``: ×√2 apart up to the output size),
+   dropping coarse ones too small for VGG19 (a 16 px short side);
+2. at each scale, measure the content features and the blended style Grams
+   (each style at ``style_scale`` times the scale's size, recoloured to the
+   photo first for ``color_mode="match"``), and start from the content or
+   seeded noise at the first scale, from the previous result upscaled after;
+3. optimise with Adam in pixel units, clamped to 0-255 every step, its learning
+   rate held at ``learning_rate`` for the first ``lr_hold`` of each scale, then
+   taken to zero on a half cosine so that the last iterate is the answer
+   (``learning_rate_at``); or with SciPy's L-BFGS-B (bounded history, box
+   constraints 0-255), keeping the best iterate;
+4. report progress after every step (work weighted by pixels, with an ETA), ask
+   ``should_stop`` before every step (Cancelled), and at the time budget stop
+   with the picture so far; a budget also paces each scale's annealing by its
+   share of the time left, so a scale cut short has still settled (the step
+   accounting is engine.progress's ``Run``);
+5. upscale the result to the output size; ``color_mode="keep"`` then puts the
+   photo's colours back under the stylised luminance.
 """
 
 from __future__ import annotations
@@ -21,16 +33,26 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TypeAlias, TypedDict
 
 import keras
 import numpy as np
+import numpy.typing as npt
 from keras import ops
 
 from engine import backend, colors, images, losses
-from engine.errors import Cancelled, InvalidParams
+from engine.backend import Tensor
+from engine.errors import InvalidParams
+from engine.images import RGB, Floats
 from engine.model import CONTENT_LAYERS, STYLE_LAYERS, FeatureNet, feature_net
 from engine.params import StyleParams
+from engine.progress import Progress as Progress  # re-exported: stylize's callback gets one
+from engine.progress import ProgressFn, Run
+
+Targets: TypeAlias = dict[str, Tensor]  # layer name -> content features or Gram matrix
+StyleImages: TypeAlias = Sequence[tuple[RGB, float]]  # (painting, blend weight)
+PreviewFn: TypeAlias = Callable[[RGB], None]
 
 ADAM_BETAS = (0.9, 0.99)  # KC's betas: a shorter second-moment memory than 0.999
 ADAM_EPS = 1e-8
@@ -39,25 +61,28 @@ MIN_VGG_SIDE = 16
 DEFAULT_PARAMS = StyleParams()  # frozen, so a safe shared default
 
 
-@dataclass(frozen=True)
-class Progress:
-    step: int  # steps done, over all scales
-    steps: int  # steps planned, over all scales
-    fraction: float  # work done, weighting each step by its pixel count
-    eta_s: float | None
-    loss: float  # of the optimiser's current iterate
-    scale: int  # 1-based
-    scales: int
-    size: tuple[int, int]  # (width, height) of the current scale
+class Stats(TypedDict):
+    """What a painting took, besides the picture (the worker stores it with the result)."""
+
+    iterations: int  # steps done, over all scales
+    seconds: float
+    loss: float | None  # of the last step; None if none ran
+    size: list[int]  # [width, height] of the output
+    scales: list[list[int]]  # [width, height] per scale, coarse to fine
+    backend: str
+    device: str
+    weights: str  # the weights' spec: "imagenet", "random" or a file
+    stopped: str | None  # "time_budget" when the budget ended it early
 
 
 @dataclass
 class Result:
-    image: np.ndarray  # H×W×3 uint8
-    stats: dict = field(default_factory=dict)
+    image: RGB
+    stats: Stats
 
 
-def _adam_update(x, m, v, t, grad, lr):
+def _adam_update(x: Tensor, m: Tensor, v: Tensor, t: Tensor, grad: Tensor,
+                 lr: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """One clamped Adam step in pixel units."""
     b1, b2 = ADAM_BETAS
     m = b1 * m + (1 - b1) * grad
@@ -84,26 +109,29 @@ def learning_rate_at(peak: float, fraction: float, hold: float) -> float:
 class Engine:
     """The feature net and compiled steps for one weights file and pooling mode."""
 
-    def __init__(self, weights: str | None = None, pooling: str = "max"):
+    def __init__(self, weights: str | None = None, pooling: str = "max") -> None:
         self.net: FeatureNet = feature_net(weights, STYLE_LAYERS + CONTENT_LAYERS, pooling)
         self.backend = backend.name()
         self.device = backend.device()
         net = self.net
 
-        def objective(x, weights, content_t, gram_t, coefs):
+        def objective(x: Tensor, weights: Sequence[Tensor], content_t: Targets,
+                      gram_t: Targets, coefs: Tensor) -> tuple[Tensor, Tensor]:
             return losses.objective(net, weights, x, content_t, gram_t, coefs)
 
         value_and_grad = backend.value_and_grad(objective)
 
-        def adam_step(x, m, v, t, weights, content_t, gram_t, coefs, lr):
+        def adam_step(x: Tensor, m: Tensor, v: Tensor, t: Tensor, weights: Sequence[Tensor],
+                      content_t: Targets, gram_t: Targets, coefs: Tensor,
+                      lr: Tensor) -> tuple[Tensor, ...]:
             loss, parts, grad = value_and_grad(x, weights, content_t, gram_t, coefs)
             return (*_adam_update(x, m, v, t, grad, lr), loss, parts)
 
-        def content_features(weights, x):
+        def content_features(weights: Sequence[Tensor], x: Tensor) -> Targets:
             feats = net.features(weights, x)
             return {name: feats[name] for name in CONTENT_LAYERS}
 
-        def style_grams(weights, x):
+        def style_grams(weights: Sequence[Tensor], x: Tensor) -> Targets:
             feats = net.features(weights, x)
             return {name: losses.gram(feats[name]) for name in STYLE_LAYERS}
 
@@ -112,35 +140,38 @@ class Engine:
         self._objective = backend.compile(objective)
         self._content_features = backend.compile(content_features)
         self._style_grams = backend.compile(style_grams)
-        self._grams: OrderedDict[tuple, dict] = OrderedDict()
+        self._grams: OrderedDict[tuple[str, tuple[int, ...], int], Targets] = OrderedDict()
 
     # -- targets -------------------------------------------------------------
-    def style_grams(self, style: np.ndarray, side: int) -> dict:
+    def style_grams(self, style: RGB, side: int) -> Targets:
         """Gram targets of one style image at ``side`` px, cached (LRU)."""
         key = (hashlib.sha1(style.tobytes()).hexdigest(), style.shape, side)
         if key in self._grams:
             self._grams.move_to_end(key)
             return self._grams[key]
-        grams = self._style_grams(self.net.weights, _batch(_resize_for_vgg(style, side)))
+        grams: Targets = self._style_grams(self.net.weights,
+                                           _batch(_resize_for_vgg(style, side)))
         self._grams[key] = grams
         if len(self._grams) > GRAM_CACHE_SIZE:
             self._grams.popitem(last=False)
         return grams
 
-    def targets(self, content, styles, params: StyleParams, side: int):
+    def targets(self, content: RGB, styles: StyleImages, params: StyleParams,
+                side: int) -> tuple[Targets, Targets]:
         """Content features and blended Gram targets for a scale of ``side`` px."""
-        content_t = self._content_features(self.net.weights, _batch(content))
-        style_side = max(16, round(side * params.style_scale))
+        content_t: Targets = self._content_features(self.net.weights, _batch(content))
+        style_side = max(MIN_VGG_SIDE, round(side * params.style_scale))
         grams = [self.style_grams(image, style_side) for image, _ in styles]
         return content_t, losses.blend_grams(grams, [w for _, w in styles])
 
-    def coefs(self, params: StyleParams):
+    def coefs(self, params: StyleParams) -> Tensor:
         return ops.convert_to_tensor(
             [params.content_weight, params.style_weight * params.strength, params.tv_weight],
             dtype="float32",
         )
 
-    def evaluate(self, image, content, styles, params: StyleParams) -> dict:
+    def evaluate(self, image: RGB | Floats, content: RGB, styles: StyleImages,
+                 params: StyleParams) -> dict[str, float]:
         """The objective of ``image`` against ``content`` at ``image``'s size."""
         h, w = image.shape[:2]
         content = images.resize_to(content, w, h)
@@ -155,12 +186,12 @@ class Engine:
     # -- the optimisation ------------------------------------------------------
     def stylize(
         self,
-        content: np.ndarray,
-        styles: Sequence[tuple[np.ndarray, float]],
+        content: RGB,
+        styles: StyleImages,
         params: StyleParams = DEFAULT_PARAMS,
-        on_progress: Callable[[Progress], None] | None = None,
+        on_progress: ProgressFn | None = None,
         should_stop: Callable[[], bool] | None = None,
-        on_preview: Callable[[np.ndarray], None] | None = None,
+        on_preview: PreviewFn | None = None,
         preview_every: int = 50,
     ) -> Result:
         """Repaint ``content`` (H×W×3 uint8) in the blend of ``styles`` ((image, weight)…)."""
@@ -174,9 +205,9 @@ class Engine:
         plan, sizes = _plan_sizes(params, content.shape[1], content.shape[0])
         full_w, full_h = sizes[-1]
         total_work = sum(n * w * h for (_, n), (w, h) in zip(plan, sizes, strict=True))
-        run = _Run(plan, total_work, started, on_progress, should_stop, deadline)
+        run = Run(plan, total_work, started, on_progress, should_stop, deadline)
 
-        x = None
+        x: Floats | None = None
         for scale, ((side, iterations), (w, h)) in enumerate(zip(plan, sizes, strict=True), 1):
             scaled = images.resize_to(content, w, h)
             if x is None:
@@ -190,6 +221,7 @@ class Engine:
             if run.stopped:
                 break
 
+        assert x is not None  # the plan has at least one scale
         out = images.to_uint8(images.resize_to(x, full_w, full_h))
         if params.color_mode == "keep":
             out = colors.keep_luminance(out, images.resize_to(content, full_w, full_h))
@@ -208,7 +240,9 @@ class Engine:
             },
         )
 
-    def _adam(self, x, iterations, content_t, gram_t, params, run, on_preview, preview_every):
+    def _adam(self, x: Floats, iterations: int, content_t: Targets, gram_t: Targets,
+              params: StyleParams, run: Run, on_preview: PreviewFn | None,
+              preview_every: int) -> Floats:
         coefs = self.coefs(params)
         xt = _batch(x)
         m, v = ops.zeros_like(xt), ops.zeros_like(xt)
@@ -227,15 +261,18 @@ class Engine:
                 on_preview(images.to_uint8(_unbatch(xt)))
         return _unbatch(xt)
 
-    def _lbfgs(self, x, iterations, content_t, gram_t, params, run, on_preview, preview_every):
+    def _lbfgs(self, x: Floats, iterations: int, content_t: Targets, gram_t: Targets,
+               params: StyleParams, run: Run, on_preview: PreviewFn | None,
+               preview_every: int) -> Floats:
         from scipy.optimize import Bounds, minimize
 
         coefs = self.coefs(params)
         shape = (1, *x.shape)
-        best = {"loss": np.inf, "x": x.astype(np.float32)}
+        best_loss, best_x = np.inf, x.astype(np.float32)
         first_step = run.step
 
-        def fun(flat):
+        def fun(flat: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
+            nonlocal best_loss, best_x
             # SciPy may overrun maxfun inside a line search; the plan is exact.
             if run.step - first_step >= iterations or not run.may_continue():
                 raise _Stop
@@ -244,11 +281,11 @@ class Engine:
                 xt, self.net.weights, content_t, gram_t, coefs
             )
             loss = float(loss)
-            if loss < best["loss"]:
-                best.update(loss=loss, x=flat.reshape(x.shape).astype(np.float32))
+            if loss < best_loss:
+                best_loss, best_x = loss, flat.reshape(x.shape).astype(np.float32)
             run.stepped(loss)
             if on_preview and run.step % preview_every == 0:
-                on_preview(images.to_uint8(best["x"]))
+                on_preview(images.to_uint8(best_x))
             return loss, np.asarray(grad, dtype=np.float64).ravel()
 
         try:
@@ -260,68 +297,11 @@ class Engine:
             )
         except _Stop:
             pass
-        return best["x"]
+        return best_x
 
 
 class _Stop(Exception):
     """Unwinds SciPy's minimiser at the time budget or the planned step count."""
-
-
-class _Run:
-    """Step accounting across scales: progress, ETA, cancel and deadline."""
-
-    def __init__(self, plan, total_work, started, on_progress, should_stop, deadline):
-        self.steps = sum(n for _, n in plan)
-        self.scales = len(plan)
-        self.total_work = total_work
-        self.started = started
-        self.on_progress = on_progress
-        self.should_stop = should_stop
-        self.deadline = deadline
-        self.step, self.work = 0, 0
-        self.last_loss = None
-        self.stopped: str | None = None
-        self.scale, self.size = 0, (0, 0)
-
-    def begin_scale(self, scale, size):
-        self.scale, self.size = scale, size
-        self.scale_started, self.work_before = time.monotonic(), self.work
-
-    def scale_fraction(self, done: int, steps: int) -> float:
-        """How far through this scale the run is: by steps, or, with a time budget,
-        by this scale's share of the time left, whichever is further - so that a
-        run cut short by its deadline has still annealed (Adam's learning rate)."""
-        fraction = done / steps
-        if self.deadline is None:
-            return fraction
-        scale_work = steps * self.size[0] * self.size[1]
-        share = scale_work / max(1, self.total_work - self.work_before)
-        allotted = (self.deadline - self.scale_started) * share
-        return max(fraction, (time.monotonic() - self.scale_started) / max(allotted, 1e-9))
-
-    def may_continue(self) -> bool:
-        """False at the time budget; raises Cancelled when asked to stop."""
-        if self.should_stop and self.should_stop():
-            raise Cancelled("stopped on request")
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.stopped = "time_budget"
-            return False
-        return True
-
-    def stepped(self, loss: float):
-        self.step += 1
-        self.work += self.size[0] * self.size[1]
-        self.last_loss = loss
-        if self.on_progress is None:
-            return
-        fraction = min(1.0, self.work / self.total_work)
-        elapsed = time.monotonic() - self.started
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-        if self.deadline is not None:
-            eta = min(eta, max(0.0, self.deadline - time.monotonic()))
-        self.on_progress(
-            Progress(self.step, self.steps, fraction, eta, loss, self.scale, self.scales, self.size)
-        )
 
 
 def _vgg_fit(width: int, height: int, long_side: int) -> tuple[int, int]:
@@ -334,11 +314,12 @@ def _vgg_fit(width: int, height: int, long_side: int) -> tuple[int, int]:
     return w, h
 
 
-def _resize_for_vgg(image: np.ndarray, long_side: int) -> np.ndarray:
+def _resize_for_vgg(image: RGB, long_side: int) -> RGB:
     return images.resize_to(image, *_vgg_fit(image.shape[1], image.shape[0], long_side))
 
 
-def _plan_sizes(params: StyleParams, width: int, height: int):
+def _plan_sizes(params: StyleParams, width: int,
+                height: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The schedule's scales as (w, h), dropping coarse scales too small for VGG19.
 
     A very narrow picture gets a longer long side than asked rather than a crash.
@@ -349,28 +330,30 @@ def _plan_sizes(params: StyleParams, width: int, height: int):
     return kept, [_vgg_fit(width, height, side) for side, _ in kept]
 
 
-def _prepare_styles(styles, content, params: StyleParams):
+def _prepare_styles(styles: StyleImages, content: RGB,
+                    params: StyleParams) -> list[tuple[RGB, float]]:
     if params.color_mode == "match":
         return [(colors.match_colors(image, content), w) for image, w in styles]
     return list(styles)
 
 
-def _initial_image(content: np.ndarray, params: StyleParams) -> np.ndarray:
+def _initial_image(content: RGB, params: StyleParams) -> Floats:
     if params.init == "content":
         return content.astype(np.float32)
     rng = np.random.default_rng(params.seed)
     return rng.uniform(0, 255, content.shape).astype(np.float32)
 
 
-def _batch(image):
+def _batch(image: npt.ArrayLike) -> Tensor:
     return ops.convert_to_tensor(np.asarray(image, dtype=np.float32)[None], dtype="float32")
 
 
-def _unbatch(tensor) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(tensor))[0]
+def _unbatch(tensor: Tensor) -> Floats:
+    image: Floats = np.asarray(keras.ops.convert_to_numpy(tensor))[0]
+    return image
 
 
-_engines: dict[tuple, Engine] = {}
+_engines: dict[tuple[str | None, str], Engine] = {}
 
 
 def get_engine(weights: str | None = None, pooling: str = "max") -> Engine:
@@ -381,8 +364,9 @@ def get_engine(weights: str | None = None, pooling: str = "max") -> Engine:
     return _engines[key]
 
 
-def stylize(content, styles, params: StyleParams = DEFAULT_PARAMS, on_progress=None,
-            should_stop=None, on_preview=None, preview_every: int = 50) -> Result:
+def stylize(content: RGB, styles: StyleImages, params: StyleParams = DEFAULT_PARAMS,
+            on_progress: ProgressFn | None = None, should_stop: Callable[[], bool] | None = None,
+            on_preview: PreviewFn | None = None, preview_every: int = 50) -> Result:
     """Module-level entry point: ``engine.stylize`` with the process's shared Engine."""
     return get_engine(pooling=params.pooling).stylize(
         content, styles, params, on_progress, should_stop, on_preview, preview_every

@@ -1,7 +1,7 @@
 """The bot end to end: real PTB against the fake Bot API, a real engine worker.
 
 Every test runs ``bot.app.serve`` (the same code as ``lienzo bot``) against
-``tests.fake_telegram`` over HTTP, with one ``lienzo worker`` process for the
+``tests.support.fake_telegram`` over HTTP, with one ``lienzo worker`` process for the
 module on a SQLite queue (random VGG19 weights, tiny pictures).  Users are
 played through the fake server; assertions are on what Telegram received.
 """
@@ -25,7 +25,7 @@ from bot.local_workers import LocalWorkers
 from bot.texts import LANGUAGES, t
 from engine import queue as q
 from tests.conftest import engine_env, free_port, jpeg, tiny_image, wait_for, worker_ready
-from tests.fake_telegram import FakeTelegram
+from tests.support.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.asyncio
 

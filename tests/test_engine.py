@@ -1,5 +1,6 @@
 """The optimisation itself, with random VGG19 weights at tiny sizes."""
 
+import json
 import os
 import subprocess
 import sys
@@ -118,13 +119,13 @@ def test_lr_hold_must_leave_room_to_anneal():
 def test_a_time_budget_paces_the_annealing_of_each_scale(monkeypatch):
     """Cut short by its deadline, a scale must still have annealed: its schedule
     runs on the scale's share of the time when that is further along than its steps."""
-    from engine import transfer
+    from engine import progress
 
     clock = {"now": 100.0}
-    monkeypatch.setattr(transfer.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock["now"])
     plan = [(32, 1000), (48, 1000)]
     work = [1000 * 32 * 24, 1000 * 48 * 36]
-    run = transfer._Run(plan, sum(work), 100.0, None, None, deadline=110.0)
+    run = progress.Run(plan, sum(work), 100.0, None, None, deadline=110.0)
     run.begin_scale(1, (32, 24))
     share = 10.0 * work[0] / sum(work)  # seconds this scale may take
     assert run.scale_fraction(0, 1000) == pytest.approx(0.0)
@@ -133,7 +134,7 @@ def test_a_time_budget_paces_the_annealing_of_each_scale(monkeypatch):
     assert run.scale_fraction(900, 1000) == pytest.approx(0.9)  # steps further along
     clock["now"] = 100.0 + share
     assert run.scale_fraction(10, 1000) >= 1.0
-    unbudgeted = transfer._Run(plan, sum(work), 100.0, None, None, deadline=None)
+    unbudgeted = progress.Run(plan, sum(work), 100.0, None, None, deadline=None)
     unbudgeted.begin_scale(1, (32, 24))
     assert unbudgeted.scale_fraction(250, 1000) == 0.25
 
@@ -187,6 +188,44 @@ def test_params_are_validated():
         StyleParams(color_mode="sepia")
 
 
+def test_params_round_trip_through_json():
+    params = StyleParams(size=64, strength=3.0, color_mode="keep", time_budget_s=60.0,
+                         iterations=7)
+    values = params.to_dict()
+    assert values["size"] == 64 and values["iterations"] == 7 and values["min_side"] is None
+    assert StyleParams.from_dict(json.loads(json.dumps(values))) == params
+    assert StyleParams.from_dict({}) == StyleParams()
+
+
+def test_params_from_dict_reads_none_as_the_default():
+    params = StyleParams.from_dict({"size": 64, "quality": None, "time_budget_s": None})
+    assert params == StyleParams(size=64)
+    base = StyleParams(quality="fast", size=384)
+    assert StyleParams.from_dict({"quality": None, "seed": 3}, base=base) == \
+        base.replace(seed=3)
+    # Whole numbers are numbers; an integral float is a whole number.
+    assert StyleParams.from_dict({"strength": 2, "size": 64.0}) == \
+        StyleParams(strength=2.0, size=64)
+
+
+def test_params_from_dict_refuses_unknown_names():
+    with pytest.raises(InvalidParams, match=r"^unknown parameter\(s\): sharpness, warp$"):
+        StyleParams.from_dict({"warp": 9, "size": 64, "sharpness": None})
+
+
+@pytest.mark.parametrize("values", [{"size": "big"}, {"size": True}, {"seed": 1.5},
+                                    {"quality": 5}, {"strength": "high"}, {"size": [64]},
+                                    {"strength": 10**400}])
+def test_params_from_dict_refuses_bad_types(values):
+    with pytest.raises(InvalidParams, match=r"^bad parameter type \(.+\)$"):
+        StyleParams.from_dict(values)
+
+
+def test_params_from_dict_still_checks_ranges():
+    with pytest.raises(InvalidParams, match="size"):
+        StyleParams.from_dict({"size": 10})
+
+
 def test_jax_backend_stylises(tmp_path):
     """The same engine under KERAS_BACKEND=jax: a finite, lower loss."""
     script = textwrap.dedent("""
@@ -208,8 +247,6 @@ def test_jax_backend_stylises(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                          text=True, timeout=300, cwd=os.path.dirname(os.path.dirname(__file__)))
     assert out.returncode == 0, out.stderr[-2000:]
-    import json
-
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["backend"] == "jax"
     assert np.isfinite(figures["after"]) and figures["after"] < figures["before"]

@@ -1,4 +1,4 @@
-"""The fake Bot API server (tests/fake_telegram.py), driven by the real PTB stack.
+"""The fake Bot API server (tests/support/fake_telegram.py), driven by the real PTB stack.
 
 Every test talks HTTP to the fake through ``telegram.Bot`` or a running ``Application``;
 nothing is mocked.  Waiting is on conditions with deadlines, never bare sleeps.
@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fake_telegram import FakeTelegram, format_text, user_entities
+from tests.support.fake_telegram import FakeTelegram, format_text, user_entities
 
 pytestmark = pytest.mark.asyncio
 

@@ -13,6 +13,7 @@ import pytest
 from bot import jobs
 from engine import queue as q
 from engine.errors import ImageTooLarge, InvalidParams
+from engine.queue import keys
 from tests.conftest import TINY, Deliveries, Watcher, jpeg, tiny_image, wait_for
 
 
@@ -64,7 +65,7 @@ def test_submit_returns_the_queue_position_and_enforces_limits(queue, tmp_path, 
     assert (first.ahead, second.ahead) == (0, 1)
     with pytest.raises(jobs.UserLimitReached) as info:
         submit(svc, assets, user=1)
-    assert info.value.code == "user_limit" and info.value.limit == 2
+    assert info.value.code == "user_limit" and info.value.values["limit"] == 2
     with pytest.raises(jobs.UserLimitReached):  # what the bot asks before acknowledging
         svc.check_user_limit(1)
     svc.check_user_limit(2)  # no jobs yet: no error
@@ -104,7 +105,7 @@ def test_a_result_is_delivered_once_with_progress_first(queue, tmp_path, assets)
     with Watcher(svc) as got:
         taken = queue.take()
         assert (taken.job_id, taken.attempt) == (job_id, 1)
-        queue.put(q.preview_key(job_id), jpeg(tiny_image(3)))
+        queue.put_preview(job_id, jpeg(tiny_image(3)))
         for step in (1, 2, 3):
             queue.put_progress(progress(job_id, step=step, preview=1 if step >= 2 else 0))
             wait_for(lambda s=step: any(r["step"] == s for r, _ in got.progress_for(job_id)), 10)
@@ -118,7 +119,7 @@ def test_a_result_is_delivered_once_with_progress_first(queue, tmp_path, assets)
     assert len(previews) == 1  # sent once, when its sequence number changed
     assert got.results_for(job_id) == [outcome]
     # the store is cleaned (a cancel flag stays to stop stray duplicates)
-    assert queue.get_many(q.job_keys(job_id)).keys() == {q.cancel_key(job_id)}
+    assert queue._kv.get_many(keys.job_keys(job_id)).keys() == {keys.cancel_key(job_id)}
     job = svc.status(job_id)
     assert job.outcome == "done" and job.delivered_at and job.worker == "w"
 
@@ -133,10 +134,10 @@ def test_failed_delivery_is_retried_and_a_duplicate_result_dropped(queue, tmp_pa
         wait_for(lambda: svc.status(job_id).state == "delivered", 15)
         # a second run of the same job (a false alarm of the watchdog) finishes later
         queue.put_result(result(job_id, attempt=2))
-        wait_for(lambda: svc.duplicates_dropped >= 0 and not svc.poll(), 5)
-        svc.cleanup_after = 0
-        svc._last_housekeeping = 0
-        wait_for(lambda: queue.get(q.result_key(job_id)) is None, 10)
+        wait_for(lambda: svc.tracker.duplicates_dropped >= 0 and not svc.poll(), 5)
+        svc.watchdog.cleanup_after = 0
+        svc.tracker.last_housekeeping = 0
+        wait_for(lambda: not queue.has_result(job_id), 10)
     assert len(got.results_for(job_id)) == 1
     row = sqlite3.connect(tmp_path / "jobs.db").execute(
         "select delivery_failures, result, spec from jobs").fetchone()
@@ -165,7 +166,7 @@ def test_failures_and_cancellations_are_outcomes_too(queue, tmp_path, assets):
     assert got.outcome(queued).status == "cancelled"
     assert got.outcome(running).status == "cancelled"
     # the cancelled queued job's message is revoked and its spec gone: a worker skips it
-    assert queue.take() is None and queue.get(q.spec_key(queued)) is None
+    assert queue.take() is None and queue.get_spec(queued) is None
     with pytest.raises(jobs.UnknownJob):
         svc.cancel("nope")
 
@@ -209,8 +210,7 @@ def test_a_handed_back_job_is_queued_again_without_losing_an_attempt(queue, tmp_
         queue.take()
         queue.put_progress(progress(job_id))
         wait_for(lambda: svc.status(job_id).state == "running", 10)
-        queue.put_progress(progress(job_id, state="requeued"))
-        queue.enqueue(job_id, 1, priority=q.RETRY_PRIORITY)
+        queue.hand_back(job_id, 1, progress(job_id, state="requeued"))
         wait_for(lambda: svc.status(job_id).state == "queued", 10)
         taken = queue.take()
         queue.put_progress(progress(job_id))
@@ -251,7 +251,7 @@ def test_an_unreadable_result_fails_the_job_plainly(queue, tmp_path, assets):
     other = submit(svc, assets, user=2)
     with Watcher(svc) as got:
         queue.take(), queue.take()
-        queue.put(q.result_key(job_id), b"LZR1 garbage")
+        queue._kv.put(keys.result_key(job_id), b"LZR1 garbage")  # planted
         queue.put_result(result(other, jpeg=b"\xff\xd8 not really a jpeg"))
         wait_for(lambda: len(got.results) == 2, 10)
     assert got.outcome(job_id).error_code == "bad_result"

@@ -25,6 +25,7 @@ from bot import jobs
 from bot.local_workers import LocalWorkers
 from engine import queue as q
 from engine.images import decode_image
+from engine.queue import keys
 from tests.conftest import (
     REPO,
     TINY,
@@ -193,11 +194,11 @@ def test_bad_payloads_fail_with_their_codes_and_the_worker_keeps_running(env, tm
         "image_too_large": submit(svc, assets, content=_oversized_png()),
     }
     # straight onto the queue, bypassing the service's checks
-    env.queue.storage.enqueue(b"\x80\x05garbage", 0)
+    env.queue.huey.storage.enqueue(b"\x80\x05garbage", 0)
     env.queue.submit(q.JobSpec("directbadparams", assets.content, (q.StyleRef(id="the_scream"),),
                                {"size": 5}, time.time()))
-    env.queue.put(q.spec_key("directbadspec"), b"LZS1\xff\xff\xff\xffjunk")
-    env.queue.enqueue("directbadspec", 1)
+    env.queue._kv.put(keys.spec_key("directbadspec"), b"LZS1\xff\xff\xff\xffjunk")  # planted
+    env.queue.hand_back("directbadspec", 1, None)
     good = submit(svc, assets)
     with Watcher(svc) as got:
         wait_for(lambda: got.outcome(good), JOB, message=env.log_tail())
@@ -247,7 +248,7 @@ def test_bot_killed_mid_job_restarts_and_delivers_once(env, tmp_path, assets):
         runner.wait(10)
     assert svc.status(job_id).state == "running"
     # The worker finishes while no bot is watching; the result waits in the store.
-    wait_for(lambda: env.queue.get(q.result_key(job_id)), JOB, message=env.log_tail())
+    wait_for(lambda: env.queue.has_result(job_id), JOB, message=env.log_tail())
     runner = subprocess.Popen(cmd, cwd=REPO)
     try:
         wait_for(lambda: any(r["event"] == "result" for r in lines()), 60)

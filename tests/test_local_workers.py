@@ -16,8 +16,9 @@ import textwrap
 
 import pytest
 
-from bot import local_workers
+from bot.config import engine_worker_count
 from bot.local_workers import LocalWorkers
+from engine.errors import InvalidParams
 from tests.conftest import REPO, wait_for
 
 
@@ -44,13 +45,13 @@ def alive(pid: int) -> bool:
 
 def test_worker_count_from_the_environment(monkeypatch):
     monkeypatch.delenv("LIENZO_ENGINE_WORKERS", raising=False)
-    assert local_workers.worker_count() == 1
+    assert engine_worker_count() == 1
     monkeypatch.setenv("LIENZO_ENGINE_WORKERS", "0")
-    assert local_workers.worker_count() == 0
+    assert engine_worker_count() == 0
     for bad in ("-1", "two"):
         monkeypatch.setenv("LIENZO_ENGINE_WORKERS", bad)
-        with pytest.raises(ValueError, match="LIENZO_ENGINE_WORKERS"):
-            local_workers.worker_count()
+        with pytest.raises(InvalidParams, match="LIENZO_ENGINE_WORKERS"):
+            engine_worker_count()
 
 
 def test_zero_workers_starts_nothing():

@@ -14,7 +14,9 @@ import pytest
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.registry import Message
 
+from engine import config
 from engine import queue as q
+from engine.queue import keys, payloads, store
 from tests.conftest import REPO
 
 
@@ -33,23 +35,23 @@ def test_importing_the_contract_and_the_job_service_loads_no_keras():
 def test_default_url_is_sqlite_in_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("LIENZO_QUEUE_URL", raising=False)
     monkeypatch.setenv("LIENZO_DATA_DIR", str(tmp_path / "data"))
-    assert q.queue_url() == f"sqlite:///{tmp_path}/data/queue.db"
+    assert config.load().queue_url == f"sqlite:///{tmp_path}/data/queue.db"
     jq = q.JobQueue()
-    assert isinstance(jq.huey, SqliteHuey) and jq.backend == "sqlite"
+    assert isinstance(jq.huey, SqliteHuey) and not jq.take_waits
     assert (tmp_path / "data" / "queue.db").is_file()
     assert not jq.huey.immediate
 
 
 def test_sqlite_paths_follow_the_sqlalchemy_convention():
-    assert str(q.sqlite_path("sqlite:///data/queue.db")) == "data/queue.db"
-    assert str(q.sqlite_path("sqlite:////var/lib/lienzo/q.db")) == "/var/lib/lienzo/q.db"
+    assert str(store.sqlite_path("sqlite:///data/queue.db")) == "data/queue.db"
+    assert str(store.sqlite_path("sqlite:////var/lib/lienzo/q.db")) == "/var/lib/lienzo/q.db"
     for bad in ("sqlite://", "sqlite:///", "sqlite:///data/"):
         with pytest.raises(q.QueueConfigError):
-            q.sqlite_path(bad)
+            store.sqlite_path(bad)
 
 
 def test_redis_url_makes_a_priority_redis_huey_without_connecting():
-    huey = q.make_huey("redis://127.0.0.1:1/3")  # nothing listens there: no connection yet
+    huey = store.make_huey("redis://127.0.0.1:1/3")  # nothing listens there: no connection yet
     assert isinstance(huey, PriorityRedisHuey)
     assert huey.storage.read_timeout == 1  # polling delay ≤ 1 s
 
@@ -59,7 +61,7 @@ def test_redis_url_makes_a_priority_redis_huey_without_connecting():
                                  "/tmp/queue.db", "sqlite:queue.db"])
 def test_unsupported_urls_are_a_clear_configuration_error(url):
     with pytest.raises(q.QueueConfigError) as info:
-        q.make_huey(url)
+        store.make_huey(url)
     assert info.value.code == "queue_config"
     assert "LIENZO_QUEUE_URL" in str(info.value)
 
@@ -67,7 +69,7 @@ def test_unsupported_urls_are_a_clear_configuration_error(url):
 def test_passwords_never_appear_in_messages():
     url = "redis://user:s3cret@127.0.0.1:1/x"
     with pytest.raises(q.QueueConfigError) as info:
-        q.make_huey(url)
+        store.make_huey(url)
     assert "s3cret" not in str(info.value)
     assert "s3cret" not in q.redact("redis://:s3cret@h:6379/0")
     assert repr(q.JobQueue("redis://:s3cret@127.0.0.1:1/0")).count("s3cret") == 0
@@ -155,27 +157,27 @@ def test_progress_and_heartbeat_records_are_validated():
     record = {"state": "running", "job": "j1", "attempt": 1, "step": 3, "steps": 10,
               "fraction": 0.3, "eta_s": 1.5, "loss": 12.0, "worker": "w", "ts": 1.0,
               "preview": 2}
-    assert q.decode_progress(q.encode_progress(record)) == record
+    assert payloads.decode_progress(payloads.encode_progress(record)) == record
     for bad in ({"state": "exploding"}, {"fraction": 1.5}, {"step": -1}, {"loss": "x"}):
         with pytest.raises(q.BadPayload):
-            q.encode_progress(dict(record, **bad))
+            payloads.encode_progress(dict(record, **bad))
     with pytest.raises(q.BadPayload):
-        q.decode_progress(b"not json")
+        payloads.decode_progress(b"not json")
     beat = {"ts": 1.0, "device": "CPU", "backend": "tensorflow", "current_job": None}
-    assert q.decode_heartbeat(q.encode_heartbeat(beat)) == beat
+    assert payloads.decode_heartbeat(payloads.encode_heartbeat(beat)) == beat
     with pytest.raises(q.BadPayload):
-        q.decode_heartbeat(json.dumps(dict(beat, current_job="a b")).encode())
+        payloads.decode_heartbeat(json.dumps(dict(beat, current_job="a b")).encode())
 
 
 def test_key_names_are_the_contract():
-    assert q.progress_key("j1") == "progress:j1"
-    assert q.preview_key("j1") == "preview:j1"
-    assert q.cancel_key("j1") == "cancel:j1"
-    assert q.worker_key("gpu-1") == "worker:gpu-1"
-    assert q.result_key("j1") == "result:j1"
-    assert q.spec_key("j1") == "spec:j1"
+    assert keys.progress_key("j1") == "progress:j1"
+    assert keys.preview_key("j1") == "preview:j1"
+    assert keys.cancel_key("j1") == "cancel:j1"
+    assert keys.worker_key("gpu-1") == "worker:gpu-1"
+    assert keys.result_key("j1") == "result:j1"
+    assert keys.spec_key("j1") == "spec:j1"
     with pytest.raises(q.BadPayload):
-        q.progress_key("j1:../x")
+        keys.progress_key("j1:../x")
 
 
 # --------------------------------------------------------------------------- the queue
@@ -195,14 +197,15 @@ def jobqueue(request, tmp_path):
     jq.close()
 
 
-def test_submit_take_pending_revoke_and_priorities(jobqueue):
+def test_submit_take_pending_withdraw_and_priorities(jobqueue):
     jq = jobqueue
     for i in range(3):
         jq.submit(spec(f"j{i}"))
-    jq.enqueue("urgent", 2, priority=q.RETRY_PRIORITY)
+    jq.requeue(spec("urgent"), 2)
     assert jq.pending() == {"j0": {1}, "j1": {1}, "j2": {1}, "urgent": {2}}
     assert jq.pending_count() == 4
-    jq.revoke("j1", 1)
+    jq.withdraw("j1", 1)
+    assert jq.get_spec("j1") is None and jq.is_cancelled("j1")
     taken = [jq.take() for _ in range(4)]
     assert [t.job_id if t else None for t in taken] == ["urgent", "j0", None, "j2"]
     assert taken[0].attempt == 2 and taken[0].priority == q.RETRY_PRIORITY
@@ -210,26 +213,54 @@ def test_submit_take_pending_revoke_and_priorities(jobqueue):
     assert jq.get_spec("j0") == spec("j0")
 
 
-def test_key_value_helpers(jobqueue):
+def raw(jq, key):
+    """What the store holds under ``key`` (the client's own adapter: tests only)."""
+    return jq._kv.get(key)
+
+
+def test_the_store_through_the_client(jobqueue):
     jq = jobqueue
-    jq.put("preview:a", b"\x00jpeg\xff")
-    assert jq.get("preview:a") == b"\x00jpeg\xff"
-    assert jq.get("preview:none") is None
-    jq.set_cancel("a")
+    jq.submit(spec("a"))
+    assert jq.take().job_id == "a"
+    jq.put_preview("a", b"\x00jpeg\xff")
+    assert jq.preview("a") == b"\x00jpeg\xff" and jq.preview("none") is None
+    jq.request_cancel("a")
     assert jq.is_cancelled("a") and not jq.is_cancelled("b")
-    assert jq.get_many(["preview:a", "preview:none", "cancel:a"]).keys() == {"preview:a",
-                                                                             "cancel:a"}
+    record = {"state": "running", "job": "a", "attempt": 1, "step": 3, "steps": 9,
+              "fraction": 0.3, "eta_s": 4.0, "loss": 1.5, "worker": "w1", "ts": 1.0}
+    jq.put_progress(record)
+    result = q.JobResult("a", 1, "failed", "w1", error_code="bad_image", error_message="no")
+    jq.put_result(result)
+    assert jq.has_result("a") and not jq.has_result("b")
+    reports = jq.reports(["a", "b"])
+    assert reports == {"a": q.Report(progress=record, result=result)}
+    jq._kv.put(keys.progress_key("b"), b"{not json")
+    assert jq.reports(["b"])["b"].bad_progress
     jq.put_heartbeat("w1", {"ts": 5.0, "device": "CPU", "backend": "jax", "current_job": "a"})
-    jq.put("worker:broken", b"{not json")
+    jq._kv.put("worker:broken", b"{not json")
     assert jq.workers() == {"w1": {"ts": 5.0, "device": "CPU", "backend": "jax",
                                    "current_job": "a"}}
-    jq.revoke("a", 2)
-    assert jq.get("r:a.2") is not None
-    jq.purge("a", keep_cancel=True)
-    assert jq.get_many(q.job_keys("a")) == {"cancel:a": jq.get("cancel:a")}
-    jq.purge("a")
-    assert jq.get_many(q.job_keys("a")) == {} and jq.get("r:a.2") is None
-    jq.delete()  # nothing to delete is fine
+    jq.delete_worker("w1")
+    assert jq.workers() == {}
+    jq.withdraw("a", 2)
+    assert raw(jq, "r:a.2") is not None
+    jq.retire("a")
+    assert jq._kv.get_many(keys.job_keys("a")) == {"cancel:a": raw(jq, "cancel:a")}
+    jq.forget("a")
+    assert jq._kv.get_many(keys.job_keys("a")) == {} and raw(jq, "r:a.2") is None
+
+
+def test_a_stopping_worker_hands_its_job_back_to_the_front(jobqueue):
+    jq = jobqueue
+    jq.submit(spec("first"))
+    jq.submit(spec("second"))
+    assert jq.take().job_id == "first"
+    record = {"state": "requeued", "job": "first", "attempt": 1, "step": 3, "steps": 9,
+              "fraction": 0.3, "eta_s": None, "loss": None, "worker": "w1", "ts": 2.0}
+    jq.hand_back("first", 1, record)
+    assert jq.get_progress("first") == record
+    taken = jq.take()
+    assert (taken.job_id, taken.attempt, taken.priority) == ("first", 1, q.RETRY_PRIORITY)
 
 
 class Evil:
@@ -246,12 +277,12 @@ def test_a_hostile_pickle_on_the_queue_is_refused_not_executed(jobqueue, tmp_pat
     if os.path.exists(marker):
         os.unlink(marker)
     jq = jobqueue
-    jq.storage.enqueue(pickle.dumps(Evil()), 0)
-    jq.storage.enqueue(b"\x00not a pickle at all", 0)
+    jq.huey.storage.enqueue(pickle.dumps(Evil()), 0)
+    jq.huey.storage.enqueue(b"\x00not a pickle at all", 0)
     other = Message("x.1", "os.system", None, 0, 0, 0, ("echo hi",), {}, None, None, None,
                     None, None, None, 0)
-    jq.storage.enqueue(pickle.dumps(other), 0)
-    jq.storage.enqueue(pickle.dumps(Message("x.1", q.TASK_NAME, None, 0, 0, 0, ("../..", 1),
+    jq.huey.storage.enqueue(pickle.dumps(other), 0)
+    jq.huey.storage.enqueue(pickle.dumps(Message("x.1", store.TASK_NAME, None, 0, 0, 0, ("../..", 1),
                                             {}, None, None, None, None, None, None, 0)), 0)
     for _ in range(4):
         with pytest.raises(q.BadPayload):

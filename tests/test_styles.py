@@ -90,7 +90,7 @@ def web_style(url: str, style_id: str = "test_style") -> Style:
 
 
 def cache_file(style_id: str) -> Path:
-    return styles.data_dir() / "styles" / f"{style_id}.jpg"
+    return styles.cache_dir() / f"{style_id}.jpg"
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -143,7 +143,7 @@ def test_styles_dir_overrides_and_adds(tmp_path, monkeypatch):
     pixels = styles.style_image("starry_night", catalog)
     assert pixels.shape == (80, 96, 3) and pixels.dtype == np.uint8
     assert pixels[40, 48, 2] > 200
-    assert not (styles.data_dir() / "styles").exists()
+    assert not styles.cache_dir().exists()
 
 
 def test_styles_dir_argument_and_missing_folder(tmp_path, monkeypatch):
@@ -155,11 +155,18 @@ def test_styles_dir_argument_and_missing_folder(tmp_path, monkeypatch):
     assert all(s.path is None for s in styles.load_catalog().values())
 
 
-def test_data_dir(monkeypatch):
+def test_cache_dir_is_in_the_data_dir(monkeypatch):
     monkeypatch.delenv("LIENZO_DATA_DIR")
-    assert styles.data_dir() == Path("data")
+    assert styles.cache_dir() == Path("data") / "styles"
     monkeypatch.setenv("LIENZO_DATA_DIR", "/srv/lienzo")
-    assert styles.data_dir() == Path("/srv/lienzo")
+    assert styles.cache_dir() == Path("/srv/lienzo/styles")
+
+
+def test_normalise_gives_the_id_form():
+    assert styles.normalise("Starry Night Over the Rhône") == "starry_night_over_the_rhone"
+    assert styles.normalise("  --Great   Wave!! ") == "great_wave"
+    assert styles.normalise("Tamaño") == "tamano"
+    assert styles.normalise("¡!") == ""
 
 
 # --------------------------------------------------------------------------- suggestions
@@ -291,7 +298,7 @@ def test_cached_contact_sheet_is_reused(tmp_path, monkeypatch):
         (folder / f"{name}.jpg").write_bytes(jpeg_bytes())
     catalog = {i: s for i, s in styles.load_catalog(folder).items() if s.path}
     first = styles.cached_contact_sheet(catalog, thumb=64)
-    assert first.parent == styles.data_dir() / "styles" and first.name.startswith("contact_")
+    assert first.parent == styles.cache_dir() and first.name.startswith("contact_")
     assert Image.open(first).size == (140, 90)
 
     calls = []

@@ -1,4 +1,4 @@
-"""The worker's job handling (engine/worker.py), in-process with a real SQLite queue.
+"""The worker's job handling (engine/worker), in-process with a real SQLite queue.
 
 The painting itself is replaced by a small function with ``stylize``'s
 signature, so these tests need no Keras and run in milliseconds; the real
@@ -18,6 +18,7 @@ import pytest
 from engine import queue as q
 from engine.errors import Cancelled
 from engine.images import decode_image
+from engine.queue import keys
 from engine.worker import Worker, is_out_of_memory
 from tests.conftest import TINY, wait_for
 
@@ -113,7 +114,7 @@ def test_a_job_becomes_a_result_with_images_and_stats(queue, assets):
     assert result.stats["loss"] is None  # NaN became null: the JSON stays valid
     assert not result.partial
     # the preview was written and the progress snapshot is gone
-    assert decode_image(queue.get(q.preview_key("job1"))).shape[2] == 3
+    assert decode_image(queue.preview("job1")).shape[2] == 3
     params = engine.calls[0]
     assert params.size == TINY and params.time_budget_s == 300  # LIENZO_JOB_TIME_LIMIT default
     assert worker._snapshot is None
@@ -188,8 +189,8 @@ def test_an_unexpected_engine_error_is_a_result_without_a_traceback(queue, asset
 
 def test_a_corrupt_spec_is_a_bad_job_result(queue, assets):
     worker = make_worker(queue, FakeEngine())
-    queue.put(q.spec_key("job1"), b"LZS1\x00\x00\x00\x02{}")
-    queue.enqueue("job1", 1)
+    queue._kv.put(keys.spec_key("job1"), b"LZS1\x00\x00\x00\x02{}")  # planted: tests only
+    queue.hand_back("job1", 1, None)
     assert worker.process(queue.take()) == "failed"
     assert queue.get_result("job1").error_code == "bad_job"
 
@@ -197,7 +198,7 @@ def test_a_corrupt_spec_is_a_bad_job_result(queue, assets):
 def test_skipped_without_spec_and_when_a_result_exists(queue, assets):
     engine = FakeEngine(steps=1)
     worker = make_worker(queue, engine)
-    queue.enqueue("ghost", 1)
+    queue.hand_back("ghost", 1, None)  # a message whose spec is gone
     assert worker.process(queue.take()) == "skipped"
     taken = submit(queue, assets)
     queue.put_result(q.JobResult("job1", 1, "cancelled", "other"))
@@ -209,7 +210,7 @@ def test_cancel_flag_before_start_and_during_the_job(queue, assets):
     engine = FakeEngine(steps=1)
     worker = make_worker(queue, engine)
     taken = submit(queue, assets)
-    queue.set_cancel("job1")
+    queue.request_cancel("job1")
     assert worker.process(taken) == "cancelled" and engine.calls == []
     assert queue.get_result("job1").status == "cancelled"
 
@@ -221,7 +222,7 @@ def test_cancel_flag_before_start_and_during_the_job(queue, assets):
     thread.start()
     gate.set()
     wait_for(lambda: (queue.get_progress("job2") or {}).get("step", 0) >= 1, 10)
-    queue.set_cancel("job2")
+    queue.request_cancel("job2")
     thread.join(10)
     assert queue.get_result("job2").status == "cancelled"
     assert len(engine.calls) == 1
@@ -263,7 +264,7 @@ def test_heartbeat_and_progress_are_written_while_a_step_is_slow(queue, assets):
     gate.set()
     thread.join(10)
     worker.stop()
-    worker._heartbeat_thread_stop()
+    worker.stop_heartbeat()
 
 
 class Evil:
@@ -281,8 +282,8 @@ def test_the_loop_survives_garbage_and_stops_cleanly(queue, assets):
         os.unlink(marker)
     engine = FakeEngine(steps=1)
     worker = Worker(queue, "looper", stylize=engine, poll_interval=0.02)
-    queue.storage.enqueue(b"garbage", 0)
-    queue.storage.enqueue(pickle.dumps(Evil()), 0)
+    queue.huey.storage.enqueue(b"garbage", 0)
+    queue.huey.storage.enqueue(pickle.dumps(Evil()), 0)
     queue.submit(q.JobSpec("good", assets.content, (q.StyleRef(id="the_scream"),),
                            {"size": TINY}, time.time()))
     codes = []

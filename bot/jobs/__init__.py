@@ -1,5 +1,17 @@
-"""The job service: the bot's side of the queue (docs/architecture.md)."""
+"""Jobs, on the bot's side of the queue (docs/architecture.md, "The life of a job").
 
-from bot.jobs.service import *  # noqa: F403  (temporary during the split)
-from bot.jobs.service import JobService, Job, Outcome, Submitted  # noqa: F401
-from bot.jobs.table import ACTIVE, FINISHED, JobState  # noqa: F401
+``JobService`` (``service``) is what the handlers and delivery use: submit,
+cancel, limits, queries.  Beneath it: ``table`` (the SQLite job table, the
+source of truth, and ``JobState``), ``tracking`` (one pass over the store:
+progress and results into the table, events out), ``watchdog`` (lost jobs,
+retries, housekeeping) and ``watcher`` (the asyncio task that delivers events).
+"""
+
+from bot.jobs.errors import JobError, NotYourJob, QueueFull, UnknownJob, UserLimitReached
+from bot.jobs.service import JobService, Submitted
+from bot.jobs.table import ACTIVE, FINISHED, Job, JobState
+from bot.jobs.tracking import ProgressEvent, ResultEvent
+
+__all__ = ["ACTIVE", "FINISHED", "Job", "JobError", "JobService", "JobState", "NotYourJob",
+           "ProgressEvent", "QueueFull", "ResultEvent", "Submitted", "UnknownJob",
+           "UserLimitReached"]

@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Queue overhead (DESIGN.md §8, issue 3): the cost of the job pipeline itself.
 
-    .venv/bin/python bench/queue.py                 # SQLite, and Redis if redis-server exists
-    .venv/bin/python bench/queue.py --jobs 30 --flood 300 --backends sqlite
+    .venv/bin/python -m bench.queue_throughput      # SQLite, and Redis if redis-server exists
+    .venv/bin/python -m bench.queue_throughput --jobs 30 --flood 300 --backends sqlite
 
 For each backend, one real `lienzo worker` process (random weights, a trivial
 job: 32 px, 1 step) and the real job service with its asyncio watcher:
@@ -20,33 +19,26 @@ Both clocks are this machine's.  Prints Markdown tables.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import io
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-# `python bench/queue.py` puts bench/ first on sys.path, where this very file
-# would shadow the standard library's `queue` (used by asyncio's threads).
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-sys.path.insert(0, str(_BENCH.parent))
+import numpy as np
+from PIL import Image
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import io  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from bot.jobs import JobService  # noqa: E402
-from bot.local_workers import LocalWorkers  # noqa: E402
-from engine import queue as q  # noqa: E402
+from bot.jobs import JobService
+from bot.local_workers import LocalWorkers
+from engine import queue as q
 
 SIDE = 32
 

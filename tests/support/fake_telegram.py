@@ -8,7 +8,7 @@ groups, messages with per-chat ids, stored files — and the tests play the user
 Usage (pytest with pytest-asyncio)::
 
     import pytest
-    from tests.fake_telegram import FakeTelegram
+    from tests.support.fake_telegram import FakeTelegram
 
     @pytest.mark.asyncio
     async def test_echo():

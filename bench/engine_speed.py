@@ -1,12 +1,11 @@
-#!/usr/bin/env python
 """Engine benchmarks (DESIGN.md §8): step overhead, time to quality, TF vs JAX.
 
-    .venv/bin/python bench/engine.py                      # a, b, c: ~25 min on 2 CPU cores
-    .venv/bin/python bench/engine.py --parts a,c          # overhead and backends only
-    .venv/bin/python bench/engine.py --backend jax --parts b --size 96
-    .venv/bin/python bench/engine.py --parts x            # what-if Lienzo variants
-    .venv/bin/python bench/engine.py --tables-only        # tables + docs from the JSON
-    .venv/bin/python bench/engine.py --quick              # smoke test, ~5 min
+    .venv/bin/python -m bench.engine_speed                  # a, b, c: ~25 min on 2 CPU cores
+    .venv/bin/python -m bench.engine_speed --parts a,c      # overhead and backends only
+    .venv/bin/python -m bench.engine_speed --backend jax --parts b --size 96
+    .venv/bin/python -m bench.engine_speed --parts x        # what-if Lienzo variants
+    .venv/bin/python -m bench.engine_speed --tables-only    # tables + docs from the JSON
+    .venv/bin/python -m bench.engine_speed --quick          # smoke test, ~5 min
 
 Parts (each backend runs in its own subprocess, KERAS_BACKEND set before keras loads):
 
@@ -31,27 +30,20 @@ the raw numbers (curves included) in bench/results/engine.json.
 
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-# `python bench/X.py` puts bench/ first on sys.path, where bench/engine.py would
-# shadow the engine package and bench/queue.py the standard library's queue.
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-sys.path.insert(0, str(_BENCH.parent))
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from bench import common  # noqa: E402
+from bench import common
 
 BACKENDS = ("tensorflow", "jax")
 NOMINAL_SIZE = 512  # the presets are tuned for a 512 px output; part b scales them down
@@ -491,15 +483,15 @@ def worker_explore(args) -> dict:
 # =============================================================================
 # the parent: run workers, build tables, write docs
 # =============================================================================
-def run_worker(kind: str, backend: str, args, extra: list[str]) -> dict:
+def run_worker(kind: str, backend: str, extra: list[str]) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
-               LIENZO_VGG19_WEIGHTS=os.environ.get("LIENZO_VGG19_WEIGHTS", "random"))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--worker-out", path,
-           *extra]
+    env = common.child_env(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
+                           LIENZO_VGG19_WEIGHTS=os.environ.get("LIENZO_VGG19_WEIGHTS", "random"))
+    cmd = [sys.executable, "-m", "bench.engine_speed",
+           "--worker", kind, "--worker-out", path, *extra]
     t0 = time.perf_counter()
-    log(f"== {kind} on {backend}: {' '.join(cmd[2:])}")
+    log(f"== {kind} on {backend}: {' '.join(cmd[3:])}")
     proc = subprocess.run(cmd, env=env, stdout=sys.stderr, stderr=sys.stderr)
     if proc.returncode != 0:
         raise SystemExit(f"worker {kind}/{backend} failed with exit code {proc.returncode}")
@@ -841,7 +833,7 @@ def main(argv=None):
         common.dump(path, results)
         log(f"raw results: {path}")
     if not args.no_docs and not args.quick:
-        if common.replace_block(common.DOCS, "bench/engine.py", text):
+        if common.replace_block(common.DOCS, "bench/engine_speed.py", text):
             log(f"updated {common.DOCS}")
         else:
             log(f"{common.DOCS} has no generated block; tables not written there")
@@ -874,7 +866,7 @@ def run_parts(args, results: dict) -> None:
         order = list(args.backend)
         for _ in range(args.rounds):
             for backend in order:
-                results["overhead"].append(run_worker("overhead", backend, args, passthrough))
+                results["overhead"].append(run_worker("overhead", backend, passthrough))
             order.reverse()
         results["a_meta"] = {"date": common.machine()["date"], "backends": args.backend,
                              "sizes": args.overhead_sizes, "reps": args.reps,
@@ -882,13 +874,13 @@ def run_parts(args, results: dict) -> None:
                              "wall_min": (time.perf_counter() - started) / 60}
     if "b" in parts:
         started = time.perf_counter()
-        results["quality"] = run_worker("quality", main_backend, args, passthrough)
+        results["quality"] = run_worker("quality", main_backend, passthrough)
         results["quality"]["baseline_every"] = args.baseline_every
         results["b_meta"] = {"date": common.machine()["date"],
                              "wall_min": (time.perf_counter() - started) / 60}
     if "x" in parts:
         started = time.perf_counter()
-        results["explore"] = [run_worker("explore", main_backend, args, passthrough)]
+        results["explore"] = [run_worker("explore", main_backend, passthrough)]
         results["x_meta"] = {"date": common.machine()["date"],
                              "wall_min": (time.perf_counter() - started) / 60}
 

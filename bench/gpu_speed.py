@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """GPU benchmark (DESIGN.md §8): seconds per picture and the step's TFLOP/s.
 
 Run through bench/gpu.sh on a GPU machine (JAX there, no TensorFlow); on a CPU,
-``KERAS_BACKEND=jax .venv/bin/python bench/gpu.py --tiny`` checks that it works.
+``KERAS_BACKEND=jax .venv/bin/python -m bench.gpu_speed --tiny`` checks that it works.
 
 - step: the Engine's compiled Adam step (``Engine._adam_step``) and a bare VGG19
   forward+backward (same net, same depth) at each size; achieved TFLOP/s from
@@ -21,21 +20,14 @@ Everything is skipped past --budget-s so the whole run fits its slot.
 
 from __future__ import annotations
 
+import argparse
+import os
+import statistics
 import sys
+import time
 from pathlib import Path
 
-# `python bench/X.py` puts bench/ first on sys.path, where bench/engine.py would
-# shadow the engine package and bench/queue.py the standard library's queue.
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-sys.path.insert(0, str(_BENCH.parent))
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-from bench import common  # noqa: E402
+from bench import common
 
 # Dense (no sparsity) peaks, TFLOP/s, from NVIDIA's H100/H200 datasheets (SXM):
 # FP32 on CUDA cores, TF32 and BF16 on tensor cores.  H200 has H100's compute.
@@ -271,7 +263,7 @@ def main(argv=None) -> int:
     ap.add_argument("--merge", help="put this gpu.md into docs/benchmarks.md and exit")
     args = ap.parse_args(argv)
     if args.merge:
-        ok = common.replace_block(common.DOCS, "bench/gpu.py", Path(args.merge).read_text())
+        ok = common.replace_block(common.DOCS, "bench/gpu_speed.py", Path(args.merge).read_text())
         log("merged" if ok else f"no GPU block in {common.DOCS}")
         return 0 if ok else 1
     if args.tiny:

@@ -3,7 +3,7 @@
 The bot runs as its own process — ``bot.app.main``, exactly what ``lienzo bot``
 runs — with no engine worker (``LIENZO_ENGINE_WORKERS=0``: jobs only queue, on
 the embedded SQLite queue), so every figure is the bot's alone.  The fake Bot
-API server (tests/fake_telegram.py) runs in this process and plays the users;
+API server (tests/support/fake_telegram.py) runs in this process and plays the users;
 all times come from its records (``time.monotonic()`` of the same clock):
 
 - **acknowledgement latency**: from the moment a user's photo is queued as an
@@ -23,7 +23,7 @@ all times come from its records (``time.monotonic()`` of the same clock):
 - **import time** of ``bot.app`` in a fresh interpreter (median of 5), and a
   check that keras, tensorflow and jax are not loaded.
 
-Modes (``--modes``; bench/bot_process.py applies them in the bot process):
+Modes (``--modes``; ``bench.bot_process`` applies them in the bot process):
 ``deployed`` is the bot as shipped (no global flood limit, see bot.app.flood_control);
 ``flood-limit-30`` re-imposes AIORateLimiter's global ~30 messages/s, as the bot had
 it before, for comparison; ``echo-floor`` only replies "⏳" (the floor of PTB +
@@ -32,10 +32,10 @@ interleaved; the tables give the median over rounds of each statistic (every rou
 is in the JSON), and where a photo's time goes (update → status message → getFile
 → download → "queued").
 
-    .venv/bin/python bench/bot.py                 # 3 rounds x 3 modes, ~1.5 min on 2 cores
-    .venv/bin/python bench/bot.py --rounds 1 --users 20 --helps 5 --json /tmp/bot.json  # smoke
-    .venv/bin/python bench/bot.py --docs          # also rewrite docs/benchmarks.md's block
-    PATH=...:$PATH .venv/bin/python bench/bot.py --modes deployed --profile burst.txt
+    .venv/bin/python -m bench.bot_load            # 3 rounds x 3 modes, ~1.5 min on 2 cores
+    .venv/bin/python -m bench.bot_load --rounds 1 --users 20 --helps 5 --json /tmp/bot.json  # smoke
+    .venv/bin/python -m bench.bot_load --docs     # also rewrite docs/benchmarks.md's block
+    PATH=...:$PATH .venv/bin/python -m bench.bot_load --modes deployed --profile burst.txt
                                                   # py-spy's collapsed stacks of the burst
 
 Raw numbers go to bench/results/bot.json.
@@ -58,21 +58,18 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # `bot` is the package, not this file
-sys.path.append(str(ROOT / "bench"))  # last: bench/queue.py must not hide the stdlib's
+import numpy as np
+from PIL import Image, ImageDraw
 
-import common  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
+from bench import common
+from tests.support.fake_telegram import FakeTelegram, free_port, user_entities
 
-from tests.fake_telegram import FakeTelegram, user_entities  # noqa: E402
+ROOT = common.ROOT
 
 GOALS = {"ack_p95_ms": 300, "help_p95_ms": 1000, "rss_mb": 150, "import_s": 2.0}
 HEAVY = ("keras", "tensorflow", "jax", "torch")
 STYLE_IDS = ("starry_night", "the_scream", "great_wave")
-RUNNER = ROOT / "bench" / "bot_process.py"  # bot.app.main, the flood limit adjustable
+RUNNER = "bench.bot_process"  # module: bot.app.main plus the bench-only knobs below
 MODES = {  # name → bench-only settings of the bot process (see bench/bot_process.py)
     # The bot as shipped: AIORateLimiter without a global limit (bot.app.flood_control).
     "deployed": {},
@@ -132,7 +129,7 @@ def photo_bytes(index: int, width: int, height: int, base: Image.Image) -> bytes
 
 def import_time(repeats: int = 5) -> dict:
     """Wall time of `python -c "import bot.app"` and the import itself, medians."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = common.child_env()
     walls, inner, heavy = [], [], set()
     for _ in range(repeats):
         t = time.perf_counter()
@@ -155,15 +152,15 @@ class BotProcess:
     def __init__(self, tg: FakeTelegram, workdir: Path, styles_dir: Path, max_side: int,
                  mode: str = "deployed"):
         self.log_path = workdir / "bot.log"
-        self.env = dict(os.environ)
+        self.env = common.child_env()
         self.env.update(tg.env())
         self.env.update(
-            PYTHONPATH=str(ROOT), LIENZO_DATA_DIR=str(workdir / "data"),
+            LIENZO_DATA_DIR=str(workdir / "data"),
             LIENZO_QUEUE_URL=f"sqlite:///{workdir / 'queue.db'}", LIENZO_ENGINE_WORKERS="0",
-            LIENZO_HTTP_PORT=str(common_free_port()), LIENZO_STYLES_DIR=str(styles_dir),
+            LIENZO_HTTP_PORT=str(free_port()), LIENZO_STYLES_DIR=str(styles_dir),
             LIENZO_MAX_SIDE=str(max_side), LIENZO_QUEUE_CAP="100000",
             LIENZO_USER_QUEUE_LIMIT="10")
-        for key in ("LIENZO_BENCH_OVERALL_RATE", "LIENZO_BENCH_CHECK", "LIENZO_BENCH_HANDLER"):
+        for key in ("LIENZO_BENCH_OVERALL_RATE", "LIENZO_BENCH_HANDLER"):
             self.env.pop(key, None)
         self.env.update(MODES[mode])
         for key in ("LIENZO_WEBHOOK_URL", "LIENZO_WEBHOOK_SECRET", "LIENZO_ALLOWED_CHATS"):
@@ -171,8 +168,9 @@ class BotProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self, runner: Path | None = None) -> None:
+        """``python -m bench.bot_process`` from the repository root, or ``runner`` (a file)."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it
-        command = [sys.executable, str(runner or RUNNER)]
+        command = [sys.executable, *([str(runner.resolve())] if runner else ["-m", RUNNER])]
         self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
                                      stderr=subprocess.STDOUT)
         log.close()
@@ -225,12 +223,6 @@ def stop_profiler(proc: subprocess.Popen | None) -> None:
     if proc is not None:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
-
-
-def common_free_port() -> int:
-    from tests.fake_telegram import free_port
-
-    return free_port()
 
 
 async def wait_replies(tg: FakeTelegram, sent: dict, timeout: float,
@@ -528,7 +520,7 @@ def main(argv=None) -> int:
                         help="seconds between the burst and the /help part")
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--docs", action="store_true",
-                        help="rewrite the bench/bot.py block of docs/benchmarks.md")
+                        help="rewrite the bench/bot_load.py block of docs/benchmarks.md")
     parser.add_argument("--profile", type=Path, default=None, metavar="FILE",
                         help="record the bot during the burst with py-spy (collapsed stacks)")
     parser.add_argument("--profile-gil", action="store_true",
@@ -539,7 +531,7 @@ def main(argv=None) -> int:
                              f"{','.join(DEFAULT_MODES)})")
     parser.add_argument("--runner", type=Path, default=None, metavar="FILE",
                         help="run this Python file as the bot process instead of "
-                             "bench/bot_process.py (to try a change: patch, then call "
+                             "python -m bench.bot_process (to try a change: patch, then call "
                              "bot.app.main)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "bot.json",
@@ -551,7 +543,7 @@ def main(argv=None) -> int:
     if args.from_json:
         text = report(json.loads(args.from_json.read_text()))
         print(text)
-        if args.docs and common.replace_block(common.DOCS, "bench/bot.py", text):
+        if args.docs and common.replace_block(common.DOCS, "bench/bot_load.py", text):
             print(f"\nwrote {common.DOCS}")
         return 0
     unknown = sorted(set(args.modes) - set(MODES))
@@ -606,10 +598,10 @@ def main(argv=None) -> int:
     print()
     print(text)
     if args.docs:
-        if common.replace_block(common.DOCS, "bench/bot.py", text):
+        if common.replace_block(common.DOCS, "bench/bot_load.py", text):
             print(f"\nwrote {common.DOCS}")
         else:
-            print(f"\n{common.DOCS} has no bench/bot.py markers; not written", file=sys.stderr)
+            print(f"\n{common.DOCS} has no bench/bot_load.py markers; not written", file=sys.stderr)
     if args.keep:
         print(f"work folder: {root}")
     else:

@@ -1,0 +1,132 @@
+"""The callback data of inline buttons: built and read in this one place.
+
+Telegram allows at most 64 bytes of callback data, so a button carries a short
+verb and ids only; everything else is looked up (the job table, the replied-to
+photo).  ``bot.keyboards`` builds the data with the functions below; each verb
+has one pattern, and ``bot.handlers`` registers one ``CallbackQueryHandler`` per
+pattern, which reads the press back with the verb's ``read``:
+
+==================  ===========================  ==========================================
+pattern             data                         the press
+==================  ===========================  ==========================================
+``PICK``            ``g:<uid>:<style>``          pick a style from the gallery
+``PAGE``            ``gp:<uid>:<page>``          turn the gallery's page
+``OWN``             ``own:<uid>``                "use my own painting"
+``CANCEL``          ``c:<job>``                  cancel that job
+``RESULT_OTHER``    ``r:other:<job>``            a result's "another style"
+``RESULT_STRENGTH`` ``r:more|less:<job>``        a result's "stronger" / "weaker"
+``RESULT_COLORS``   ``r:keep|orig:<job>``        a result's "keep my colours" / "style's"
+``RESULT_FULL``     ``r:full:<job>``             a result's full-resolution PNG
+``SETTINGS_OPEN``   ``s:<field>``                /settings: show a field's choices
+``SETTINGS_SET``    ``s:<field>:<value>``        /settings: choose a value
+``SETTINGS_BACK``   ``s:back``                   /settings: back to the panel
+``SETTINGS_CLOSE``  ``s:close``                  /settings: close the panel
+``NOOP``            ``noop``                     the gallery's page number (does nothing)
+==================  ===========================  ==========================================
+
+``uid`` is the user who may press the button; anyone else gets an alert.  Data
+that no pattern matches (a button of an older version) is answered and ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64  # Telegram's limit on a button's callback data
+
+PICK = re.compile(r"^g:(?P<owner>[^:]*)(?::(?P<style>.*))?\Z", re.DOTALL)
+PAGE = re.compile(r"^gp:(?P<owner>[^:]*)(?::(?P<page>\d*))?\Z")
+OWN = re.compile(r"^own:(?P<owner>.*)\Z", re.DOTALL)
+CANCEL = re.compile(r"^c:(?P<job>.*)\Z", re.DOTALL)
+RESULT_OTHER = re.compile(r"^r:other:(?P<job>.*)\Z", re.DOTALL)
+RESULT_STRENGTH = re.compile(r"^r:(?P<action>more|less):(?P<job>.*)\Z", re.DOTALL)
+RESULT_COLORS = re.compile(r"^r:(?P<action>keep|orig):(?P<job>.*)\Z", re.DOTALL)
+RESULT_FULL = re.compile(r"^r:full:(?P<job>.*)\Z", re.DOTALL)
+SETTINGS_OPEN = re.compile(r"^s:(?!back\Z|close\Z)(?P<field>[^:]+):?\Z")
+SETTINGS_SET = re.compile(r"^s:(?P<field>[^:]+):(?P<value>.+)\Z", re.DOTALL)
+SETTINGS_BACK = re.compile(r"^s:back\Z")
+SETTINGS_CLOSE = re.compile(r"^s:close\Z")
+NOOP_DATA = "noop"
+NOOP = re.compile(r"^noop\Z")
+
+
+# --------------------------------------------------------------------------- building
+
+
+def pick(owner: int, style_id: str) -> str:
+    return f"g:{owner}:{style_id}"
+
+
+def page(owner: int, number: int) -> str:
+    return f"gp:{owner}:{number}"
+
+
+def own(owner: int) -> str:
+    return f"own:{owner}"
+
+
+def cancel(job_id: str) -> str:
+    return f"c:{job_id}"
+
+
+def result(action: str, job_id: str) -> str:
+    """``action``: other, more, less, keep, orig or full."""
+    return f"r:{action}:{job_id}"
+
+
+def settings_field(field: str, value: str | None = None) -> str:
+    return f"s:{field}" if value is None else f"s:{field}:{value}"
+
+
+SETTINGS_BACK_DATA = "s:back"
+SETTINGS_CLOSE_DATA = "s:close"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _owner(text: str | None) -> int | None:
+    """Who may press, or None when the data does not say (nobody may)."""
+    return int(text) if text and text.isdecimal() else None
+
+
+@dataclass(frozen=True)
+class Pick:
+    owner: int | None
+    style_id: str
+
+    @classmethod
+    def read(cls, match: re.Match[str]) -> Pick:
+        return cls(_owner(match["owner"]), match["style"] or "")
+
+
+@dataclass(frozen=True)
+class Page:
+    owner: int | None
+    number: int
+
+    @classmethod
+    def read(cls, match: re.Match[str]) -> Page:
+        return cls(_owner(match["owner"]), int(match["page"] or 0))
+
+
+def read_owner(match: re.Match[str]) -> int | None:
+    """``OWN``'s user id."""
+    return _owner(match["owner"])
+
+
+def read_job(match: re.Match[str]) -> str:
+    """The job id of ``CANCEL`` and the ``RESULT_*`` patterns."""
+    return match["job"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    field: str
+    value: str | None  # None: the field's choices are asked for
+
+    @classmethod
+    def read(cls, match: re.Match[str]) -> Setting:
+        groups = match.groupdict()
+        return cls(match["field"], groups.get("value"))

@@ -1,0 +1,129 @@
+"""The informational commands: /start, /help, /styles, /status, /cancel, /stats.
+
+(/style is in ``photos``, /settings in ``settings``.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot import keyboards
+from bot.handlers.common import Services, reply, sender
+from bot.jobs import JobState
+from bot.request import deep_link_style
+from bot.state import Context, user_state
+from bot.texts import PARSE_MODE, style_label, t, tn
+from engine import styles
+
+
+class Commands:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self._sheet_file_id: str | None = None  # the contact sheet, once Telegram has it
+
+    def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
+        commands = {"start": self.start, "help": self.help, "styles": self.show_styles,
+                    "status": self.status, "cancel": self.cancel, "stats": self.stats}
+        return [CommandHandler(name, self.s.intake.answering(callback), filters=allowed)
+                for name, callback in commands.items()]
+
+    async def start(self, update: Update, context: Context) -> None:
+        """Welcome; ``/start style_<id>`` (a deep link) preselects that style."""
+        if (who := sender(update)) is None:
+            return
+        user, message = who
+        lang = await self.s.lang(user)
+        style_id = deep_link_style(context.args[0] if context.args else None, self.s.catalog)
+        if style_id:
+            user_state(context).preselected = style_id
+            label = style_label(lang, self.s.catalog[style_id])
+            await reply(message, t(lang, "start.welcome_style", name=user.first_name,
+                                   style=label))
+            return
+        await reply(message, t(lang, "start.welcome", name=user.first_name))
+
+    async def help(self, update: Update, context: Context) -> None:
+        if (who := sender(update)) is None:
+            return
+        user, message = who
+        lang = await self.s.lang(user)
+        await reply(message, t(lang, "help.text", max_side=self.s.engine.max_side,
+                               bot_username=context.bot.username))
+
+    async def show_styles(self, update: Update, context: Context) -> None:
+        """The catalogue's contact sheet, with the gallery's buttons (no photo: they preselect)."""
+        if (who := sender(update)) is None:
+            return
+        user, message = who
+        lang = await self.s.lang(user)
+        caption = t(lang, "styles.caption", count=len(self.s.catalog))
+        markup = keyboards.gallery(lang, user.id, self.s.catalog, own=False)
+        if self._sheet_file_id is None:
+            path = await asyncio.to_thread(styles.cached_contact_sheet, self.s.catalog)
+            sent = await message.reply_photo(path.read_bytes(), caption=caption,
+                                             parse_mode=PARSE_MODE, reply_markup=markup)
+            self._sheet_file_id = sent.photo[-1].file_id
+        else:
+            await message.reply_photo(self._sheet_file_id, caption=caption,
+                                      parse_mode=PARSE_MODE, reply_markup=markup)
+
+    async def status(self, update: Update, context: Context) -> None:
+        """The user's active jobs, oldest first, with their state."""
+        if (who := sender(update)) is None:
+            return
+        user, message = who
+        lang = await self.s.lang(user)
+        jobs = await self.s.jobs.auser_jobs(user.id)
+        if not jobs:
+            await reply(message, t(lang, "status.empty"))
+            return
+        lines = [t(lang, "status.header")]
+        for index, job in enumerate(reversed(jobs), 1):
+            if job.state == JobState.RUNNING:
+                percent = int(100 * (job.progress or {}).get("fraction", 0.0))
+                state = t(lang, "state.running", percent=percent)
+            else:
+                state = t(lang, f"state.{job.state}")
+            label = job.meta.get("label") or t(lang, "style.own")
+            lines.append(t(lang, "status.line", index=index, style=label, state=state))
+        await reply(message, "\n".join(lines))
+
+    async def cancel(self, update: Update, context: Context) -> None:
+        """Cancel all the user's active jobs."""
+        if (who := sender(update)) is None:
+            return
+        user, message = who
+        lang = await self.s.lang(user)
+        cancelled = 0
+        for job in await self.s.jobs.auser_jobs(user.id):
+            if await self.s.jobs.acancel(job.id, user.id) in ("cancelled", "cancelling"):
+                cancelled += 1
+        text = tn(lang, "cancel.count", cancelled) if cancelled else t(lang, "cancel.nothing")
+        await reply(message, text)
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """Admins only: the queue, today's jobs and the workers alive."""
+        if (who := sender(update)) is None:
+            return
+        user, message = who
+        lang = await self.s.lang(user)
+        if user.id not in self.s.config.admin_ids:
+            await reply(message, t(lang, "admin.only"))
+            return
+        jobs = self.s.jobs
+        counts, workers, today = await asyncio.to_thread(
+            lambda: (jobs.counts(), jobs.workers(), jobs.stats_today()))
+        lines = [t(lang, "stats.header"),
+                 t(lang, "stats.queue", queued=counts["queued"], running=counts["running"]),
+                 t(lang, "stats.today", **today),
+                 t(lang, "stats.workers", count=len(workers))]
+        for name, w in sorted(workers.items()):
+            key = "stats.worker_busy" if w.get("current_job") else "stats.worker"
+            lines.append(t(lang, key, worker=name, device=w.get("device", "?"),
+                           backend=w.get("backend", "?")))
+        if not workers:
+            lines.append(t(lang, "stats.no_workers"))
+        await reply(message, "\n".join(lines))

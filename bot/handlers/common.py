@@ -1,0 +1,67 @@
+"""What every handler uses: the bot's collaborators, the user's language, replies."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Message, Update, User
+
+from bot import keyboards
+from bot.config import BotConfig
+from bot.engine_view import EngineView
+from bot.intake import Intake, error_message
+from bot.jobs import JobService
+from bot.metrics import Metrics
+from bot.request import RequestError
+from bot.state import Catalog
+from bot.store import BotStore, UserSettings
+from bot.texts import PARSE_MODE, language_for
+from engine.errors import UnknownStyle
+
+
+@dataclass(frozen=True)
+class Services:
+    """The bot's collaborators, shared by the handlers of every theme."""
+
+    config: BotConfig
+    jobs: JobService
+    store: BotStore
+    metrics: Metrics
+    catalog: Catalog
+    engine: EngineView
+    intake: Intake
+
+    async def settings_of(self, user_id: int) -> UserSettings:
+        return await asyncio.to_thread(self.store.settings, user_id)
+
+    async def lang(self, user: User | None) -> str:
+        """The user's language: chosen in /settings, else Telegram's, else English."""
+        if user is None:
+            return "en"
+        chosen = (await self.settings_of(user.id)).language
+        return chosen or language_for(user.language_code)
+
+
+async def reply(message: Message, text: str, **kwargs: Any) -> Message:
+    """``text`` (HTML) in reply to ``message``."""
+    return await message.reply_text(text, parse_mode=PARSE_MODE, **kwargs)
+
+
+async def request_error(message: Message, user: User, lang: str, exc: RequestError,
+                        catalog: Catalog) -> None:
+    """A ``/style`` that cannot be read: say why, with buttons for close style names."""
+    markup = None
+    if isinstance(exc, UnknownStyle) and exc.suggestions:
+        markup = keyboards.suggestions(user.id, catalog, exc.suggestions)
+    await reply(message, error_message(lang, exc), reply_markup=markup)
+
+
+def sender(update: Update) -> tuple[User, Message] | None:
+    """Who sent the update's message, and the message; None for updates without
+    either (a channel post has no user)."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return None
+    return user, message

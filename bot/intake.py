@@ -1,0 +1,313 @@
+"""A picture's way in: acknowledge → fetch → check → result cache → submit
+(docs/architecture.md, "The life of a job").
+
+No handler waits for the engine, nor for a download.  A handler calls
+``Intake.submit``, which checks only what needs no network (the request, the
+sizes Telegram announced, the result cache, the user's limit) and sends the
+status message ("⏳ Got it…") at once.  A task of its own (``_queue``) then
+downloads and checks the picture(s) and submits the job, and the status
+message becomes "queued, N ahead" - or the error if the picture turns out bad:
+one message, nothing lost.  ``bot.delivery`` takes the job from there, after
+``settled``.
+
+Fetching waits until every update that has arrived is answered: handlers are
+counted while they run (``answering``), so in a burst of photos every "⏳" is
+sent before the downloads start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Chat, Message, ReplyParameters, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot import keyboards
+from bot.config import BotConfig
+from bot.engine_view import EngineView
+from bot.jobs import JobService, Submitted
+from bot.metrics import Metrics
+from bot.request import StyleRequest, parse_style_request, to_params
+from bot.state import Callback, Catalog, Context, LienzoApp, Media
+from bot.store import BotStore, UserSettings
+from bot.texts import PARSE_MODE, error_text, queued_text, style_label, t
+from engine import images
+from engine.errors import LienzoError
+
+log = logging.getLogger("lienzo.intake")
+
+MB = 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * MB  # the Bot API's getFile limit
+# Pictures fetched (downloaded, checked, submitted) at once: bounds the memory (a
+# document may be 20 MB) and the CPU of a burst; at Telegram's ~0.2 s per download
+# that is still ~20 photos/s, more than the engine paints.
+FETCH_AT_ONCE = 4
+ANSWER_FIRST_MAX_WAIT_S = 1.0  # at most this long does fetching wait for handlers
+
+
+class NothingToPaint(LienzoError):
+    """Options but no style, and no painting of the user's own."""
+
+    code = "empty_request"
+
+
+class FileTooBig(LienzoError):
+    """Telegram says the file is over what a bot may download."""
+
+    code = "file_too_big"
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(f"files over {limit_bytes} bytes cannot be downloaded",
+                         max_mb=limit_bytes // MB)
+
+
+class PhotoGone(LienzoError):
+    """Telegram no longer gives the file (deleted, or its id went stale)."""
+
+    code = "photo_gone"
+
+
+def error_message(lang: str, exc: LienzoError) -> str:
+    """The user's text for a deliberate error (its key and values)."""
+    return error_text(lang, exc, **exc.values)
+
+
+async def quietly(call: Awaitable[Any]) -> None:
+    """Edits that may fail harmlessly ('not modified', message gone)."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.debug("ignored: %s", exc)
+
+
+def style_ids(request: StyleRequest | None) -> list[list[Any]]:
+    """The request's catalogue styles as JSON-ready [id, weight] pairs."""
+    return [list(s) for s in (request.styles if request else ())]
+
+
+class Intake:
+    def __init__(self, application: LienzoApp, config: BotConfig, jobs: JobService,
+                 store: BotStore, metrics: Metrics, catalog: Catalog,
+                 engine: EngineView) -> None:
+        self.application = application
+        self.config = config
+        self.jobs = jobs
+        self.store = store
+        self.metrics = metrics
+        self.catalog = catalog
+        self.engine = engine
+        self._settling: dict[str, asyncio.Event] = {}  # job → set once it says "queued"
+        self._fetching = asyncio.Semaphore(FETCH_AT_ONCE)
+        self._answering_now = 0  # handlers running (see answering)
+        self._all_answered = asyncio.Event()
+        self._all_answered.set()
+
+    # -- handlers first ---------------------------------------------------------------
+    def answering(self, callback: Callback) -> Callback:
+        """``callback``, counted while it runs: fetching pictures waits until none runs.
+
+        Handlers only answer (the slow part of a photo runs later, in ``_queue``), so
+        "no handler running" means every update that has arrived has its answer."""
+        @functools.wraps(callback)
+        async def counted(update: Update, context: Context) -> None:
+            self._answering_now += 1
+            self._all_answered.clear()
+            try:
+                await callback(update, context)
+            finally:
+                self._answering_now -= 1
+                if not self._answering_now:
+                    self._all_answered.set()
+        return counted
+
+    # -- what is asked ----------------------------------------------------------------
+    def parse(self, text: str | None) -> StyleRequest:
+        """A style request, its size capped at what the workers paint (raises RequestError)."""
+        return parse_style_request(text, self.catalog, max_side=self.engine.max_side)
+
+    def label(self, lang: str, request: StyleRequest | None) -> str:
+        if request is None or not request.styles:
+            return t(lang, "style.own")
+        return style_label(lang, [self.catalog[i] for i, _ in request.styles])
+
+    async def settings_of(self, user_id: int) -> UserSettings:
+        return await asyncio.to_thread(self.store.settings, user_id)
+
+    async def job_params(self, user_id: int, request: StyleRequest | None) -> dict[str, Any]:
+        """The job's StyleParams fields: user settings < request.
+
+        Size and quality are sent only when someone chose them; otherwise the
+        worker uses its machine's defaults (a GPU paints bigger than a CPU).
+        """
+        settings = await self.settings_of(user_id)
+        params = to_params(request, settings, self.engine.max_side)
+        chosen: dict[str, Any] = dict(
+            strength=params.strength, color_mode=params.color_mode, seed=params.seed,
+            time_budget_s=float(self.config.job_time_limit_s))
+        asked = set(request.overrides) if request is not None else set()
+        if settings.size or "size" in asked:
+            chosen["size"] = params.size
+        if settings.quality or "quality" in asked:
+            chosen["quality"] = params.quality
+        return chosen
+
+    # -- acknowledge ------------------------------------------------------------------
+    async def submit(self, chat: Chat, user: User, content: Media, request: StyleRequest | None,
+                     *, lang: str, style_media: Media | None = None,
+                     params: dict[str, Any] | None = None, ack: str | None = None) -> None:
+        """Acknowledge at once; fetch, check and queue the picture afterwards.
+
+        With 100 photos at once, fetching and checking them all takes seconds, so
+        the status message is the first thing sent.  A cache hit is answered with
+        the earlier result and nothing else.  ``params``: the job's (a result's
+        button repeats a job with a change), else from the settings and request.
+        ``ack``: the status message's first text where "⏳ Got it" says too
+        little (an album).
+        """
+        reply_to = ReplyParameters(content.message_id, allow_sending_without_reply=True)
+        try:
+            if request is not None and not request.styles and style_media is None:
+                raise NothingToPaint("no style and no painting")
+            for media in (content, style_media):
+                if media is not None and media.size is not None \
+                        and media.size > MAX_DOWNLOAD_BYTES:
+                    raise FileTooBig(MAX_DOWNLOAD_BYTES)
+            params = params or await self.job_params(user.id, request)
+            key = self._cache_key(content, request, style_media, params)
+            if await self._send_cached(chat, key, reply_to):
+                return
+            await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
+        except LienzoError as exc:  # NothingToPaint, FileTooBig, UserLimitReached
+            await chat.send_message(error_message(lang, exc), parse_mode=PARSE_MODE,
+                                    reply_parameters=reply_to)
+            return
+        status = await chat.send_message(ack or t(lang, "received"), parse_mode=PARSE_MODE,
+                                         reply_parameters=reply_to)
+        self.application.create_task(
+            self._queue(status, reply_to, user, content, request, style_media, params, key, lang),
+            name=f"lienzo-queue-{chat.id}-{status.message_id}")
+
+    # -- fetch, check, submit -------------------------------------------------------------
+    async def _queue(self, status: Message, reply_to: ReplyParameters, user: User,
+                     content: Media, request: StyleRequest | None, style_media: Media | None,
+                     params: dict[str, Any], key: str, lang: str) -> None:
+        """Fetch, check and submit; then the status message says "queued" or the error.
+
+        A task of its own, after the handler has returned.  It waits until every
+        update that has arrived is answered (``answering``), then takes one of
+        ``FETCH_AT_ONCE`` places: fetching a photo costs several times the CPU of
+        acknowledging one, and in a burst the last "⏳" would otherwise wait for
+        dozens of downloads.
+        """
+        job_id = uuid.uuid4().hex
+        self._settling[job_id] = settled = asyncio.Event()
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):  # a steady stream cannot starve it
+                await asyncio.wait_for(self._all_answered.wait(), ANSWER_FIRST_MAX_WAIT_S)
+            async with self._fetching:
+                submitted = await self._fetch_and_submit(
+                    job_id, status, user, content, request, style_media, params, key, lang)
+        except LienzoError as exc:  # the picture is bad, the queue is full, …
+            await self._edit_or_reply(status, error_message(lang, exc), reply_to)
+        except Exception:
+            log.exception("queueing a picture failed")
+            await self._edit_or_reply(status, error_text(lang, "engine_error"), reply_to)
+        else:
+            self.metrics.submitted.inc()
+            text = queued_text(lang, submitted.ahead)
+            if request is not None and request.size_capped:
+                text += "\n" + t(lang, "note.size_capped", max_side=self.engine.max_side,
+                                 requested=request.requested_size)
+            # If this edit is lost (flood control), the worker's progress edits carry on.
+            await quietly(status.edit_text(text, parse_mode=PARSE_MODE,
+                                           reply_markup=keyboards.cancel(lang, job_id)))
+        finally:
+            del self._settling[job_id]
+            settled.set()
+
+    async def _fetch_and_submit(self, job_id: str, status: Message, user: User, content: Media,
+                                request: StyleRequest | None, style_media: Media | None,
+                                params: dict[str, Any], key: str, lang: str) -> Submitted:
+        """Download and check the picture(s), then submit the job, its status message known."""
+        data = await self._download(content)
+        ids = style_ids(request)
+        styles_arg: list[tuple[Any, ...]] = [tuple(s) for s in ids]
+        if style_media is not None:
+            styles_arg.append((await self._download(style_media), 1.0))
+        chat = status.chat
+        meta = {
+            "lang": lang, "requester": user.first_name, "group": chat.type != ChatType.PRIVATE,
+            "content": dataclasses.asdict(content), "styles": ids,
+            "style_media": dataclasses.asdict(style_media) if style_media else None,
+            "params": params, "cache_key": key, "label": self.label(lang, request),
+        }
+        return await self.jobs.asubmit(
+            user_id=user.id, chat_id=chat.id, content=data, styles=styles_arg, params=params,
+            message_id=content.message_id, status_message_id=status.message_id, meta=meta,
+            job_id=job_id)
+
+    async def _download(self, media: Media) -> bytes:
+        try:
+            file = await self.application.bot.get_file(media.file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.info("download failed: %s", exc.__class__.__name__)
+            raise PhotoGone("Telegram no longer gives the file") from None
+        await asyncio.to_thread(images.check_image, data)  # raises ImageError subclasses
+        return data
+
+    async def settled(self, job_id: str) -> None:
+        """Wait until ``_queue`` has said "queued" on the job's status message.
+
+        Delivery calls this before it touches a status message, so that a worker's
+        first progress - or a failure - is never overwritten by "queued"."""
+        event = self._settling.get(job_id)
+        if event is not None:
+            await event.wait()
+
+    @staticmethod
+    async def _edit_or_reply(status: Message, text: str, reply_to: ReplyParameters) -> None:
+        """The status message becomes ``text``; if it cannot be edited, ``text`` is sent."""
+        try:
+            await status.edit_text(text, parse_mode=PARSE_MODE)
+        except TelegramError as exc:
+            log.info("status message not editable (%s); replying", exc.__class__.__name__)
+            await status.chat.send_message(text, parse_mode=PARSE_MODE,
+                                           reply_parameters=reply_to)
+
+    # -- the result cache -----------------------------------------------------------------
+    @staticmethod
+    def _cache_key(content: Media, request: StyleRequest | None, style_media: Media | None,
+                   params: dict[str, Any]) -> str:
+        what = [content.unique_id, style_ids(request),
+                style_media.unique_id if style_media else None,
+                {k: v for k, v in params.items() if k != "time_budget_s"}]
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+    async def _send_cached(self, chat: Chat, key: str, reply_to: ReplyParameters) -> bool:
+        """Answer with an earlier result of the same request, if Telegram still has it."""
+        cached = await asyncio.to_thread(self.store.cached_result, key)
+        if cached is None:
+            return False
+        job = await self.jobs.astatus(cached.job_id)
+        lang = job.meta.get("lang", "en") if job else "en"
+        markup = keyboards.result(lang, cached.job_id, job.meta["params"]["color_mode"]) \
+            if job else None
+        send = chat.send_document if cached.as_document else chat.send_photo
+        try:
+            await send(cached.file_id, caption=cached.caption, parse_mode=PARSE_MODE,
+                       reply_parameters=reply_to, reply_markup=markup)
+        except TelegramError as exc:  # the file id went stale: paint it again
+            log.info("cached result unusable (%s); painting again", exc.__class__.__name__)
+            return False
+        return True

@@ -1,0 +1,198 @@
+"""One pass of the watcher, blocking: what the queue store says about the active
+jobs, copied into the job table and turned into events for delivery
+(docs/architecture.md, "The life of a job").
+
+- progress records move a job to ``running`` (or back to ``queued`` when a
+  stopping worker handed it back) and refresh its heartbeat; a new step, state
+  or preview is a ``ProgressEvent``;
+- a worker's result is copied into the table (so a Redis restart cannot lose
+  it) and the job becomes done, failed or cancelled; its keys are retired;
+- every finished, undelivered job is a ``ResultEvent`` until delivery marks it
+  delivered (``Watcher``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.jobs.guard import StoreGuard
+from bot.jobs.table import ACTIVE, FINISHED, Job, JobState, JobTable, marks, outcome_of
+from bot.jobs.watchdog import Watchdog
+from engine.errors import LienzoError
+from engine.queue import (
+    RETRY_PRIORITY,
+    BadPayload,
+    JobQueue,
+    JobResult,
+    ProgressRecord,
+    Report,
+)
+
+log = logging.getLogger("lienzo.jobs")
+
+HOUSEKEEPING_EVERY_S = 30.0
+UNREADABLE = "The engine sent back something unreadable."
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    job: Job
+    progress: ProgressRecord
+    preview: bytes | None  # a new preview JPEG, or None
+
+
+@dataclass(frozen=True)
+class ResultEvent:
+    job: Job
+    outcome: JobResult
+
+
+Event = ProgressEvent | ResultEvent
+
+
+class Tracker:
+    def __init__(self, table: JobTable, queue: JobQueue, store: StoreGuard, watchdog: Watchdog,
+                 *, watchdog_interval: float = 1.0, validate_results: bool = True) -> None:
+        self.table = table
+        self.queue = queue
+        self.store = store
+        self.watchdog = watchdog
+        self.watchdog_interval = watchdog_interval
+        self.validate_results = validate_results
+        self.duplicates_dropped = 0
+        self.last_watchdog = 0.0
+        self.last_housekeeping = 0.0
+
+    def poll(self, skip: Iterable[str] = ()) -> list[Event]:
+        """One pass: progress, results, watchdog, housekeeping.
+
+        ``skip``: job ids whose delivery is in flight (not returned again).
+        """
+        now = time.time()
+        events: list[Event] = []
+        active = self.table.rows(f"select id, state, progress, preview_seq from jobs "
+                                 f"where state in ({marks(ACTIVE)})")
+        ok = True
+        if active:
+            ok, reports = self.store.call("polling", self.queue.reports,
+                                          [row[0] for row in active])
+            for job_id, state, progress, preview_seq in active if reports else ():
+                report = reports.get(job_id) if reports else None
+                if report is not None:
+                    event = self._apply(job_id, JobState(state), progress, preview_seq, report,
+                                        now)
+                    if event is not None:
+                        events.append(event)
+        if ok and now - self.last_watchdog >= self.watchdog_interval:
+            self.last_watchdog = now
+            self.watchdog.check(now)
+        events += self._undelivered(set(skip), now)
+        if now - self.last_housekeeping >= HOUSEKEEPING_EVERY_S:
+            self.last_housekeeping = now
+            self.watchdog.housekeeping(now)
+        return events
+
+    def _apply(self, job_id: str, state: JobState, stored: str | None, preview_seq: int,
+               report: Report, now: float) -> ProgressEvent | None:
+        if report.result is not None or report.bad_result is not None:
+            self._accept_result(job_id, report)
+            return None
+        if report.bad_progress is not None:
+            log.warning("job %s: ignoring bad progress record: %s", job_id, report.bad_progress)
+        if report.progress is None:
+            return None
+        return self._apply_progress(job_id, state, stored, preview_seq, report.progress, now)
+
+    def _apply_progress(self, job_id: str, state: JobState, stored: str | None,
+                        preview_seq: int, record: ProgressRecord, now: float
+                        ) -> ProgressEvent | None:
+        old = json.loads(stored) if stored else None
+        if old is not None and old.get("ts") == record["ts"] and \
+                old.get("state") == record["state"]:
+            return None  # nothing new: the worker has not written since
+        # A fresh ts is a heartbeat; only a new step, state or preview is news for people.
+        news = old is None or any(old.get(k) != record.get(k)
+                                  for k in ("state", "step", "preview", "attempt"))
+        new_state = state
+        if record["state"] == "requeued":
+            new_state = JobState.QUEUED  # handed back by a stopping worker; same attempt
+        elif state == JobState.QUEUED:
+            new_state = JobState.RUNNING
+        preview = None
+        seq = record.get("preview", 0)
+        if seq and seq != preview_seq:
+            preview = self.store.call("preview", self.queue.preview, job_id)[1]
+        with self.table.tx() as db:
+            cur = db.execute(
+                "update jobs set progress = ?, preview_seq = ?, heartbeat_at = ?, "
+                "worker = ?, missing_since = null, state = ?, "
+                "started_at = coalesce(started_at, case when ? = ? then ? end), "
+                "priority = case when ? = 'requeued' then ? else priority end "
+                "where id = ? and state = ?",
+                (json.dumps(record), seq, now, record["worker"], new_state, new_state,
+                 JobState.RUNNING, now, record["state"], RETRY_PRIORITY, job_id, state))
+            if cur.rowcount == 0:
+                return None
+        if record["state"] not in ("starting", "running") or not news:
+            return None
+        job = self.table.job(job_id)
+        return ProgressEvent(job, record, preview) if job else None
+
+    def _accept_result(self, job_id: str, report: Report) -> None:
+        """Copy a worker's result into the table (the job becomes done/failed/cancelled)."""
+        result = report.result
+        problem = report.bad_result
+        if result is not None and result.status == "done" and self.validate_results:
+            from engine.images import decode_image
+
+            try:
+                decode_image(result.jpeg or b"")
+                decode_image(result.png or b"", max_bytes=64 * 1024 * 1024)
+            except LienzoError as e:
+                problem = str(e)
+        stored: bytes | None = None
+        code: str | None = "bad_result"
+        message: str | None = UNREADABLE
+        status = "failed"
+        if result is None or problem is not None:
+            log.warning("job %s: unreadable result from the worker: %s", job_id, problem)
+        else:
+            stored = result.encode()
+            status, code, message = result.status, result.error_code, result.error_message
+        with self.table.tx() as db:
+            cur = db.execute(
+                f"update jobs set state = ?, outcome = ?, result = ?, error_code = ?, "
+                f"error_message = ?, finished_at = ?, spec = null, heartbeat_at = null "
+                f"where id = ? and state in ({marks(ACTIVE)})",
+                (status, status, stored, code, message, time.time(), job_id))
+            accepted = cur.rowcount == 1
+        if not accepted:
+            self.duplicates_dropped += 1
+        # The result is safe in the table: clear the store, and raise the cancel flag
+        # so that a duplicate run of this job (if any) stops at its next step.
+        self.store.call("cleaning up", self.queue.retire, job_id)
+
+    def _undelivered(self, skip: set[str], now: float) -> list[Event]:
+        ids = self.table.rows(f"select id from jobs where state in ({marks(FINISHED)}) "
+                              "and next_delivery_at <= ? order by finished_at", (now,))
+        events: list[Event] = []
+        for (job_id,) in ids:
+            if job_id in skip:
+                continue  # its delivery is in flight: do not load its images again
+            rows = self.table.rows(f"select attempts, state, result, error_code, "
+                                   f"error_message from jobs where id = ? and state in "
+                                   f"({marks(FINISHED)})", (job_id,))
+            job = self.table.job(job_id)
+            if not rows or job is None:
+                continue
+            try:
+                outcome = outcome_of(job_id, *rows[0])
+            except BadPayload:  # cannot happen: checked when accepted; never block delivery
+                outcome = JobResult(job_id, job.attempts, "failed", error_code="bad_result",
+                                    error_message=UNREADABLE)
+            events.append(ResultEvent(job, outcome))
+        return events

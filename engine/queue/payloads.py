@@ -1,0 +1,362 @@
+"""The contract's payloads: what the bot and the workers write for each other
+(docs/architecture.md, "The queue contract").
+
+Images travel as bytes in a small binary container (magic, a JSON header, raw
+blobs): ``JobSpec`` (the bot's request) and ``JobResult`` (a worker's answer).
+Progress records and worker heartbeats are JSON objects.  Everything is
+validated on read: whoever reads a payload trusts nothing in it.  Nothing here
+is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
+
+from engine.errors import LienzoError
+from engine.params import MAX_STYLES
+
+MAX_BLOB_BYTES = 64 * 1024 * 1024  # a hard sanity cap; decode_image enforces the real 20 MB
+MAX_HEADER_BYTES = 256 * 1024
+MAX_RECORD_BYTES = 64 * 1024
+JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+STYLE_ID_RE = re.compile(r"[A-Za-z0-9_ .'-]{1,64}")
+
+PROGRESS_STATES = ("starting", "running", "finishing", "requeued")
+RESULT_STATUSES = ("done", "failed", "cancelled")
+WORKER_STATES = ("warming", "idle", "busy", "stopping", "stopped")
+
+_SPEC_MAGIC = b"LZS1"
+_RESULT_MAGIC = b"LZR1"
+
+JSONValue = Any  # a value json.loads returns
+
+
+class BadPayload(LienzoError):
+    """Bytes read from the queue that do not follow the schema."""
+
+    code = "bad_job"
+
+
+def check_job_id(job_id: object) -> str:
+    if not isinstance(job_id, str) or not JOB_ID_RE.fullmatch(job_id):
+        raise BadPayload(f"bad job id {job_id!r}")
+    return job_id
+
+
+class ProgressRecord(TypedDict):
+    """``progress:<job>``: where a running job is; a fresh ``ts`` is its heartbeat."""
+
+    state: str  # PROGRESS_STATES
+    job: str
+    attempt: int
+    step: int
+    steps: int
+    fraction: float
+    eta_s: float | None
+    loss: float | None
+    worker: str
+    ts: float
+    scale: NotRequired[int]
+    scales: NotRequired[int]
+    preview: NotRequired[int]  # sequence number of the newest preview:<job>
+
+
+class Heartbeat(TypedDict):
+    """``worker:<name>``: an engine worker is alive, on this device."""
+
+    ts: float
+    device: str
+    backend: str
+    current_job: str | None
+    name: NotRequired[str]
+    state: NotRequired[str]  # WORKER_STATES
+    pid: NotRequired[int]
+    host: NotRequired[str]
+    started: NotRequired[float]
+    jobs_done: NotRequired[int]
+
+
+def _pack(magic: bytes, header: dict[str, JSONValue], blobs: list[bytes]) -> bytes:
+    header = dict(header, blobs=[len(b) for b in blobs])
+    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    return b"".join([magic, struct.pack(">I", len(head)), head, *blobs])
+
+
+def _unpack(magic: bytes, data: object, what: str) -> tuple[dict[str, JSONValue], list[bytes]]:
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    if not isinstance(data, bytes | bytearray) or len(data) < 8 or data[:4] != magic:
+        raise BadPayload(f"{what}: not a Lienzo {what} (bad magic)")
+    (n,) = struct.unpack(">I", data[4:8])
+    if n > MAX_HEADER_BYTES or 8 + n > len(data):
+        raise BadPayload(f"{what}: header length {n} out of range")
+    try:
+        header = json.loads(bytes(data[8:8 + n]))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise BadPayload(f"{what}: header is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise BadPayload(f"{what}: header is not an object")
+    sizes = header.get("blobs")
+    if not isinstance(sizes, list) or not all(_is_int(s) and 0 <= s <= MAX_BLOB_BYTES
+                                               for s in sizes):
+        raise BadPayload(f"{what}: bad blob table")
+    if 8 + n + sum(sizes) != len(data):
+        raise BadPayload(f"{what}: blob sizes do not add up to the payload length")
+    blobs: list[bytes] = []
+    at = 8 + n
+    for size in sizes:
+        blobs.append(bytes(data[at:at + size]))
+        at += size
+    return header, blobs
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _need(ok: bool, what: str, message: str) -> None:
+    if not ok:
+        raise BadPayload(f"{what}: {message}")
+
+
+@dataclass(frozen=True)
+class StyleRef:
+    """One style of a blend: a catalogue id, or the bytes of the user's own painting."""
+
+    weight: float = 1.0
+    id: str | None = None
+    image: bytes | None = None
+
+    def __post_init__(self) -> None:
+        _need((self.id is None) != (self.image is None), "style", "give an id or an image")
+        _need(_is_num(self.weight) and self.weight > 0, "style", "weight must be > 0")
+        if self.id is not None:
+            _need(isinstance(self.id, str) and bool(STYLE_ID_RE.fullmatch(self.id)), "style",
+                  f"bad style id {self.id!r}")
+        else:
+            _need(isinstance(self.image, bytes) and len(self.image) <= MAX_BLOB_BYTES, "style",
+                  "image must be bytes")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What the bot asks of a worker.  ``params`` are StyleParams fields (JSON values)."""
+
+    job_id: str
+    content: bytes
+    styles: tuple[StyleRef, ...]
+    params: dict[str, JSONValue] = field(default_factory=dict)
+    created: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_job_id(self.job_id)
+        _need(isinstance(self.content, bytes) and len(self.content) <= MAX_BLOB_BYTES, "spec",
+              "content must be bytes")
+        _need(1 <= len(self.styles) <= MAX_STYLES, "spec", f"1 to {MAX_STYLES} styles")
+        _need(isinstance(self.params, dict), "spec", "params must be an object")
+        for k, v in self.params.items():
+            _need(isinstance(k, str) and k.isidentifier() and not k.startswith("_")
+                  and len(k) <= 40, "spec",
+                  f"bad parameter name {k!r}")
+            _need(v is None or isinstance(v, str | bool) or _is_num(v), "spec",
+                  f"parameter {k} must be a number, text, true/false or null")
+            _need(not isinstance(v, str) or len(v) <= 64, "spec", f"parameter {k} too long")
+
+    def encode(self) -> bytes:
+        blobs = [self.content]
+        styles: list[dict[str, JSONValue]] = []
+        for s in self.styles:
+            if s.id is not None:
+                styles.append({"id": s.id, "weight": s.weight})
+            else:
+                styles.append({"image": len(blobs), "weight": s.weight})
+                blobs.append(s.image or b"")
+        header = {"v": 1, "kind": "spec", "job": self.job_id, "created": self.created,
+                  "content": 0, "styles": styles, "params": self.params}
+        return _pack(_SPEC_MAGIC, header, blobs)
+
+    @classmethod
+    def decode(cls, data: object) -> JobSpec:
+        header, blobs = _unpack(_SPEC_MAGIC, data, "spec")
+        _need(header.get("v") == 1 and header.get("kind") == "spec", "spec", "unknown version")
+        _need(header.get("content") == 0 and len(blobs) >= 1, "spec", "no content image")
+        raw_styles = header.get("styles")
+        if not isinstance(raw_styles, list):
+            raise BadPayload("spec: styles must be a list")
+        styles: list[StyleRef] = []
+        for s in raw_styles:
+            _need(isinstance(s, dict) and set(s) <= {"id", "image", "weight"}, "spec",
+                  "bad style entry")
+            image = s.get("image")
+            if image is not None:
+                _need(_is_int(image) and 1 <= image < len(blobs), "spec", "bad style image index")
+                image = blobs[image]
+            styles.append(StyleRef(weight=s.get("weight", 1.0), id=s.get("id"), image=image))
+        created = header.get("created", 0.0)
+        _need(_is_num(created), "spec", "bad created time")
+        return cls(job_id=header.get("job", ""), content=blobs[0], styles=tuple(styles),
+                   params=header.get("params", {}), created=float(created))
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a worker answers.  ``status`` is done (jpeg, png, stats), failed
+    (error_code, error_message) or cancelled.  ``partial``: the time budget ran
+    out and the images are the best so far."""
+
+    job_id: str
+    attempt: int
+    status: str
+    worker: str = ""
+    jpeg: bytes | None = None
+    png: bytes | None = None
+    stats: dict[str, JSONValue] = field(default_factory=dict)
+    error_code: str | None = None
+    error_message: str | None = None
+    partial: bool = False
+    finished: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_job_id(self.job_id)
+        _need(_is_int(self.attempt) and 1 <= self.attempt <= 1000, "result", "bad attempt")
+        _need(self.status in RESULT_STATUSES, "result", f"bad status {self.status!r}")
+        _need(isinstance(self.stats, dict), "result", "stats must be an object")
+        _need(isinstance(self.worker, str) and len(self.worker) <= 128, "result", "bad worker")
+        _need(_is_num(self.finished), "result", "bad finished time")
+        if self.status == "done":
+            _need(bool(self.jpeg) and bool(self.png), "result", "done without images")
+        if self.status == "failed":
+            _need(isinstance(self.error_code, str) and bool(self.error_code)
+                  and len(self.error_code) <= 64, "result", "failed without an error code")
+            _need(isinstance(self.error_message, str) and len(self.error_message) <= 2000,
+                  "result", "failed without a message")
+
+    def encode(self) -> bytes:
+        blobs: list[bytes] = []
+        images: dict[str, int] = {}
+        for name in ("jpeg", "png"):
+            data = getattr(self, name)
+            if data is not None:
+                images[name] = len(blobs)
+                blobs.append(data)
+        error = None
+        if self.error_code is not None:
+            error = {"code": self.error_code, "message": self.error_message or ""}
+        header = {"v": 1, "kind": "result", "job": self.job_id, "attempt": self.attempt,
+                  "status": self.status, "worker": self.worker, "partial": bool(self.partial),
+                  "stats": self.stats, "error": error, "finished": self.finished,
+                  "images": images}
+        return _pack(_RESULT_MAGIC, header, blobs)
+
+    @classmethod
+    def decode(cls, data: object) -> JobResult:
+        header, blobs = _unpack(_RESULT_MAGIC, data, "result")
+        _need(header.get("v") == 1 and header.get("kind") == "result", "result",
+              "unknown version")
+        images = header.get("images", {})
+        _need(isinstance(images, dict) and set(images) <= {"jpeg", "png"}, "result",
+              "bad image table")
+        got: dict[str, bytes] = {}
+        for name, index in images.items():
+            _need(_is_int(index) and 0 <= index < len(blobs), "result", "bad image index")
+            got[name] = blobs[index]
+        error = header.get("error")
+        _need(error is None or (isinstance(error, dict) and set(error) <= {"code", "message"}),
+              "result", "bad error")
+        error = error or {}
+        _need(isinstance(header.get("partial", False), bool), "result", "bad partial flag")
+        return cls(job_id=header.get("job", ""), attempt=header.get("attempt", 0),
+                   status=header.get("status", ""), worker=header.get("worker", ""),
+                   jpeg=got.get("jpeg"), png=got.get("png"), stats=header.get("stats", {}),
+                   error_code=error.get("code"), error_message=error.get("message"),
+                   partial=header.get("partial", False), finished=header.get("finished", 0.0))
+
+
+# --------------------------------------------------------------------------- JSON records
+
+Check = tuple[bool, Callable[[Any], bool]]  # (required, validator)
+
+_PROGRESS_FIELDS: dict[str, Check] = {
+    "state": (True, lambda v: v in PROGRESS_STATES),
+    "job": (True, lambda v: isinstance(v, str) and bool(JOB_ID_RE.fullmatch(v))),
+    "attempt": (True, lambda v: _is_int(v) and v >= 1),
+    "step": (True, lambda v: _is_int(v) and v >= 0),
+    "steps": (True, lambda v: _is_int(v) and v >= 0),
+    "fraction": (True, lambda v: _is_num(v) and 0 <= v <= 1),
+    "eta_s": (True, lambda v: v is None or (_is_num(v) and v >= 0)),
+    "loss": (True, lambda v: v is None or _is_num(v)),
+    "worker": (True, lambda v: isinstance(v, str) and len(v) <= 128),
+    "ts": (True, _is_num),
+    "scale": (False, lambda v: _is_int(v) and v >= 0),
+    "scales": (False, lambda v: _is_int(v) and v >= 0),
+    "preview": (False, lambda v: _is_int(v) and v >= 0),
+}
+
+_HEARTBEAT_FIELDS: dict[str, Check] = {
+    "ts": (True, _is_num),
+    "device": (True, lambda v: isinstance(v, str) and len(v) <= 200),
+    "backend": (True, lambda v: isinstance(v, str) and len(v) <= 40),
+    "current_job": (True, lambda v: v is None or (isinstance(v, str)
+                                                  and bool(JOB_ID_RE.fullmatch(v)))),
+    "name": (False, lambda v: isinstance(v, str) and len(v) <= 128),
+    "state": (False, lambda v: v in WORKER_STATES),
+    "pid": (False, _is_int),
+    "host": (False, lambda v: isinstance(v, str) and len(v) <= 255),
+    "started": (False, _is_num),
+    "jobs_done": (False, _is_int),
+}
+
+
+def _check_record(record: object, fields: dict[str, Check], what: str) -> dict[str, JSONValue]:
+    _need(isinstance(record, dict), what, "not an object")
+    assert isinstance(record, dict)
+    for name, (required, check) in fields.items():
+        if name not in record:
+            _need(not required, what, f"missing {name}")
+            continue
+        _need(check(record[name]), what, f"bad {name}: {record[name]!r}")
+    return {k: v for k, v in record.items() if k in fields}
+
+
+def _encode_record(record: object, fields: dict[str, Check], what: str) -> bytes:
+    _check_record(record, fields, what)
+    return json.dumps(record, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _decode_record(data: object, fields: dict[str, Check], what: str) -> dict[str, JSONValue]:
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    _need(isinstance(data, bytes | bytearray) and len(data) <= MAX_RECORD_BYTES, what,
+          "bad size")
+    assert isinstance(data, bytes | bytearray)
+    try:
+        record = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise BadPayload(f"{what}: not JSON") from None
+    return _check_record(record, fields, what)
+
+
+def encode_progress(record: ProgressRecord) -> bytes:
+    return _encode_record(record, _PROGRESS_FIELDS, "progress")
+
+
+def decode_progress(data: object) -> ProgressRecord:
+    return _decode_record(data, _PROGRESS_FIELDS, "progress")  # type: ignore[return-value]
+
+
+def encode_heartbeat(record: Heartbeat) -> bytes:
+    return _encode_record(record, _HEARTBEAT_FIELDS, "heartbeat")
+
+
+def decode_heartbeat(data: object) -> Heartbeat:
+    return _decode_record(data, _HEARTBEAT_FIELDS, "heartbeat")  # type: ignore[return-value]

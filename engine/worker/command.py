@@ -1,0 +1,48 @@
+"""``lienzo worker``: its options and its start-up.  Building the parser imports
+nothing heavy (Keras loads in ``Worker.start``), so ``lienzo --help`` stays instant."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from engine import config
+from engine.queue import JobQueue, redact
+from engine.worker.loop import Worker
+
+log = logging.getLogger("lienzo.worker")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", default=None,
+                        help="worker name in heartbeats (default: HOST-PID)")
+    parser.add_argument("--queue", default=None, metavar="URL",
+                        help="queue URL (default: $LIENZO_QUEUE_URL or the data dir's SQLite)")
+    parser.add_argument("--warmup-size", type=int, default=64, metavar="PX",
+                        help="compile the step at this size before taking jobs (0: skip)")
+    parser.add_argument("--poll", type=float, default=0.25, metavar="SECONDS",
+                        help="queue polling delay when idle (at most 1 s)")
+    parser.add_argument("--preview-interval", type=float, default=3.0, metavar="SECONDS",
+                        help="write a preview JPEG at most this often")
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run one worker until SIGTERM/SIGINT.  Configuration errors raise LienzoError
+    (the command line prints them as one line)."""
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)
+    settings = config.load()  # a bad setting is a start-up error, not a per-job one
+    queue = JobQueue(args.queue or settings.queue_url)
+    queue.ping()
+    worker = Worker(queue, args.name, settings=settings, warmup_size=args.warmup_size,
+                    poll_interval=args.poll, preview_interval=args.preview_interval)
+    worker.install_signal_handlers()
+    log.info("worker %s: queue %s", worker.name, redact(queue.url))
+    try:
+        return worker.run()
+    finally:
+        queue.close()
