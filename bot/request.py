@@ -23,7 +23,7 @@ table-tested.  The grammar, case-insensitive, accents ignored::
 
   A repeated option: the last one wins.
 - Errors are ``RequestError`` subclasses with a stable ``code``, and ``key`` +
-  ``data`` for ``bot.texts.error_text`` (``error_text(lang, exc)`` just works).
+  ``values`` for ``bot.texts.error_text`` (``error_text(lang, exc)`` just works).
 """
 
 from __future__ import annotations
@@ -32,18 +32,16 @@ import dataclasses
 import logging
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import LienzoError, UnknownStyle
-from engine.params import MAX_SIZE, MIN_SIZE, QUALITIES, STRENGTHS, StyleParams
-from engine.styles import suggest
+from engine.params import MAX_SIZE, MAX_STYLES, MIN_SIZE, QUALITIES, STRENGTHS, StyleParams
+from engine.styles import normalise, suggest
 
 log = logging.getLogger("lienzo.request")
 
-MAX_STYLES = 5
 MIN_WEIGHT, MAX_WEIGHT = 0.01, 100.0
 MIN_STRENGTH, MAX_STRENGTH = 0.1, 100.0
 MAX_SEED = 2**32 - 1
@@ -95,14 +93,9 @@ _WORD_OPTION_RE = re.compile(r"^([^\W\d][\w]*)[=:](.*)$", re.UNICODE)
 
 
 class RequestError(LienzoError):
-    """Something wrong with what was asked.  ``key``/``data``: the text and its values."""
+    """Something wrong with what was asked (``key`` and ``values``: the text to show)."""
 
     code = "bad_request"
-
-    def __init__(self, message: str, key: str | None = None, **data: Any):
-        super().__init__(message)
-        self.key = key or f"error.{self.code}"
-        self.data = data
 
 
 class EmptyRequest(RequestError):
@@ -121,8 +114,6 @@ class StyleNotFound(RequestError, UnknownStyle):
 
     def __init__(self, style_id: str, suggestions: list[str]):
         UnknownStyle.__init__(self, style_id, suggestions)
-        self.key = "error.unknown_style" if self.suggestions else "error.unknown_style_none"
-        self.data = {"style": style_id}
 
 
 class BadOption(RequestError):
@@ -208,9 +199,6 @@ class StyleRequest:
         opts = [f"{k}={_num(v) if isinstance(v, float) else v}" for k, v in self.options.items()]
         return " ".join([blend, *opts] if blend else opts)
 
-    def with_styles(self, styles: tuple[tuple[str, float], ...]) -> StyleRequest:
-        return dataclasses.replace(self, styles=tuple(styles))
-
 
 def _num(value: float) -> str:
     """2.0 → '2', 0.3 → '0.3' (never an exponent, so it parses back)."""
@@ -218,12 +206,6 @@ def _num(value: float) -> str:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def normalise(text: str) -> str:
-    """'Starry Night Over the Rhône' → 'starry_night_over_the_rhone' (engine.styles' id form)."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def split_command(text: str | None) -> tuple[str, str | None, str] | None:

@@ -282,8 +282,9 @@ def test_a_hostile_pickle_on_the_queue_is_refused_not_executed(jobqueue, tmp_pat
     other = Message("x.1", "os.system", None, 0, 0, 0, ("echo hi",), {}, None, None, None,
                     None, None, None, 0)
     jq.huey.storage.enqueue(pickle.dumps(other), 0)
-    jq.huey.storage.enqueue(pickle.dumps(Message("x.1", store.TASK_NAME, None, 0, 0, 0, ("../..", 1),
-                                            {}, None, None, None, None, None, None, 0)), 0)
+    bad_id = Message("x.1", store.TASK_NAME, None, 0, 0, 0, ("../..", 1), {}, None, None, None,
+                     None, None, None, 0)
+    jq.huey.storage.enqueue(pickle.dumps(bad_id), 0)
     for _ in range(4):
         with pytest.raises(q.BadPayload):
             jq.take()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -189,7 +190,7 @@ def test_invalid(catalog, text, exc, code, data):
     error = info.value
     assert isinstance(error, RequestError) and isinstance(error, LienzoError)
     assert error.code == code
-    assert data.items() <= error.data.items()
+    assert data.items() <= error.values.items()
     assert error.key in texts.CATALOGUES["en"]
     assert str(error)  # a sentence for the logs
 
@@ -259,13 +260,13 @@ def test_suggestions_for_typos_and_titles(catalog):
 def test_long_unknown_name_is_shortened(catalog):
     with pytest.raises(StyleNotFound) as info:
         parse("x" * 500, catalog)
-    assert len(info.value.data["style"]) <= 64
+    assert len(info.value.values["style"]) <= 64
 
 
 def test_too_many_styles_before_lookup(catalog):
     with pytest.raises(TooManyStyles) as info:
         parse("+".join(["starry_night"] * (MAX_STYLES + 1)), catalog)
-    assert info.value.data == {"max": MAX_STYLES}
+    assert info.value.values == {"max": MAX_STYLES}
 
 
 # --------------------------------------------------------------------------- size cap
@@ -410,5 +411,6 @@ def test_request_is_a_value(catalog):
     a = parse("starry_night+the_scream:0.3 strength=high", catalog)
     b = parse("/style Starry Night + The Scream:0.30 fuerza=alta", catalog)
     assert a == b and hash(a) == hash(b)
-    assert a.with_styles((("great_wave", 1.0),)).text() == "great_wave strength=high"
+    wave = dataclasses.replace(a, styles=(("great_wave", 1.0),))
+    assert wave.text() == "great_wave strength=high"
     assert isinstance(a, StyleRequest)

@@ -15,6 +15,7 @@ import pytest
 
 import engine.errors
 from bot import texts
+from bot.jobs import UserLimitReached
 from bot.texts import (
     ALERT_LIMIT,
     CAPTION_LIMIT,
@@ -348,11 +349,7 @@ def test_error_text_from_exceptions(lang):
     hopeless = engine.errors.UnknownStyle("zzz", [])
     assert error_text(lang, hopeless) == t(lang, "error.unknown_style_none", style="zzz")
 
-    class UserLimitReached(Exception):  # the shape of bot.jobs.UserLimitReached
-        code = "user_limit"
-        limit = 3
-
-    assert "(3)" in error_text(lang, UserLimitReached())
+    assert "(3)" in error_text(lang, UserLimitReached(3))
     assert error_text(lang, engine.errors.OutOfMemory("oom")) == t(lang, "error.out_of_memory")
     assert error_text(lang, RuntimeError("boom")) == t(lang, "error.engine_error")
     assert error_text(lang, "no_such_code") == t(lang, "error.engine_error")

@@ -9,7 +9,6 @@ or the chat is not allowed.  (The /settings panel's buttons are in ``settings``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, ReplyParameters, Update, User
@@ -18,31 +17,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callback_data as data
 from bot import keyboards
-from bot.handlers.common import Services
+from bot.handlers.common import Press, Services, allowed_press, button, message_of
 from bot.intake import quietly
 from bot.jobs import Job
 from bot.request import to_params
-from bot.state import Callback, Context, Media, user_state
-from bot.texts import ALERT_LIMIT, PARSE_MODE, error_text, style_label, t
-
-Press = Callable[[CallbackQuery, User, str, re.Match[str], Context], Coroutine[Any, Any, None]]
-
-
-def pressed(services: Services, press: Press) -> Callback:
-    """``press`` as a PTB callback: the chat must be allowed (else an alert), and it
-    gets the query, the user, their language and the data's match."""
-    async def callback(update: Update, context: Context) -> None:
-        query, user = update.callback_query, update.effective_user
-        if query is None or user is None or context.match is None:
-            return
-        lang = await services.lang(user)
-        chat = update.effective_chat
-        if chat is not None and not services.config.chat_allowed(chat.id):
-            await query.answer(error_text(lang, "chat_not_allowed")[:ALERT_LIMIT],
-                               show_alert=True)
-            return
-        await press(query, user, lang, context.match, context)
-    return callback
+from bot.state import Context, Media, user_state
+from bot.texts import PARSE_MODE, style_label, t
 
 
 class Buttons:
@@ -53,20 +33,20 @@ class Buttons:
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         verbs: list[tuple[re.Pattern[str], Press]] = [
             (data.PICK, self.pick), (data.PAGE, self.page), (data.OWN, self.own),
-            (data.CANCEL, self.cancel), (data.RESULT_OTHER, self.other_style),
-            (data.RESULT_STRENGTH, self.strength), (data.RESULT_COLORS, self.colors),
-            (data.RESULT_FULL, self.full_resolution), (data.NOOP, self.nothing),
+            (data.NOOP, self.nothing), (data.CANCEL, self.cancel),
+            (data.RESULT_OTHER, self.other_style), (data.RESULT_STRENGTH, self.strength),
+            (data.RESULT_COLORS, self.colors), (data.RESULT_FULL, self.full_resolution),
         ]
-        return [CallbackQueryHandler(self._counted(press), pattern=pattern)
+        return [CallbackQueryHandler(button(self.s, press), pattern=pattern)
                 for pattern, press in verbs]
 
     def unknown(self) -> BaseHandler[Update, Context, None]:
-        """Any other data (an older version's button): answered, nothing done.
-        Registered after every other button's handler."""
-        return CallbackQueryHandler(self._counted(self.nothing), pattern=re.compile(""))
-
-    def _counted(self, press: Press) -> Callback:
-        return self.intake.answering(pressed(self.s, press))
+        """Any other press (a button of an older version): answered, nothing done.
+        Registered after every button's handler."""
+        async def unknown(update: Update, context: Context) -> None:
+            if (pressed := await allowed_press(self.s, update)) is not None:
+                await pressed[0].answer()
+        return CallbackQueryHandler(self.intake.answering(unknown))
 
     # -- who may press ------------------------------------------------------------------
     @staticmethod
@@ -99,21 +79,20 @@ class Buttons:
         if press.style_id not in self.s.catalog:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return
-        message = query.message
         style = style_label(lang, self.s.catalog[press.style_id])
-        if message is None:
+        message = message_of(query)
+        content = Media.of(message.reply_to_message) if message else None
+        if message is None or content is None:  # a gallery with no photo (/styles):
+            user_state(context).preselected = press.style_id  # preselect for the next one
             await query.answer()
-            return
-        content = Media.of(message.reply_to_message)
-        if content is None:  # a gallery with no photo (/styles): preselect for the next one
-            user_state(context).preselected = press.style_id
-            await query.answer()
-            await message.reply_text(t(lang, "style.chosen", style=style), parse_mode=PARSE_MODE)
+            if message is not None:
+                await message.reply_text(t(lang, "style.chosen", style=style),
+                                         parse_mode=PARSE_MODE)
             return
         await query.answer(t(lang, "alert.queued"))
         if message.text:  # the gallery prompt becomes "great choice"
-            await quietly(query.edit_message_text(t(lang, "gallery.chosen", style=style),
-                                                  parse_mode=PARSE_MODE))
+            await quietly(message.edit_text(t(lang, "gallery.chosen", style=style),
+                                            parse_mode=PARSE_MODE))
         await self.intake.submit(message.chat, user, content, self.intake.parse(press.style_id),
                                  lang=lang)
 
@@ -123,7 +102,8 @@ class Buttons:
         if not await self._is_owner(query, press.owner, user, lang):
             return
         await query.answer()
-        own = bool(query.message and query.message.reply_to_message)
+        message = message_of(query)
+        own = bool(message and message.reply_to_message)
         markup = keyboards.gallery(lang, user.id, self.s.catalog, press.number, own=own)
         await quietly(query.edit_message_reply_markup(markup))
 
@@ -132,7 +112,7 @@ class Buttons:
         """"Use my own painting": the user's next photo is the painting."""
         if not await self._is_owner(query, data.read_owner(match), user, lang):
             return
-        message = query.message
+        message = message_of(query)
         content = Media.of(message.reply_to_message) if message else None
         if message is None or content is None:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
@@ -199,7 +179,7 @@ class Buttons:
 
     async def _again(self, query: CallbackQuery, user: User, lang: str, job: Job,
                      params: dict[str, Any]) -> None:
-        """The job's request once more, with ``params``."""
+        """The job's request once more, with ``params``, replying to the same photo."""
         if query.message is None:
             return
         await query.answer(t(lang, "alert.queued"))
@@ -214,7 +194,8 @@ class Buttons:
                               match: re.Match[str], context: Context) -> None:
         """The artwork's PNG, as a file (kept by ``bot.delivery``)."""
         job = await self._requesters_job(query, user, lang, data.read_job(match))
-        if job is None or query.message is None:
+        message = message_of(query)
+        if job is None or message is None:
             return
         path = self.s.config.data_dir / "results" / f"{job.id}.png"
         if not path.exists():
@@ -222,8 +203,8 @@ class Buttons:
             return
         await query.answer()
         width, height = job.meta.get("size") or ("?", "?")
-        await query.message.chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-        await query.message.chat.send_document(
+        await message.chat.send_action(ChatAction.UPLOAD_DOCUMENT)
+        await message.reply_document(
             path.read_bytes(), filename=f"lienzo-{job.id[:8]}.png",
             caption=t(lang, "done.full_caption", width=width, height=height),
-            parse_mode=PARSE_MODE, reply_parameters=ReplyParameters(query.message.message_id))
+            parse_mode=PARSE_MODE)

@@ -1,12 +1,15 @@
-"""What every handler uses: the bot's collaborators, the user's language, replies."""
+"""What every handler uses: the bot's collaborators, the user's language, replies,
+and the checks every button press goes through."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Message, Update, User
+from telegram import CallbackQuery, Message, Update, User
 
 from bot import keyboards
 from bot.config import BotConfig
@@ -15,9 +18,9 @@ from bot.intake import Intake, error_message
 from bot.jobs import JobService
 from bot.metrics import Metrics
 from bot.request import RequestError
-from bot.state import Catalog
+from bot.state import Callback, Catalog, Context
 from bot.store import BotStore, UserSettings
-from bot.texts import PARSE_MODE, language_for
+from bot.texts import ALERT_LIMIT, PARSE_MODE, error_text, language_for
 from engine.errors import UnknownStyle
 
 
@@ -65,3 +68,38 @@ def sender(update: Update) -> tuple[User, Message] | None:
     if user is None or message is None:
         return None
     return user, message
+
+
+# A button's handler: the query, who pressed, their language, the data's match
+# (its verb's pattern in ``bot.callback_data``) and PTB's context.
+Press = Callable[[CallbackQuery, User, str, re.Match[str], Context], Coroutine[Any, Any, None]]
+
+
+async def allowed_press(services: Services, update: Update) -> tuple[CallbackQuery, User, str] | None:
+    """The press, who pressed and their language - unless the chat is not allowed,
+    which gets an alert instead."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return None
+    lang = await services.lang(user)
+    chat = update.effective_chat
+    if chat is not None and not services.config.chat_allowed(chat.id):
+        await query.answer(error_text(lang, "chat_not_allowed")[:ALERT_LIMIT], show_alert=True)
+        return None
+    return query, user, lang
+
+
+def button(services: Services, press: Press) -> Callback:
+    """``press`` as a PTB callback for a ``CallbackQueryHandler`` with a pattern,
+    counted as answering (``Intake.answering``)."""
+    async def callback(update: Update, context: Context) -> None:
+        if context.match is None or (pressed := await allowed_press(services, update)) is None:
+            return
+        query, user, lang = pressed
+        await press(query, user, lang, context.match, context)
+    return services.intake.answering(callback)
+
+
+def message_of(query: CallbackQuery) -> Message | None:
+    """The message the pressed button is on; None once Telegram no longer gives it."""
+    return query.message if isinstance(query.message, Message) else None

@@ -28,6 +28,7 @@ import string
 from typing import Any
 
 from bot.texts import en, es
+from engine.errors import LienzoError
 from engine.params import STRENGTHS
 
 log = logging.getLogger("lienzo.texts")
@@ -314,28 +315,17 @@ def done_caption(lang: str | None, style: str, seconds: float, *, requester: str
 
 
 def error_text(lang: str | None, error: str | BaseException, **values: Any) -> str:
-    """The message for an error: a code (``"out_of_memory"``) or an exception with ``.code``.
-
-    Exceptions from ``bot.request`` carry ``.key`` and ``.data`` (the text and its
-    values); ``engine.errors.UnknownStyle`` and ``bot.jobs.UserLimitReached`` have
-    their attributes read.  An unknown code gets the generic engine-error text.
-    """
-    if isinstance(error, str):
-        code, key, data = error, None, {}
+    """The message for an error: a code (``"out_of_memory"``, as a failed job carries)
+    or a ``LienzoError`` (its ``key`` and ``values``; see engine/errors.py).  An
+    unknown code gets the generic engine-error text."""
+    if isinstance(error, LienzoError):
+        key, data = error.key, dict(error.values, **values)
     else:
-        code = getattr(error, "code", "engine_error")
-        key = getattr(error, "key", None)
-        data = dict(getattr(error, "data", None) or {})
-        if code == "unknown_style" and key is None:
-            data.setdefault("style", getattr(error, "style_id", ""))
-            key = "error.unknown_style" if getattr(error, "suggestions", None) \
-                else "error.unknown_style_none"
-        if code == "user_limit" and getattr(error, "limit", None) is not None:
-            data.setdefault("limit", error.limit)
-    data.update(values)
-    if key is None and code == "unknown_style" and "style" not in data:
-        key = "error.style_unavailable"  # a job whose style vanished: no name to show
-    key = key or f"error.{code}"
+        code = error if isinstance(error, str) else "engine_error"
+        key, data = f"error.{code}", dict(values)
+        if code == "unknown_style" and "style" not in data:
+            key = "error.style_unavailable"  # a failed job carries the code alone: no name
+
     if key not in CATALOGUES[DEFAULT_LANGUAGE]:
         key = "error.engine_error"
     return t(lang, key, **data)
