@@ -120,12 +120,12 @@ class LocalWorkers:
         # Python is finalising kills the worker instead of letting it exit cleanly.
         timeout = self._stop_timeout
         with self._lock:
-            slots = [s for s in self._slots if s.process and s.process.poll() is None]
-        for slot in slots:
-            _signal(slot.process, signal.SIGTERM)
+            running = [(s, s.process) for s in self._slots
+                       if s.process is not None and s.process.poll() is None]
+        for _, p in running:
+            _signal(p, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        for slot in slots:
-            p = slot.process
+        for slot, p in running:
             try:
                 p.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -169,14 +169,12 @@ class LocalWorkers:
         return cmd + self.extra_args
 
     def _spawn(self, slot: _Slot) -> None:
-        kwargs = {}
-        if self.output is not None:
-            kwargs.update(stdout=self.output, stderr=subprocess.STDOUT)
-        if sys.platform.startswith("linux"):
-            kwargs["preexec_fn"] = _die_with_parent
+        output = self.output
         try:
-            process = subprocess.Popen(self.command(slot), env=slot.env,
-                                       stdin=subprocess.DEVNULL, **kwargs)
+            process = subprocess.Popen(
+                self.command(slot), env=slot.env, stdin=subprocess.DEVNULL,
+                stdout=output, stderr=subprocess.STDOUT if output is not None else None,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         except Exception as e:  # OSError, a closed output file...: keep supervising
             log.error("cannot start engine worker %s: %s", slot.name, e)
             slot.next_start = time.monotonic() + self.max_restart_delay

@@ -1,25 +1,7 @@
-"""Lienzo's style-transfer engine.
+"""Lienzo's style-transfer engine (docs/architecture.md, "The engine").
 
-Importing ``engine`` is cheap (no keras): the bot imports the queue contract
-from here.  ``engine.stylize`` and friends load Keras on first use.
+Importing ``engine`` is cheap: no keras.  The bot imports the queue contract
+(``engine.queue``), the settings (``engine.config``), the parameters and the
+catalogue from here; ``engine.transfer`` loads Keras when a worker or the
+command line needs it.
 """
-
-_LAZY = {
-    "stylize": "engine.transfer",
-    "Engine": "engine.transfer",
-    "Progress": "engine.transfer",
-    "Result": "engine.transfer",
-    "StyleParams": "engine.params",
-}
-
-__all__ = list(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'engine' has no attribute {name!r}")

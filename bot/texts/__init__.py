@@ -230,12 +230,13 @@ def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
     return BAR_FULL * filled + BAR_EMPTY * (cells - filled)
 
 
-def _fraction(value: float | None) -> float:
+def _fraction(value: Any) -> float:
+    """A progress fraction as a number in [0, 1] (None, junk and NaN are 0)."""
     try:
-        value = float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return 0.0
-    return min(1.0, max(0.0, value)) if math.isfinite(value) else 0.0
+    return min(1.0, max(0.0, number)) if math.isfinite(number) else 0.0
 
 
 def progress_text(lang: str | None, fraction: float, eta_s: float | None = None) -> str:

@@ -1,30 +1,5 @@
-"""What the user asked for: ``/style starry_night+the_scream:0.3 strength=high colors=keep``.
-
-Pure parsing and validation (no Telegram, no keras), so it is cheap and fully
-table-tested.  The grammar, case-insensitive, accents ignored::
-
-    request  := [command] blend? option*          (words in any order)
-    command  := "/" name ["@" botname]            (stripped; see command_target)
-    blend    := style ("+" style)*                (at most MAX_STYLES styles)
-    style    := name [":" weight]                 (0.01-100, default 1; "0,3", "30%")
-    option   := key "=" value | key ":" value     (key a known option name)
-
-- Style names are resolved like ``engine.styles.resolve``: "Starry Night",
-  "starry-night" and "STARRY_NIGHT" are all ``starry_night``; a painting's full
-  title ("The Great Wave off Kanagawa") works too.  The same style twice adds
-  its weights.
-- Options (English and Spanish names and values)::
-
-    strength|fuerza|intensidad = low|medium|high|max|<0.1-100>   (baja, media, alta, máxima…)
-    colors|colours|color|colores = keep|style|match               (mantener, estilo, igualar…)
-    size|tamaño = <pixels>|max                                    (capped at max_side, flagged)
-    quality|calidad = fast|balanced|best                          (rápida, normal, mejor…)
-    seed|semilla = <0-4294967295>
-
-  A repeated option: the last one wins.
-- Errors are ``RequestError`` subclasses with a stable ``code``, and ``key`` +
-  ``values`` for ``bot.texts.error_text`` (``error_text(lang, exc)`` just works).
-"""
+"""Parsing a request (the grammar in ``bot.request``'s docstring): pure functions, no
+Telegram, no keras."""
 
 from __future__ import annotations
 
@@ -36,132 +11,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import LienzoError, UnknownStyle
+from bot.request.errors import (
+    BadBlend,
+    BadOption,
+    BadValue,
+    BadWeight,
+    EmptyRequest,
+    RequestError,
+    StyleNotFound,
+    TooManyStyles,
+)
+from bot.request.vocabulary import (
+    MAX_SEED,
+    MAX_STRENGTH,
+    MAX_WEIGHT,
+    MIN_STRENGTH,
+    MIN_WEIGHT,
+    OPTION_ALIASES,
+    OPTIONS,
+    SUGGESTIONS,
+    VALUE_ALIASES,
+)
 from engine.params import MAX_SIZE, MAX_STYLES, MIN_SIZE, QUALITIES, STRENGTHS, StyleParams
 from engine.styles import normalise, suggest
 
 log = logging.getLogger("lienzo.request")
 
-MIN_WEIGHT, MAX_WEIGHT = 0.01, 100.0
-MIN_STRENGTH, MAX_STRENGTH = 0.1, 100.0
-MAX_SEED = 2**32 - 1
-SUGGESTIONS = 3
-OPTIONS = ("strength", "colors", "size", "quality", "seed")  # canonical names, in text order
-
-# Option names people type → canonical name (keys are normalised: lower case, no accents).
-OPTION_ALIASES: dict[str, str] = {
-    "strength": "strength", "strong": "strength", "fuerza": "strength",
-    "intensity": "strength", "intensidad": "strength",
-    "colors": "colors", "colours": "colors", "color": "colors", "colour": "colors",
-    "colores": "colors", "color_mode": "colors",
-    "size": "size", "tamano": "size", "tam": "size", "side": "size", "lado": "size",
-    "quality": "quality", "calidad": "quality",
-    "seed": "seed", "semilla": "seed",
-}
-
-# Values people type → canonical value, per option (keys normalised).
-VALUE_ALIASES: dict[str, dict[str, str]] = {
-    "strength": {
-        "low": "low", "light": "low", "weak": "low", "soft": "low",
-        "baja": "low", "bajo": "low", "suave": "low", "leve": "low",
-        "medium": "medium", "normal": "medium", "default": "medium", "mid": "medium",
-        "media": "medium", "medio": "medium",
-        "high": "high", "strong": "high", "alta": "high", "alto": "high", "fuerte": "high",
-        "max": "max", "maximum": "max", "maxima": "max", "maximo": "max",
-    },
-    "colors": {
-        "keep": "keep", "original": "keep", "originals": "keep", "photo": "keep", "mine": "keep",
-        "mantener": "keep", "conservar": "keep", "originales": "keep", "foto": "keep",
-        "style": "style", "painting": "style", "estilo": "style", "cuadro": "style",
-        "pintura": "style",
-        "match": "match", "matched": "match", "igualar": "match", "ajustar": "match",
-    },
-    "quality": {
-        "fast": "fast", "quick": "fast", "rapida": "fast", "rapido": "fast",
-        "balanced": "balanced", "normal": "balanced", "medium": "balanced",
-        "equilibrada": "balanced", "equilibrado": "balanced", "media": "balanced",
-        "best": "best", "high": "best", "mejor": "best", "alta": "best", "maxima": "best",
-    },
-}
-
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
 _OPTION_SPACES_RE = re.compile(r"([^\W\d]\w*)\s*=\s*")
 _WORD_OPTION_RE = re.compile(r"^([^\W\d][\w]*)[=:](.*)$", re.UNICODE)
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class RequestError(LienzoError):
-    """Something wrong with what was asked (``key`` and ``values``: the text to show)."""
-
-    code = "bad_request"
-
-
-class EmptyRequest(RequestError):
-    """Nothing after ``/style``: the bot shows the gallery."""
-
-    code = "empty_request"
-
-    def __init__(self):
-        super().__init__("No style was named.")
-
-
-class StyleNotFound(RequestError, UnknownStyle):
-    """A name that is not a style; ``suggestions`` are ids for buttons (maybe empty)."""
-
-    code = "unknown_style"
-
-    def __init__(self, style_id: str, suggestions: list[str]):
-        UnknownStyle.__init__(self, style_id, suggestions)
-
-
-class BadOption(RequestError):
-    code = "bad_option"
-
-    def __init__(self, option: str):
-        self.option = option
-        self.allowed = OPTIONS
-        super().__init__(f"Unknown option {option!r}; options are {', '.join(OPTIONS)}.",
-                         option=option)
-
-
-class BadValue(RequestError):
-    """A bad value for a known option; ``option`` is canonical, ``allowed`` a hint."""
-
-    code = "bad_value"
-
-    def __init__(self, option: str, value: str, allowed: tuple[str, ...], **extra: Any):
-        self.option = option
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"Bad value {value!r} for {option}; allowed: {', '.join(allowed)}.",
-                         key=f"error.bad_value.{option}", value=value, **extra)
-
-
-class TooManyStyles(RequestError):
-    code = "too_many_styles"
-
-    def __init__(self, count: int):
-        self.count = count
-        super().__init__(f"{count} styles; at most {MAX_STYLES} can be mixed.", max=MAX_STYLES)
-
-
-class BadWeight(RequestError):
-    code = "bad_weight"
-
-    def __init__(self, style: str, value: str):
-        super().__init__(f"Bad weight {value!r} for {style}: use a number above 0.",
-                         style=style, value=value)
-
-
-class BadBlend(RequestError):
-    """An empty part in a blend (``a++b``, ``+a``, ``:0.3``)."""
-
-    code = "bad_blend"
-
-    def __init__(self, text: str):
-        super().__init__(f"Cannot read the blend {text!r}.")
 
 
 # --------------------------------------------------------------------------- the request
@@ -464,11 +342,3 @@ def to_params(request: StyleRequest | None, user_defaults: Any = None,
     cap = min(max_side or MAX_SIZE, MAX_SIZE)
     changes["size"] = min(changes.get("size", params.size), cap)
     return params.replace(**changes)
-
-
-__all__ = [
-    "MAX_STYLES", "OPTIONS", "BadBlend", "BadOption", "BadValue", "BadWeight", "EmptyRequest",
-    "RequestError", "StyleNotFound", "StyleRequest", "TooManyStyles", "command_target",
-    "deep_link_payload", "deep_link_style", "normalise", "parse_option", "parse_style_request",
-    "resolve_style", "split_command", "to_params",
-]
