@@ -34,6 +34,7 @@ redis:
 
 test: $(STAMP) redis
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 bench: $(STAMP)

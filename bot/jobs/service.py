@@ -27,12 +27,12 @@ from bot.jobs.tracking import Event, Tracker
 from bot.jobs.watchdog import MAX_ATTEMPTS, Watchdog
 from bot.jobs.watcher import Watcher
 from engine.errors import EmptyImage, ImageTooLarge
+from engine.images import MAX_BYTES
 from engine.params import StyleParams
 from engine.queue import Heartbeat, JobQueue, JobResult, JobSpec, StyleRef
 
 log = logging.getLogger("lienzo.jobs")
 
-MAX_CONTENT_BYTES = 20 * 1024 * 1024  # Telegram's download limit for bots; decode_image's too
 Style = str | bytes | StyleRef | tuple[str | bytes, float]
 
 
@@ -124,9 +124,9 @@ class JobService:
         """
         if not content:
             raise EmptyImage("The image is empty (0 bytes).")
-        if len(content) > MAX_CONTENT_BYTES:
+        if len(content) > MAX_BYTES:
             raise ImageTooLarge(f"The image is {len(content):,} bytes; the limit is "
-                                f"{MAX_CONTENT_BYTES:,} bytes.")
+                                f"{MAX_BYTES:,} bytes.")
         params = dict(params or {})
         StyleParams.from_dict(params)  # fail fast on what the worker would refuse
         job_id = job_id or uuid.uuid4().hex
