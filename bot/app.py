@@ -1,11 +1,13 @@
-"""``lienzo bot``: the Telegram bot process, put together.
+"""``lienzo bot``: the Telegram bot process, put together (docs/architecture.md,
+"Processes").
 
 It builds the PTB ``Application`` (against ``LIENZO_TELEGRAM_API_URL``, with
-PTB's ``AIORateLimiter`` honouring flood control and an HTTP client that keeps
-few idle connections), the job service and its watcher, the local engine
-workers (``LIENZO_ENGINE_WORKERS``), and the aiohttp server for health,
-metrics and the webhook; then serves until SIGINT/SIGTERM and stops them in
-reverse order.  Importing this module loads no keras or tensorflow.
+PTB's ``AIORateLimiter`` honouring flood control, an HTTP client that keeps few
+idle connections, and ``bot.state``'s typed user data), its handlers, intake and
+delivery, the job service and its watcher, the local engine workers
+(``LIENZO_ENGINE_WORKERS``), and the aiohttp server for health, metrics and the
+webhook; then serves until SIGINT/SIGTERM and stops them in reverse order.
+Importing this module loads no keras or tensorflow.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import Any
 
 import httpx
 from aiohttp import web
@@ -23,16 +26,21 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import HTTPXRequest
 
+from bot import handlers
 from bot.config import BotConfig, load_config
 from bot.delivery import Delivery
-from bot.handlers import Lienzo
+from bot.engine_view import EngineView
+from bot.intake import Intake
 from bot.jobs import JobService
 from bot.local_workers import LocalWorkers
 from bot.metrics import Metrics
+from bot.state import CONTEXT_TYPES, LienzoApp
 from bot.store import BotStore
 from bot.texts import LANGUAGES, bot_commands
 from bot.web import WEBHOOK_PATH, create_web_app
+from engine import styles
 from engine.errors import LienzoError
+from engine.queue import JobQueue
 
 log = logging.getLogger("lienzo.app")
 
@@ -55,7 +63,7 @@ def protect_token(token: str) -> None:
     if not _SECRETS:
         make_record = logging.getLogRecordFactory()
 
-        def redacting_factory(*args, **kwargs):
+        def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = make_record(*args, **kwargs)
             message = record.getMessage()
             if any(secret in message for secret in _SECRETS):
@@ -69,12 +77,19 @@ def protect_token(token: str) -> None:
 
 
 def build_application(config: BotConfig, jobs: JobService, store: BotStore,
-                      metrics: Metrics) -> tuple[Application, Lienzo, Delivery]:
-    application = _builder(config).build()
-    lienzo = Lienzo(config, jobs, store, metrics)
-    lienzo.attach(application)
-    delivery = Delivery(lienzo, config.data_dir / "results")
-    return application, lienzo, delivery
+                      metrics: Metrics) -> tuple[LienzoApp, EngineView, Delivery]:
+    """The PTB application with its handlers; the view of the workers to keep
+    fresh (``_watch_workers``); the delivery to give the job service."""
+    application = build_ptb_application(config)
+    catalog = styles.load_catalog(config.engine.styles_dir)
+    engine = EngineView(config, jobs)
+    intake = Intake(application, config, jobs, store, metrics, catalog, engine)
+    handlers.register(application, handlers.Services(
+        config=config, jobs=jobs, store=store, metrics=metrics, catalog=catalog, engine=engine,
+        intake=intake))
+    delivery = Delivery(application.bot, jobs, store, metrics, intake,
+                        config.data_dir / "results")
+    return application, engine, delivery
 
 
 def flood_control() -> AIORateLimiter:
@@ -108,7 +123,7 @@ def http_client() -> HTTPXRequest:
     return HTTPXRequest(httpx_kwargs={"limits": limits})  # these limits replace PTB's
 
 
-def _builder(config: BotConfig):
+def build_ptb_application(config: BotConfig) -> LienzoApp:
     builder = (
         Application.builder()
         .token(config.token)
@@ -116,14 +131,15 @@ def _builder(config: BotConfig):
         .base_file_url(config.base_file_url)
         .request(http_client())
         .rate_limiter(flood_control())
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(True)  # one user's slow download never holds up another's /help
     )
     if config.webhook_url:
         builder = builder.updater(None)
-    return builder
+    return builder.build()
 
 
-async def set_commands(application: Application) -> None:
+async def set_commands(application: LienzoApp) -> None:
     for lang in LANGUAGES:
         commands = [BotCommand(name, text) for name, text in bot_commands(lang)]
         await application.bot.set_my_commands(
@@ -131,11 +147,12 @@ async def set_commands(application: Application) -> None:
             language_code=None if lang == "en" else lang)
 
 
-async def _watch_workers(lienzo: Lienzo, stop: asyncio.Event, every_s: float = 30.0) -> None:
+async def _watch_workers(engine: EngineView, stop: asyncio.Event, every_s: float = 30.0
+                         ) -> None:
     """Keep the bot's view of the engine workers (their devices) fresh."""
     while not stop.is_set():
         try:
-            await lienzo.refresh_workers()
+            await engine.refresh()
         except Exception as exc:  # the queue store may be down for a while
             log.warning("cannot list engine workers: %s", exc.__class__.__name__)
         with contextlib.suppress(asyncio.TimeoutError):
@@ -148,15 +165,16 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
     protect_token(config.token)
     metrics = Metrics()
     store = BotStore(config.data_dir / "bot.db")
-    jobs = jobs or JobService()
-    application, lienzo, delivery = build_application(config, jobs, store, metrics)
+    jobs = jobs or JobService(JobQueue(config.engine.queue_url), config.data_dir / "jobs.db",
+                              user_limit=config.user_queue_limit, queue_cap=config.queue_cap,
+                              heartbeat_timeout=config.heartbeat_timeout_s)
+    application, engine, delivery = build_application(config, jobs, store, metrics)
     runner = web.AppRunner(create_web_app(application, jobs, metrics,
                                           config.webhook_secret if config.webhook_url else None))
     if workers is not None:
         await asyncio.to_thread(workers.start)
     try:
         async with application:
-            lienzo.username = application.bot.username
             await set_commands(application)
             await application.start()
             await runner.setup()
@@ -166,12 +184,12 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
                 await application.bot.set_webhook(
                     config.webhook_url.rstrip("/") + WEBHOOK_PATH,
                     secret_token=config.webhook_secret, allowed_updates=Update.ALL_TYPES)
-            else:
+            elif application.updater is not None:
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             jobs.start(delivery.on_progress, delivery.on_result)
-            watch_workers = asyncio.create_task(_watch_workers(lienzo, stop))
-            log.info("Lienzo is up as @%s (%s)", lienzo.username,
+            watch_workers = asyncio.create_task(_watch_workers(engine, stop))
+            log.info("Lienzo is up as @%s (%s)", application.bot.username,
                      "webhook" if config.webhook_url else "polling")
             await stop.wait()
             log.info("stopping")
@@ -187,7 +205,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
         store.close()
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config()
     except LienzoError as exc:

@@ -10,18 +10,19 @@ same ones themselves, from their own machine.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Mapping
 
 from bot.config import BotConfig
 from bot.jobs import JobService
 from engine.config import MachineDefaults
+from engine.queue import Heartbeat
 
 
 class EngineView:
     def __init__(self, config: BotConfig, jobs: JobService) -> None:
         self.config = config
         self.jobs = jobs
-        self._workers: dict[str, dict[str, Any]] = {}
+        self._workers: Mapping[str, Heartbeat] = {}
 
     async def refresh(self) -> None:
         """Read the workers' heartbeats again; with none alive, the last view stays."""

@@ -77,11 +77,6 @@ class PhotoGone(LienzoError):
     code = "photo_gone"
 
 
-def error_message(lang: str, exc: LienzoError) -> str:
-    """The user's text for a deliberate error (its key and values)."""
-    return error_text(lang, exc, **exc.values)
-
-
 async def quietly(call: Awaitable[Any]) -> None:
     """Edits that may fail harmlessly ('not modified', message gone)."""
     try:
@@ -188,7 +183,7 @@ class Intake:
                 return
             await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
         except LienzoError as exc:  # NothingToPaint, FileTooBig, UserLimitReached
-            await chat.send_message(error_message(lang, exc), parse_mode=PARSE_MODE,
+            await chat.send_message(error_text(lang, exc), parse_mode=PARSE_MODE,
                                     reply_parameters=reply_to)
             return
         status = await chat.send_message(ack or t(lang, "received"), parse_mode=PARSE_MODE,
@@ -218,7 +213,7 @@ class Intake:
                 submitted = await self._fetch_and_submit(
                     job_id, status, user, content, request, style_media, params, key, lang)
         except LienzoError as exc:  # the picture is bad, the queue is full, …
-            await self._edit_or_reply(status, error_message(lang, exc), reply_to)
+            await self._edit_or_reply(status, error_text(lang, exc), reply_to)
         except Exception:
             log.exception("queueing a picture failed")
             await self._edit_or_reply(status, error_text(lang, "engine_error"), reply_to)

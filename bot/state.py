@@ -66,7 +66,7 @@ class UserState:
 
 Context = CallbackContext[ExtBot[Any], UserState, dict[Any, Any], dict[Any, Any]]
 CONTEXT_TYPES = ContextTypes(user_data=UserState)
-LienzoApp = Application[ExtBot[None], Context, UserState, dict[Any, Any], dict[Any, Any], Any]
+LienzoApp = Application[ExtBot[Any], Context, UserState, dict[Any, Any], dict[Any, Any], Any]
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 

@@ -194,11 +194,11 @@ class Buttons:
                               match: re.Match[str], context: Context) -> None:
         """The artwork's PNG, as a file (kept by ``bot.delivery``)."""
         job = await self._requesters_job(query, user, lang, data.read_job(match))
-        message = message_of(query)
-        if job is None or message is None:
+        if job is None:
             return
         path = self.s.config.data_dir / "results" / f"{job.id}.png"
-        if not path.exists():
+        message = message_of(query)
+        if message is None or not path.exists():
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return
         await query.answer()

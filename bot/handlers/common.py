@@ -3,7 +3,6 @@ and the checks every button press goes through."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from telegram import CallbackQuery, Message, Update, User
 from bot import keyboards
 from bot.config import BotConfig
 from bot.engine_view import EngineView
-from bot.intake import Intake, error_message
+from bot.intake import Intake
 from bot.jobs import JobService
 from bot.metrics import Metrics
 from bot.request import RequestError
@@ -37,7 +36,7 @@ class Services:
     intake: Intake
 
     async def settings_of(self, user_id: int) -> UserSettings:
-        return await asyncio.to_thread(self.store.settings, user_id)
+        return await self.intake.settings_of(user_id)
 
     async def lang(self, user: User | None) -> str:
         """The user's language: chosen in /settings, else Telegram's, else English."""
@@ -58,7 +57,7 @@ async def request_error(message: Message, user: User, lang: str, exc: RequestErr
     markup = None
     if isinstance(exc, UnknownStyle) and exc.suggestions:
         markup = keyboards.suggestions(user.id, catalog, exc.suggestions)
-    await reply(message, error_message(lang, exc), reply_markup=markup)
+    await reply(message, error_text(lang, exc), reply_markup=markup)
 
 
 def sender(update: Update) -> tuple[User, Message] | None:
@@ -75,7 +74,8 @@ def sender(update: Update) -> tuple[User, Message] | None:
 Press = Callable[[CallbackQuery, User, str, re.Match[str], Context], Coroutine[Any, Any, None]]
 
 
-async def allowed_press(services: Services, update: Update) -> tuple[CallbackQuery, User, str] | None:
+async def allowed_press(services: Services, update: Update
+                        ) -> tuple[CallbackQuery, User, str] | None:
     """The press, who pressed and their language - unless the chat is not allowed,
     which gets an alert instead."""
     query, user = update.callback_query, update.effective_user

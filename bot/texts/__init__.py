@@ -1,4 +1,4 @@
-"""Everything the bot says, in every language it speaks (DESIGN.md §1).
+"""Everything the bot says, in every language it speaks.
 
 One catalogue per language (``en.py``, ``es.py``: a dict key → template); no
 user-facing sentence lives in a handler.  English is the reference: a key
