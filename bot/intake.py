@@ -37,17 +37,17 @@ from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.jobs import JobService, Submitted
 from bot.metrics import Metrics
-from bot.request import StyleRequest, parse_style_request, to_params
+from bot.request import StyleRequest, TooManyStyles, parse_style_request, to_params
 from bot.state import Callback, Catalog, Context, LienzoApp, Media
 from bot.store import BotStore, UserSettings
 from bot.texts import PARSE_MODE, error_text, queued_text, style_label, t
 from engine import images
 from engine.errors import LienzoError
+from engine.params import MAX_STYLES
 
 log = logging.getLogger("lienzo.intake")
 
 MB = 1024 * 1024
-MAX_DOWNLOAD_BYTES = 20 * MB  # the Bot API's getFile limit
 # Pictures fetched (downloaded, checked, submitted) at once: bounds the memory (a
 # document may be 20 MB) and the CPU of a burst; at Telegram's ~0.2 s per download
 # that is still ~20 photos/s, more than the engine paints.
@@ -173,10 +173,14 @@ class Intake:
         try:
             if request is not None and not request.styles and style_media is None:
                 raise NothingToPaint("no style and no painting")
+            if request is not None and style_media is not None \
+                    and len(request.styles) + 1 > MAX_STYLES:  # the painting is one more
+                raise TooManyStyles(len(request.styles) + 1)
             for media in (content, style_media):
+                # images.MAX_BYTES is the Bot API's getFile limit: nothing larger arrives
                 if media is not None and media.size is not None \
-                        and media.size > MAX_DOWNLOAD_BYTES:
-                    raise FileTooBig(MAX_DOWNLOAD_BYTES)
+                        and media.size > images.MAX_BYTES:
+                    raise FileTooBig(images.MAX_BYTES)
             params = params or await self.job_params(user.id, request)
             key = self._cache_key(content, request, style_media, params)
             if await self._send_cached(chat, key, reply_to):

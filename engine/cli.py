@@ -23,7 +23,7 @@ from engine.params import COLOR_MODES, QUALITIES, STRENGTHS, StyleParams, streng
 from engine.worker import command as worker_command
 
 if TYPE_CHECKING:
-    from engine.transfer import Progress
+    from engine.progress import Progress
 
 EXIT_USAGE = 2
 

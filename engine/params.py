@@ -42,7 +42,7 @@ class Quality:
 
     ``first_iterations`` are spent at the coarsest scale, where the picture's
     composition forms; each finer scale starts from the upscaled result and
-    needs fewer.  Chosen from bench/engine.py (docs/benchmarks.md).
+    needs fewer.  Chosen with bench/engine_speed.py (docs/benchmarks.md).
     """
 
     min_side: int

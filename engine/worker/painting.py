@@ -73,11 +73,8 @@ def jsonable(obj: Any) -> Any:
 def job_params(raw: dict[str, Any], settings: EngineSettings, has_gpu: bool) -> StyleParams:
     """The spec's parameters, with this machine's defaults and caps applied."""
     defaults = settings.defaults_for(has_gpu)
-    params = StyleParams.from_dict(raw)
-    if raw.get("quality") is None:
-        params = params.replace(quality=defaults.quality)
-    if raw.get("size") is None:
-        params = params.replace(size=defaults.size)
+    params = StyleParams.from_dict(raw, base=StyleParams(quality=defaults.quality,
+                                                         size=defaults.size))
     limit = settings.job_time_limit_s
     budget = min(params.time_budget_s or limit, limit)
     return params.replace(size=min(params.size, defaults.max_side), time_budget_s=budget)
