@@ -1,4 +1,5 @@
-"""The bot under load (docs/architecture.md "Benchmarks", issue 4): latency, throughput, memory, import time.
+"""The bot under load (docs/architecture.md, "Benchmarks"): latency, throughput, memory,
+import time.
 
 The bot runs as its own process — ``bot.app.main``, exactly what ``lienzo bot``
 runs — with no engine worker (``LIENZO_ENGINE_WORKERS=0``: jobs only queue, on

@@ -1,4 +1,5 @@
-"""Engine benchmarks (docs/architecture.md ("Benchmarks")): step overhead, time to quality, TF vs JAX.
+"""Engine benchmarks (docs/architecture.md, "Benchmarks"): step overhead, time to quality,
+TF vs JAX.
 
     .venv/bin/python -m bench.engine_speed                  # a, b, c: ~25 min on 2 CPU cores
     .venv/bin/python -m bench.engine_speed --parts a,c      # overhead and backends only
@@ -503,7 +504,7 @@ def run_worker(kind: str, backend: str, extra: list[str]) -> dict:
 
 
 def _goal(baseline_name: str) -> int | None:
-    """docs/architecture.md ("Benchmarks")'s ratio for a baseline: ×10 against the seed method, ×3 against the
+    """The goal for a baseline's ratio: ×10 against the seed method, ×3 against the
     keras-io and TF tutorial optimisers; KC's recipe is a reference row, no goal."""
     if baseline_name.startswith("seed"):
         return 10

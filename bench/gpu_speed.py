@@ -8,8 +8,8 @@ Run through bench/gpu.sh on a GPU machine (JAX there, no TensorFlow); on a CPU,
   the analytic FLOPs of the convolutions and Gram matrices up to block5_conv1
   (bench/common.py) against the card's dense peaks;
 - bf16: the same objective's value-and-gradient with a ``mixed_bfloat16`` VGG19
-  (bf16 convolutions, float32 Grams and losses: docs/architecture.md ("The engine")'s option), its speed-up
-  and its loss error against float32;
+  (bf16 convolutions, float32 Grams and losses), its speed-up and its loss error
+  against float32;
 - pictures: ``Engine.stylize`` per quality preset at each size, first call (with
   XLA compilation) and a second, warm call.
 

@@ -1,4 +1,4 @@
-"""Queue overhead (docs/architecture.md "Benchmarks", issue 3): the cost of the job pipeline itself.
+"""Queue overhead (docs/architecture.md, "Benchmarks"): the cost of the job pipeline itself.
 
     .venv/bin/python -m bench.queue_throughput      # SQLite, and Redis if redis-server exists
     .venv/bin/python -m bench.queue_throughput --jobs 30 --flood 300 --backends sqlite
