@@ -405,15 +405,3 @@ async def test_file_over_20_mb_is_refused_before_download(
         reply = await telegram.wait_for_message(big.chat, after=sent)
         assert "20 MB" in reply.text
         assert not telegram.calls_to("getFile")
-
-
-def test_the_bot_never_imports_keras():
-    import subprocess
-    import sys
-
-    code = ("import sys, bot.app, bot.handlers, bot.jobs, engine.queue; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('keras', 'tensorflow', 'jax')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=True)
-    assert out.stdout.strip() == "[]"

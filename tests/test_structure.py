@@ -5,6 +5,8 @@ modules only, the queue store touched through the client only, small modules."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -118,3 +120,13 @@ def test_no_product_module_is_over_400_lines():
     long = {name: n for name, path in modules().items()
             if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_the_bot_never_imports_keras():
+    """The bot starts in under 2 s and stays small: Keras loads in the workers only."""
+    code = ("import sys, bot.app, bot.handlers, bot.jobs, engine.queue; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('keras', 'tensorflow', 'jax')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "[]"
