@@ -81,14 +81,14 @@ def build_application(config: BotConfig, jobs: JobService, store: BotStore,
     """The PTB application with its handlers; the view of the workers to keep
     fresh (``_watch_workers``); the delivery to give the job service."""
     application = build_ptb_application(config)
-    catalog = styles.load_catalog(config.engine.styles_dir)
+    catalog = styles.load_catalog(config.engine.styles_dir, config.engine.style_cache_dir)
     engine = EngineView(config, jobs)
     intake = Intake(application, config, jobs, store, metrics, catalog, engine)
     handlers.register(application, handlers.Services(
         config=config, jobs=jobs, store=store, metrics=metrics, catalog=catalog, engine=engine,
         intake=intake))
     delivery = Delivery(application.bot, jobs, store, metrics, intake,
-                        config.data_dir / "results")
+                        config.results_dir)
     return application, engine, delivery
 
 
@@ -205,7 +205,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
         store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     try:
         config = load_config()
     except LienzoError as exc:

@@ -1,4 +1,5 @@
-"""The bot process's settings, read once at start-up (README's table).
+"""The bot process's settings, read once at start-up (docs/architecture.md, "Settings";
+README's table).
 
 The bot's own variables are read here; those it shares with the engine
 (data dir, queue, styles, size and quality caps, the job time limit) come from
@@ -53,6 +54,11 @@ class BotConfig:
         return self.engine.data_dir
 
     @property
+    def results_dir(self) -> Path:
+        """Full-resolution PNGs of the artworks sent (the "full resolution" button)."""
+        return self.engine.data_dir / "results"
+
+    @property
     def job_time_limit_s(self) -> float:
         return self.engine.job_time_limit_s
 
@@ -73,10 +79,10 @@ def engine_worker_count() -> int:
     return count
 
 
-def load_config(require_token: bool = True) -> BotConfig:
+def load_config() -> BotConfig:
     """Every setting of the bot process, checked; raises ConfigError with one line."""
     token = env_text("TELEGRAM_BOT_TOKEN")
-    if require_token and not token:
+    if not token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, then run "
             "TELEGRAM_BOT_TOKEN=<token> make run"

@@ -47,17 +47,6 @@ PHOTO_MAX_SIDES = 10_000  # width + height
 CHAT_GONE = ("chat not found", "bot was kicked", "user is deactivated", "have no rights")
 
 
-async def cancel_chat_jobs(jobs: JobService, chat_id: int) -> int:
-    """The chat is gone (the bot was blocked or removed): cancel its active jobs."""
-    count = 0
-    for job in await asyncio.to_thread(jobs.chat_jobs, chat_id):
-        if await jobs.acancel(job.id) in ("cancelled", "cancelling"):
-            count += 1
-    if count:
-        log.info("chat %s is gone: cancelled %d job(s)", chat_id, count)
-    return count
-
-
 class Delivery:
     def __init__(self, bot: Bot, jobs: JobService, store: BotStore, metrics: Metrics,
                  intake: Intake, results_dir: Path) -> None:
@@ -110,11 +99,14 @@ class Delivery:
                 raise
             await self._chat_gone(job, exc)
         self.metrics.results.labels(outcome.status).inc()
+        seconds = outcome.stats.get("seconds")
+        if outcome.status == "done" and isinstance(seconds, int | float):
+            self.metrics.job_seconds.observe(seconds)
 
     async def _chat_gone(self, job: Job, exc: TelegramError) -> None:
         log.info("job %s: cannot reach chat %s (%s); dropping its jobs", job.id, job.chat_id, exc)
         self.metrics.telegram_errors.labels(exc.__class__.__name__).inc()
-        await cancel_chat_jobs(self.jobs, job.chat_id)
+        await self.jobs.cancel_chat(job.chat_id)
 
     def _reply_to(self, job: Job) -> ReplyParameters | None:
         if job.message_id is None:

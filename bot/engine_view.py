@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from bot.config import BotConfig
 from bot.jobs import JobService
-from engine.config import MachineDefaults
+from engine.config import MachineDefaults, is_gpu
 from engine.queue import Heartbeat
 
 
@@ -30,7 +30,7 @@ class EngineView:
 
     @property
     def has_gpu(self) -> bool:
-        return any(str(w.get("device", "")).startswith("GPU") for w in self._workers.values())
+        return any(is_gpu(w["device"]) for w in self._workers.values())
 
     def defaults(self) -> MachineDefaults:
         """The workers' defaults: their machine's, with the deployment's overrides."""

@@ -37,7 +37,13 @@ from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.jobs import JobService, Submitted
 from bot.metrics import Metrics
-from bot.request import StyleRequest, TooManyStyles, parse_style_request, to_params
+from bot.request import (
+    EmptyRequest,
+    StyleRequest,
+    TooManyStyles,
+    parse_style_request,
+    to_params,
+)
 from bot.state import Callback, Catalog, Context, LienzoApp, Media
 from bot.store import BotStore, UserSettings
 from bot.texts import PARSE_MODE, error_text, queued_text, style_label, t
@@ -53,12 +59,6 @@ MB = 1024 * 1024
 # that is still ~20 photos/s, more than the engine paints.
 FETCH_AT_ONCE = 4
 ANSWER_FIRST_MAX_WAIT_S = 1.0  # at most this long does fetching wait for handlers
-
-
-class NothingToPaint(LienzoError):
-    """Options but no style, and no painting of the user's own."""
-
-    code = "empty_request"
 
 
 class FileTooBig(LienzoError):
@@ -172,7 +172,7 @@ class Intake:
         reply_to = ReplyParameters(content.message_id, allow_sending_without_reply=True)
         try:
             if request is not None and not request.styles and style_media is None:
-                raise NothingToPaint("no style and no painting")
+                raise EmptyRequest()  # options, but no style and no painting of their own
             if request is not None and style_media is not None \
                     and len(request.styles) + 1 > MAX_STYLES:  # the painting is one more
                 raise TooManyStyles(len(request.styles) + 1)
@@ -186,7 +186,7 @@ class Intake:
             if await self._send_cached(chat, key, reply_to):
                 return
             await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
-        except LienzoError as exc:  # NothingToPaint, FileTooBig, UserLimitReached
+        except LienzoError as exc:  # EmptyRequest, FileTooBig, UserLimitReached
             await chat.send_message(error_text(lang, exc), parse_mode=PARSE_MODE,
                                     reply_parameters=reply_to)
             return

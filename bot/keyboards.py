@@ -9,14 +9,15 @@ from telegram import InlineKeyboardMarkup as Markup
 from bot import callback_data as data
 from bot.state import Catalog
 from bot.texts import LANGUAGE_NAMES, t, value_label
+from engine.params import COLOR_MODES, QUALITIES, STRENGTHS
 
 PAGE_SIZE = 8  # styles per gallery page, two per row
 TITLE_CHARS = 40  # a style button shows this much of the painting's title
-STRENGTH_STEPS = ("low", "medium", "high", "max")
+STRENGTH_STEPS = tuple(STRENGTHS)  # weakest to strongest
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "strength": STRENGTH_STEPS,
-    "colors": ("style", "keep", "match"),
-    "quality": ("fast", "balanced", "best"),
+    "colors": COLOR_MODES,
+    "quality": tuple(QUALITIES),
     "size": ("256", "384", "512", "768", "1024"),
     "language": tuple(LANGUAGE_NAMES),
 }

@@ -14,9 +14,15 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.ext import Application
+
+from bot.jobs import JobService
+from bot.metrics import Metrics
+from engine.queue import Heartbeat
 
 log = logging.getLogger("lienzo.web")
 
@@ -24,15 +30,11 @@ WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def create_web_app(application, jobs, metrics, webhook_secret: str | None) -> web.Application:
+def create_web_app(application: Application[Any, Any, Any, Any, Any, Any], jobs: JobService,
+                   metrics: Metrics, webhook_secret: str | None) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
-        def check():
-            try:
-                jobs.queue.ping()
-                queue_ok, queued = True, jobs.queue.pending_count()
-            except Exception as exc:  # the store is down: say so, do not crash
-                log.warning("health: queue unreachable: %s", exc.__class__.__name__)
-                queue_ok, queued = False, 0
+        def check() -> tuple[bool, dict[str, Heartbeat]]:
+            queue_ok, queued = jobs.queue_health()  # the store down: said, not a crash
             workers = jobs.workers()
             metrics.refresh(jobs.counts(), queued, len(workers))
             return queue_ok, workers
@@ -48,11 +50,8 @@ def create_web_app(application, jobs, metrics, webhook_secret: str | None) -> we
         return web.json_response(body, status=200 if body["ok"] else 503)
 
     async def metrics_view(_request: web.Request) -> web.Response:
-        def collect():
-            try:
-                queued = jobs.queue.pending_count()
-            except Exception:
-                queued = 0
+        def collect() -> bytes:
+            _, queued = jobs.queue_health()
             metrics.refresh(jobs.counts(), queued, len(jobs.workers()))
             return metrics.render()
 

@@ -14,6 +14,8 @@ from typing import Any, TypeAlias
 
 import keras
 
+from engine.config import is_gpu
+
 Tensor: TypeAlias = Any
 """A backend tensor (tf.Tensor or jax.Array).  Keras and TensorFlow ship no types, and
 the engine's code is the same for both backends, so it is Any by name."""
@@ -87,4 +89,4 @@ def device() -> str:
 
 
 def has_gpu() -> bool:
-    return device().startswith("GPU")
+    return is_gpu(device())

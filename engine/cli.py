@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 
 from engine import config
 from engine.errors import LienzoError
-from engine.params import COLOR_MODES, QUALITIES, STRENGTHS, StyleParams, strength_value
+from engine.params import (
+    COLOR_MODES,
+    INITS,
+    OPTIMIZERS,
+    QUALITIES,
+    STRENGTHS,
+    StyleParams,
+    strength_value,
+)
 from engine.worker import command as worker_command
 
 if TYPE_CHECKING:
@@ -58,12 +66,12 @@ def _build_parser() -> argparse.ArgumentParser:
     paint.set_defaults(colors="style")
     paint.add_argument("--size", type=int, default=None, help="long side of the output, px")
     paint.add_argument("--quality", choices=list(QUALITIES), default=None)
-    paint.add_argument("--optimizer", choices=["adam", "lbfgs"], default="adam")
+    paint.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     paint.add_argument("--style-scale", type=float, default=1.0)
     paint.add_argument("--iterations", type=int, default=None, help="steps per scale")
     paint.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
     paint.add_argument("--seed", type=int, default=0)
-    paint.add_argument("--init", choices=["content", "noise"], default="content")
+    paint.add_argument("--init", choices=INITS, default="content")
     paint.add_argument("-o", "--output", type=Path, default=None,
                        help="output file (.jpg or .png); default <photo>-lienzo.jpg")
 
@@ -92,7 +100,7 @@ def _paint(args: argparse.Namespace) -> int:
         raise LienzoError("Name at least one --style ID or --style-image FILE.")
     settings = config.load()
     content = images.load_image(args.photo)
-    catalog = styles.load_catalog(settings.styles_dir)
+    catalog = styles.load_catalog(settings.styles_dir, settings.style_cache_dir)
     chosen = [(styles.style_image(name, catalog), w) for name, w in args.style]
     chosen += [(images.load_image(Path(path)), w) for path, w in args.style_image]
     defaults = settings.defaults_for(backend.has_gpu())
@@ -138,14 +146,15 @@ def _plugins() -> dict[str, EntryPoint]:
 def _styles(args: argparse.Namespace) -> int:
     from engine import styles
 
-    catalog = styles.load_catalog(config.load().styles_dir)
+    settings = config.load()
+    catalog = styles.load_catalog(settings.styles_dir, settings.style_cache_dir)
     for style in catalog.values():
         origin = f"  [{style.path}]" if style.path else ""
         print(f"{style.id:20} {style.title} - {style.artist}, {style.year}{origin}")
     if args.download:
         for style_id in catalog:
             styles.style_image_bytes(style_id, catalog)  # raises StyleUnavailable
-        print(f"{len(catalog)} style images cached in {styles.cache_dir()}")
+        print(f"{len(catalog)} style images cached in {settings.style_cache_dir}")
     if args.sheet:
         args.sheet.write_bytes(styles.contact_sheet(catalog))
         print(f"contact sheet: {args.sheet}")

@@ -44,6 +44,11 @@ DEFAULT_SIZE = 512
 DEFAULT_JOB_TIME_LIMIT_S = 300.0
 
 
+def is_gpu(device: str) -> bool:
+    """Whether a device name (``engine.backend.device``, a worker's heartbeat) is a GPU."""
+    return device.startswith("GPU")
+
+
 def machine_defaults(has_gpu: bool) -> MachineDefaults:
     return GPU_DEFAULTS if has_gpu else CPU_DEFAULTS
 

@@ -39,7 +39,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from engine import config
 from engine.errors import ImageError, StyleUnavailable, UnknownStyle
-from engine.images import RGB, decode_image
+from engine.images import MAX_BYTES, RGB, decode_image
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # order = preference when an id has 
 # Wikimedia blocks generic clients; its policy asks for a name, a contact URL and the library.
 USER_AGENT = "Lienzo/0.1 (https://github.com/lienzo-bot/lienzo; style-transfer bot) python-urllib"
 DOWNLOAD_TIMEOUT_S = 30.0
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # a 1280 px JPEG is ~0.5 MB; also decode_image's limit
 MIN_STYLE_SIDE = 64  # smaller than this carries no usable texture (and is likely an icon/error)
 SHEET_RETRY_S = 3600  # a contact sheet with grey (failed) tiles is redrawn at most this often
 
@@ -58,7 +57,8 @@ _OPTIONAL = ("download_url", "note")
 
 @dataclass(frozen=True)
 class Style:
-    """One painting. ``path`` is set when the image comes from ``LIENZO_STYLES_DIR``."""
+    """One painting. ``path`` is set when the image comes from ``LIENZO_STYLES_DIR``;
+    ``cached`` is where a downloaded copy lives (set by ``load_catalog``)."""
 
     id: str
     title: str
@@ -69,6 +69,12 @@ class Style:
     download_url: str | None = None
     path: Path | None = None
     note: str = ""
+    cached: Path | None = None
+
+    @property
+    def image_file(self) -> Path:
+        """Where this style's image is read from: the local file, else the cache."""
+        return self.path or self.cached or cache_dir() / f"{self.id}.jpg"
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -102,23 +108,27 @@ def _local_files(styles_dir: Path) -> dict[str, Path]:
     return found
 
 
-def load_catalog(styles_dir: Path | None = None) -> dict[str, Style]:
+def load_catalog(styles_dir: Path | None = None, cache: Path | None = None
+                 ) -> dict[str, Style]:
     """The packaged catalogue, overridden/extended by a folder of ``<id>.jpg`` files.
 
-    ``styles_dir`` defaults to the configured ``LIENZO_STYLES_DIR`` (unset: no folder).
+    ``styles_dir`` and ``cache`` (where downloads go) default to the settings'
+    ``LIENZO_STYLES_DIR`` (unset: no folder) and ``<data dir>/styles``.
     A file whose id is in the catalogue keeps the painting's title and artist but
     uses the local image; any other id becomes a new style titled from its id.
     A configured folder that does not exist is logged and ignored, so a typo in
     the variable degrades to downloads instead of taking the bot down.
     """
+    if styles_dir is None or cache is None:
+        settings = config.load()
+        styles_dir = styles_dir or settings.styles_dir
+        cache = cache or settings.style_cache_dir
     catalog: dict[str, Style] = {}
     for style in _packaged_styles():
         if style.id in catalog:
             raise ValueError(f"styles.toml: duplicate id {style.id!r}")
-        catalog[style.id] = style
+        catalog[style.id] = replace(style, cached=cache / f"{style.id}.jpg")
 
-    if styles_dir is None:
-        styles_dir = config.load().styles_dir
     if styles_dir is None:
         return catalog
     if not styles_dir.is_dir():
@@ -131,7 +141,8 @@ def load_catalog(styles_dir: Path | None = None) -> dict[str, Style]:
         else:
             catalog[style_id] = Style(
                 id=style_id, title=style_id.replace("_", " ").strip().capitalize() or style_id,
-                artist="", year="", source_url="", licence="local file", path=path)
+                artist="", year="", source_url="", licence="local file", path=path,
+                cached=cache / f"{style_id}.jpg")
     return catalog
 
 
@@ -214,9 +225,9 @@ def _download(style: Style, dest: Path) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            data: bytes = response.read(MAX_DOWNLOAD_BYTES + 1)
-        if len(data) > MAX_DOWNLOAD_BYTES:
-            raise ValueError(f"more than {MAX_DOWNLOAD_BYTES} bytes")
+            data: bytes = response.read(MAX_BYTES + 1)  # a 1280 px JPEG is ~0.5 MB
+        if len(data) > MAX_BYTES:
+            raise ValueError(f"more than {MAX_BYTES} bytes")
         pixels = decode_image(data)
         if min(pixels.shape[:2]) < MIN_STYLE_SIDE:
             raise ValueError(f"image is only {pixels.shape[1]}x{pixels.shape[0]} px")
@@ -235,11 +246,10 @@ def style_image_bytes(style_id: str, catalog: Mapping[str, Style] | None = None)
             return style.path.read_bytes()
         except OSError as e:
             raise _unavailable(style, f"cannot read {style.path} ({e})") from e
-    cached = cache_dir() / f"{style.id}.jpg"
     try:
-        return cached.read_bytes()
+        return style.image_file.read_bytes()
     except FileNotFoundError:
-        return _download(style, cached)
+        return _download(style, style.image_file)
 
 
 def style_image(style_id: str, catalog: Mapping[str, Style] | None = None) -> RGB:
@@ -250,8 +260,7 @@ def style_image(style_id: str, catalog: Mapping[str, Style] | None = None) -> RG
         return decode_image(data)
     except ImageError as e:
         style = resolve(style_id, catalog)
-        where = style.path or cache_dir() / f"{style.id}.jpg"
-        raise _unavailable(style, f"{where} is not a usable image ({e})") from e
+        raise _unavailable(style, f"{style.image_file} is not a usable image ({e})") from e
 
 
 # --------------------------------------------------------------------------- contact sheet
@@ -312,7 +321,7 @@ def _sheet_key(catalog: Mapping[str, Style], thumb: int, columns: int) -> str:
     h = hashlib.sha256(f"{thumb}:{columns}".encode())
     missing = False
     for style_id, style in catalog.items():
-        source = style.path or cache_dir() / f"{style_id}.jpg"
+        source = style.image_file
         try:
             stamp = source.stat().st_mtime_ns
         except OSError:
@@ -323,18 +332,19 @@ def _sheet_key(catalog: Mapping[str, Style], thumb: int, columns: int) -> str:
     return h.hexdigest()[:16]
 
 
-def cached_contact_sheet(catalog: Mapping[str, Style], thumb: int = 256,
-                         columns: int = 4) -> Path:
+def cached_contact_sheet(catalog: Mapping[str, Style], thumb: int = 256, columns: int = 4,
+                         cache: Path | None = None) -> Path:
     """The contact sheet as a file, drawn once per set of styles and images.
 
     The key is recomputed after drawing because drawing downloads missing styles
     (changing their cache mtimes); storing under the post-draw key means the
     next call finds it instead of drawing again.
     """
-    path = cache_dir() / f"contact_sheet_{_sheet_key(catalog, thumb, columns)}.jpg"
+    cache = cache or cache_dir()
+    path = cache / f"contact_sheet_{_sheet_key(catalog, thumb, columns)}.jpg"
     if path.is_file():
         return path
     data = contact_sheet(catalog, thumb=thumb, columns=columns)
-    path = cache_dir() / f"contact_sheet_{_sheet_key(catalog, thumb, columns)}.jpg"
+    path = cache / f"contact_sheet_{_sheet_key(catalog, thumb, columns)}.jpg"
     _atomic_write(path, data)
     return path

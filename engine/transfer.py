@@ -47,7 +47,6 @@ from engine.errors import InvalidParams
 from engine.images import RGB, Floats
 from engine.model import CONTENT_LAYERS, STYLE_LAYERS, FeatureNet, feature_net
 from engine.params import StyleParams
-from engine.progress import Progress as Progress  # re-exported: stylize's callback gets one
 from engine.progress import ProgressFn, Run
 
 Targets: TypeAlias = dict[str, Tensor]  # layer name -> content features or Gram matrix
@@ -363,11 +362,3 @@ def get_engine(weights: str | None = None, pooling: str = "max") -> Engine:
         _engines[key] = Engine(weights, pooling)
     return _engines[key]
 
-
-def stylize(content: RGB, styles: StyleImages, params: StyleParams = DEFAULT_PARAMS,
-            on_progress: ProgressFn | None = None, should_stop: Callable[[], bool] | None = None,
-            on_preview: PreviewFn | None = None, preview_every: int = 50) -> Result:
-    """Module-level entry point: ``engine.stylize`` with the process's shared Engine."""
-    return get_engine(pooling=params.pooling).stylize(
-        content, styles, params, on_progress, should_stop, on_preview, preview_every
-    )

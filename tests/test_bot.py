@@ -116,7 +116,7 @@ async def answer(tg, chat, after, timeout: float = 30):
 
 async def test_private_photo_with_caption_gets_status_then_artwork(
         telegram, tmp_path, monkeypatch, engine_worker, assets):
-    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets) as bot:
         ana = telegram.user(1001, "Ana")
         sent = await ana.send_photo(ana.chat, assets.photo(11), caption="/style starry_night")
         status = await answer(telegram, ana.chat, sent)
@@ -151,6 +151,12 @@ async def test_private_photo_with_caption_gets_status_then_artwork(
         assert len(telegram.calls_to("sendPhoto")) == uploads + 1
         assert "file_id" in str(telegram.calls_to("sendPhoto")[-1].params) or \
             not telegram.calls_to("sendPhoto")[-1].files
+
+        # The painting's engine time is in the metrics (the cached answer is not).
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{bot.config.http_port}/metrics"
+            async with http.get(url) as r:
+                assert "lienzo_job_seconds_count 1.0" in await r.text()
 
 
 async def test_spanish_user_gallery_and_strength_button(

@@ -239,7 +239,7 @@ def test_bad_download_is_unavailable_and_not_cached(server, route):
 
 
 def test_oversized_download_is_refused(server, monkeypatch):
-    monkeypatch.setattr(styles, "MAX_DOWNLOAD_BYTES", 100)
+    monkeypatch.setattr(styles, "MAX_BYTES", 100)  # images.MAX_BYTES, as styles sees it
     with pytest.raises(StyleUnavailable):
         styles.style_image_bytes("test_style", {"test_style": web_style(server.url("/ok.jpg"))})
     assert not cache_file("test_style").exists()

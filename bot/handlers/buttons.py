@@ -20,9 +20,9 @@ from bot import keyboards
 from bot.handlers.common import Press, Services, allowed_press, button, message_of
 from bot.intake import quietly
 from bot.jobs import Job
-from bot.request import to_params
 from bot.state import Context, Media, user_state
 from bot.texts import PARSE_MODE, style_label, t
+from engine.params import STRENGTHS
 
 
 class Buttons:
@@ -157,7 +157,7 @@ class Buttons:
             return
         stronger = match["action"] == "more"
         params = dict(job.meta["params"])
-        values = [to_params(None, {"strength": s}).strength for s in keyboards.STRENGTH_STEPS]
+        values = [STRENGTHS[s] for s in keyboards.STRENGTH_STEPS]
         current = min(range(len(values)), key=lambda i: abs(values[i] - params["strength"]))
         new = current + (1 if stronger else -1)
         if not 0 <= new < len(values):
@@ -196,7 +196,7 @@ class Buttons:
         job = await self._requesters_job(query, user, lang, data.read_job(match))
         if job is None:
             return
-        path = self.s.config.data_dir / "results" / f"{job.id}.png"
+        path = self.s.config.results_dir / f"{job.id}.png"
         message = message_of(query)
         if message is None or not path.exists():
             await query.answer(t(lang, "alert.expired"), show_alert=True)

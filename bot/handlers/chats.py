@@ -11,7 +11,6 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
-from bot.delivery import cancel_chat_jobs
 from bot.handlers.common import Services, reply
 from bot.handlers.photos import MEDIA
 from bot.intake import quietly
@@ -53,7 +52,7 @@ class Chats:
                 change.new_chat_member.status not in (ChatMemberStatus.BANNED,
                                                       ChatMemberStatus.LEFT):
             return
-        await cancel_chat_jobs(self.s.jobs, change.chat.id)
+        await self.s.jobs.cancel_chat(change.chat.id)
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log, count, and tell the user something went wrong - never a traceback."""

@@ -62,7 +62,8 @@ class Commands:
         caption = t(lang, "styles.caption", count=len(self.s.catalog))
         markup = keyboards.gallery(lang, user.id, self.s.catalog, own=False)
         if self._sheet_file_id is None:
-            path = await asyncio.to_thread(styles.cached_contact_sheet, self.s.catalog)
+            path = await asyncio.to_thread(styles.cached_contact_sheet, self.s.catalog,
+                                           cache=self.s.config.engine.style_cache_dir)
             sent = await message.reply_photo(path.read_bytes(), caption=caption,
                                              parse_mode=PARSE_MODE, reply_markup=markup)
             self._sheet_file_id = sent.photo[-1].file_id

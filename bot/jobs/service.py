@@ -23,9 +23,9 @@ from bot.config import DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_QUEUE_CAP, DEFAULT_U
 from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
 from bot.jobs.guard import StoreGuard
 from bot.jobs.table import ACTIVE, FINISHED, Job, JobState, JobTable, marks, outcome_of
-from bot.jobs.tracking import Event, Tracker
-from bot.jobs.watchdog import MAX_ATTEMPTS, Watchdog
-from bot.jobs.watcher import Watcher
+from bot.jobs.tracking import WATCHDOG_INTERVAL_S, Event, Tracker
+from bot.jobs.watchdog import CLEANUP_AFTER_S, MAX_ATTEMPTS, MISSING_GRACE_S, RETENTION_S, Watchdog
+from bot.jobs.watcher import POLL_INTERVAL_S, Watcher
 from engine.errors import EmptyImage, ImageTooLarge
 from engine.images import MAX_BYTES
 from engine.params import StyleParams
@@ -70,22 +70,21 @@ class JobService:
                  user_limit: int = DEFAULT_USER_QUEUE_LIMIT,
                  queue_cap: int = DEFAULT_QUEUE_CAP,
                  heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT_S,
-                 missing_grace: float = 5.0, max_attempts: int = MAX_ATTEMPTS,
-                 poll_interval: float = 0.25, watchdog_interval: float = 1.0,
-                 cleanup_after: float = 600.0, retention: float = 7 * 86400.0,
-                 validate_results: bool = True) -> None:
+                 missing_grace: float = MISSING_GRACE_S, max_attempts: int = MAX_ATTEMPTS,
+                 poll_interval: float = POLL_INTERVAL_S,
+                 watchdog_interval: float = WATCHDOG_INTERVAL_S,
+                 cleanup_after: float = CLEANUP_AFTER_S, retention: float = RETENTION_S) -> None:
         self.queue = queue
         self.table = JobTable(Path(db_path))
-        self.store = StoreGuard()
+        self.guard = StoreGuard()
         self.user_limit = user_limit
         self.queue_cap = queue_cap
-        self.watchdog = Watchdog(self.table, queue, self.store,
+        self.watchdog = Watchdog(self.table, queue, self.guard,
                                  heartbeat_timeout=heartbeat_timeout, missing_grace=missing_grace,
                                  max_attempts=max_attempts, cleanup_after=cleanup_after,
                                  retention=retention)
-        self.tracker = Tracker(self.table, queue, self.store, self.watchdog,
-                               watchdog_interval=watchdog_interval,
-                               validate_results=validate_results)
+        self.tracker = Tracker(self.table, queue, self.guard, self.watchdog,
+                               watchdog_interval=watchdog_interval)
         self.watcher = Watcher(self.table, self.tracker, poll_interval)
         self.start, self.stop, self.run = self.watcher.start, self.watcher.stop, self.watcher.run
         self._recover()
@@ -97,6 +96,11 @@ class JobService:
     def close(self) -> None:
         self.table.close()
         self.queue.close()
+
+    def queue_health(self) -> tuple[bool, int]:
+        """Whether the queue store answers, and how many messages wait in it."""
+        ok, waiting = self.guard.call("health check", self.queue.pending_count)
+        return ok, waiting or 0
 
     def _recover(self) -> None:
         """After a (re)start: give running jobs a full heartbeat timeout, re-check queued ones."""
@@ -148,7 +152,7 @@ class JobService:
             ahead = self._ahead(db, job_id) or 0
         # Outside the lock.  If the store is down the row stays queued and the
         # watchdog enqueues it when the store is back: the photo is not lost.
-        if not self.store.call("submitting", self.queue.submit, spec)[0]:
+        if not self.guard.call("submitting", self.queue.submit, spec)[0]:
             log.warning("job %s accepted while the queue store is down; enqueued later", job_id)
         return Submitted(job_id, ahead)
 
@@ -208,7 +212,7 @@ class JobService:
 
     def workers(self, fresh_within: float = 60.0) -> dict[str, Heartbeat]:
         """Engine workers whose heartbeat is recent (the worker's own clock)."""
-        ok, found = self.store.call("listing workers", self.queue.workers)
+        ok, found = self.guard.call("listing workers", self.queue.workers)
         if not ok or found is None:
             return {}
         now = time.time()
@@ -255,9 +259,9 @@ class JobService:
             else:
                 return "finished"
         if state == JobState.QUEUED:
-            self.store.call("cancelling", self.queue.withdraw, job_id, attempts)
+            self.guard.call("cancelling", self.queue.withdraw, job_id, attempts)
             return "cancelled"
-        self.store.call("cancelling", self.queue.request_cancel, job_id)
+        self.guard.call("cancelling", self.queue.request_cancel, job_id)
         return "cancelling"
 
     # -- asyncio ---------------------------------------------------------------------
@@ -266,6 +270,16 @@ class JobService:
 
     async def acancel(self, job_id: str, user_id: int | None = None) -> str:
         return await asyncio.to_thread(self.cancel, job_id, user_id)
+
+    async def cancel_chat(self, chat_id: int) -> int:
+        """The chat is gone (the bot was blocked or removed): cancel its active jobs."""
+        count = 0
+        for job in await asyncio.to_thread(self.chat_jobs, chat_id):
+            if await self.acancel(job.id) in ("cancelled", "cancelling"):
+                count += 1
+        if count:
+            log.info("chat %s is gone: cancelled %d job(s)", chat_id, count)
+        return count
 
     async def astatus(self, job_id: str) -> Job | None:
         return await asyncio.to_thread(self.status, job_id)

@@ -31,10 +31,12 @@ from engine.queue import (
     ProgressRecord,
     Report,
 )
+from engine.queue.payloads import MAX_BLOB_BYTES
 
 log = logging.getLogger("lienzo.jobs")
 
 HOUSEKEEPING_EVERY_S = 30.0
+WATCHDOG_INTERVAL_S = 1.0
 UNREADABLE = "The engine sent back something unreadable."
 
 
@@ -55,15 +57,13 @@ Event = ProgressEvent | ResultEvent
 
 
 class Tracker:
-    def __init__(self, table: JobTable, queue: JobQueue, store: StoreGuard, watchdog: Watchdog,
-                 *, watchdog_interval: float = 1.0, validate_results: bool = True) -> None:
+    def __init__(self, table: JobTable, queue: JobQueue, guard: StoreGuard, watchdog: Watchdog,
+                 *, watchdog_interval: float = WATCHDOG_INTERVAL_S) -> None:
         self.table = table
         self.queue = queue
-        self.store = store
+        self.guard = guard
         self.watchdog = watchdog
         self.watchdog_interval = watchdog_interval
-        self.validate_results = validate_results
-        self.duplicates_dropped = 0
         self.last_watchdog = 0.0
         self.last_housekeeping = 0.0
 
@@ -78,7 +78,7 @@ class Tracker:
                                  f"where state in ({marks(ACTIVE)})")
         ok = True
         if active:
-            ok, reports = self.store.call("polling", self.queue.reports,
+            ok, reports = self.guard.call("polling", self.queue.reports,
                                           [row[0] for row in active])
             for job_id, state, progress, preview_seq in active if reports else ():
                 report = reports.get(job_id) if reports else None
@@ -125,7 +125,7 @@ class Tracker:
         preview = None
         seq = record.get("preview", 0)
         if seq and seq != preview_seq:
-            preview = self.store.call("preview", self.queue.preview, job_id)[1]
+            preview = self.guard.call("preview", self.queue.preview, job_id)[1]
         with self.table.tx() as db:
             cur = db.execute(
                 "update jobs set progress = ?, preview_seq = ?, heartbeat_at = ?, "
@@ -146,12 +146,12 @@ class Tracker:
         """Copy a worker's result into the table (the job becomes done/failed/cancelled)."""
         result = report.result
         problem = report.bad_result
-        if result is not None and result.status == "done" and self.validate_results:
+        if result is not None and result.status == "done":
             from engine.images import decode_image
 
             try:
                 decode_image(result.jpeg or b"")
-                decode_image(result.png or b"", max_bytes=64 * 1024 * 1024)
+                decode_image(result.png or b"", max_bytes=MAX_BLOB_BYTES)
             except LienzoError as e:
                 problem = str(e)
         stored: bytes | None = None
@@ -169,12 +169,11 @@ class Tracker:
                 f"error_message = ?, finished_at = ?, spec = null, heartbeat_at = null "
                 f"where id = ? and state in ({marks(ACTIVE)})",
                 (status, status, stored, code, message, time.time(), job_id))
-            accepted = cur.rowcount == 1
-        if not accepted:
-            self.duplicates_dropped += 1
+            if cur.rowcount == 0:
+                log.info("job %s: a second result (a duplicate run) dropped", job_id)
         # The result is safe in the table: clear the store, and raise the cancel flag
         # so that a duplicate run of this job (if any) stops at its next step.
-        self.store.call("cleaning up", self.queue.retire, job_id)
+        self.guard.call("cleaning up", self.queue.retire, job_id)
 
     def _undelivered(self, skip: set[str], now: float) -> list[Event]:
         ids = self.table.rows(f"select id from jobs where state in ({marks(FINISHED)}) "

@@ -22,16 +22,19 @@ from engine.queue import RETRY_PRIORITY, JobQueue, JobSpec
 log = logging.getLogger("lienzo.jobs")
 
 MAX_ATTEMPTS = 3
+MISSING_GRACE_S = 5.0
+CLEANUP_AFTER_S = 600.0  # a finished job's store keys go after this long
+RETENTION_S = 7 * 86400.0  # a delivered job's row goes after this long
 
 
 class Watchdog:
-    def __init__(self, table: JobTable, queue: JobQueue, store: StoreGuard, *,
-                 heartbeat_timeout: float, missing_grace: float = 5.0,
-                 max_attempts: int = MAX_ATTEMPTS, cleanup_after: float = 600.0,
-                 retention: float = 7 * 86400.0) -> None:
+    def __init__(self, table: JobTable, queue: JobQueue, guard: StoreGuard, *,
+                 heartbeat_timeout: float, missing_grace: float = MISSING_GRACE_S,
+                 max_attempts: int = MAX_ATTEMPTS, cleanup_after: float = CLEANUP_AFTER_S,
+                 retention: float = RETENTION_S) -> None:
         self.table = table
         self.queue = queue
-        self.store = store
+        self.guard = guard
         self.heartbeat_timeout = heartbeat_timeout
         self.missing_grace = missing_grace
         self.max_attempts = max_attempts
@@ -59,7 +62,7 @@ class Watchdog:
             if now - (queued_at or 0) < self.missing_grace:
                 continue
             if pending is None:
-                ok, pending = self.store.call("listing the queue", self.queue.pending)
+                ok, pending = self.guard.call("listing the queue", self.queue.pending)
                 if not ok or pending is None:
                     return
             if job_id in pending:
@@ -88,7 +91,7 @@ class Watchdog:
                         f"The painting could not be finished: the engine stopped "
                         f"{attempts} times while working on it.")
             return
-        ok, _ = self.store.call("re-enqueueing", self.queue.requeue, JobSpec.decode(spec),
+        ok, _ = self.guard.call("re-enqueueing", self.queue.requeue, JobSpec.decode(spec),
                                 attempts + 1)
         if not ok:
             return  # store down: try again on a later pass
@@ -104,7 +107,7 @@ class Watchdog:
                message: str | None = None) -> None:
         """End a job here (no worker result), and clear its keys from the store."""
         self.table.finish(job_id, state, outcome, code, message)
-        self.store.call("cleaning up", self.queue.retire, job_id)
+        self.guard.call("cleaning up", self.queue.retire, job_id)
 
     def housekeeping(self, now: float) -> None:
         """Drop the store keys of long-finished jobs (duplicates included) and old rows."""
@@ -112,7 +115,7 @@ class Watchdog:
                                "state != ? and finished_at < ? limit 500",
                                (JobState.QUEUED, JobState.RUNNING, now - self.cleanup_after))
         for (job_id,) in rows:
-            if not self.store.call("housekeeping", self.queue.forget, job_id)[0]:
+            if not self.guard.call("housekeeping", self.queue.forget, job_id)[0]:
                 return
             with self.table.tx() as db:
                 db.execute("update jobs set cleaned = 1 where id = ?", (job_id,))

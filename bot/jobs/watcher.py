@@ -24,12 +24,15 @@ from engine.queue import JobResult, ProgressRecord
 
 log = logging.getLogger("lienzo.jobs")
 
+POLL_INTERVAL_S = 0.25  # a pass four times a second: progress and results feel live
+
 ProgressCallback = Callable[[Job, ProgressRecord, "bytes | None"], "Awaitable[None] | None"]
 ResultCallback = Callable[[Job, JobResult], "Awaitable[None] | None"]
 
 
 class Watcher:
-    def __init__(self, table: JobTable, tracker: Tracker, poll_interval: float = 0.25) -> None:
+    def __init__(self, table: JobTable, tracker: Tracker,
+                 poll_interval: float = POLL_INTERVAL_S) -> None:
         self.table = table
         self.tracker = tracker
         self.poll_interval = poll_interval

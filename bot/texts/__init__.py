@@ -332,12 +332,6 @@ def error_text(lang: str | None, error: str | BaseException, **values: Any) -> s
     return t(lang, key, **data)
 
 
-def error_codes() -> list[str]:
-    """Every code that has its own ``error.<code>`` text."""
-    return [k.split(".", 1)[1] for k in keys()
-            if k.startswith("error.") and k.count(".") == 1]
-
-
 def placeholders(template: str) -> set[str]:
     """The ``{name}`` fields of a template."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
@@ -356,7 +350,7 @@ def missing_keys(lang: str) -> list[str]:
 __all__ = [
     "ALERT_LIMIT", "CAPTION_LIMIT", "CATALOGUES", "COMMANDS", "DEFAULT_LANGUAGE", "LANGUAGES",
     "LANGUAGE_NAMES", "PARSE_MODE", "PLACEHOLDER_LIMITS", "bot_commands", "done_caption",
-    "error_codes", "error_text", "eta_text", "is_plain", "keys", "language_for", "number",
+    "error_text", "eta_text", "is_plain", "keys", "language_for", "number",
     "placeholders", "progress_bar", "progress_text", "queued_text", "style_label", "t", "tn",
     "value_label", "visible_length",
 ]

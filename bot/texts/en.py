@@ -53,7 +53,6 @@ TEXTS: dict[str, str] = {
         "🖼 <b>{count} paintings</b> to choose from. Tap one below, or write its name "
         "in your photo's caption: <code>/style great_wave</code>"
     ),
-    "styles.page": "🖼 Paintings — page {page} of {pages}",
     "gallery.prompt": "🎨 Nice photo! Which painting should I use?",
     "gallery.chosen": "🎨 {style} — great choice!",
     "style.chosen": "🎨 <b>{style}</b> it is! Now send me a photo.",
@@ -129,7 +128,6 @@ TEXTS: dict[str, str] = {
     "cancel.count.one": "✖️ Cancelled {count} picture.",
     "cancel.count.other": "✖️ Cancelled {count} pictures.",
     "cancel.nothing": "Nothing to cancel — you have no pictures in progress.",
-    "cancel.too_late": "Too late — that one's already finished.",
 
     # ------------------------------------------------------------------ /settings
     "settings.text": (

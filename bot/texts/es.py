@@ -49,7 +49,6 @@ TEXTS: dict[str, str] = {
         "🖼 <b>{count} cuadros</b> para elegir. Toca uno abajo o escribe su nombre en el "
         "texto de tu foto: <code>/style great_wave</code>"
     ),
-    "styles.page": "🖼 Cuadros: página {page} de {pages}",
     "gallery.prompt": "🎨 ¡Buena foto! ¿Con qué cuadro la pinto?",
     "gallery.chosen": "🎨 {style}: ¡buena elección!",
     "style.chosen": "🎨 ¡Vamos con <b>{style}</b>! Ahora envíame una foto.",
@@ -125,7 +124,6 @@ TEXTS: dict[str, str] = {
     "cancel.count.one": "✖️ {count} foto cancelada.",
     "cancel.count.other": "✖️ {count} fotos canceladas.",
     "cancel.nothing": "No hay nada que cancelar: no tienes fotos en proceso.",
-    "cancel.too_late": "Demasiado tarde: esa ya está terminada.",
 
     # ------------------------------------------------------------------ /settings
     "settings.text": (

@@ -16,6 +16,7 @@ from huey.api import Huey
 
 from engine.queue import keys
 from engine.queue.payloads import (
+    MAX_ATTEMPT,
     BadPayload,
     Heartbeat,
     JobResult,
@@ -35,7 +36,6 @@ PROGRESS_INTERVAL_S = 1.0
 POLL_INTERVAL_S = 0.25
 #: Priority of a re-enqueued or handed-back job: it keeps its place at the front.
 RETRY_PRIORITY = 10
-MAX_ATTEMPT = 1000
 
 
 @dataclass(frozen=True)

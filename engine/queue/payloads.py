@@ -24,6 +24,8 @@ from engine.params import MAX_STYLES
 MAX_BLOB_BYTES = 64 * 1024 * 1024  # a hard sanity cap; decode_image enforces the real 20 MB
 MAX_HEADER_BYTES = 256 * 1024
 MAX_RECORD_BYTES = 64 * 1024
+MAX_ATTEMPT = 1000  # attempts at one job (the bot allows far fewer)
+MAX_MESSAGE_CHARS = 2000  # a failure's message for people
 JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 STYLE_ID_RE = re.compile(r"[A-Za-z0-9_ .'-]{1,64}")
 
@@ -228,7 +230,7 @@ class JobResult:
 
     def __post_init__(self) -> None:
         check_job_id(self.job_id)
-        _need(_is_int(self.attempt) and 1 <= self.attempt <= 1000, "result", "bad attempt")
+        _need(_is_int(self.attempt) and 1 <= self.attempt <= MAX_ATTEMPT, "result", "bad attempt")
         _need(self.status in RESULT_STATUSES, "result", f"bad status {self.status!r}")
         _need(isinstance(self.stats, dict), "result", "stats must be an object")
         _need(isinstance(self.worker, str) and len(self.worker) <= 128, "result", "bad worker")
@@ -238,8 +240,9 @@ class JobResult:
         if self.status == "failed":
             _need(isinstance(self.error_code, str) and bool(self.error_code)
                   and len(self.error_code) <= 64, "result", "failed without an error code")
-            _need(isinstance(self.error_message, str) and len(self.error_message) <= 2000,
-                  "result", "failed without a message")
+            _need(isinstance(self.error_message, str)
+                  and len(self.error_message) <= MAX_MESSAGE_CHARS, "result",
+                  "failed without a message")
 
     def encode(self) -> bytes:
         blobs: list[bytes] = []

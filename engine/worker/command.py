@@ -8,8 +8,8 @@ import logging
 import sys
 
 from engine import config
-from engine.queue import JobQueue, redact
-from engine.worker.loop import Worker
+from engine.queue import POLL_INTERVAL_S, JobQueue, redact
+from engine.worker.loop import PREVIEW_INTERVAL_S, WARMUP_SIZE, Worker
 
 log = logging.getLogger("lienzo.worker")
 
@@ -19,11 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker name in heartbeats (default: HOST-PID)")
     parser.add_argument("--queue", default=None, metavar="URL",
                         help="queue URL (default: $LIENZO_QUEUE_URL or the data dir's SQLite)")
-    parser.add_argument("--warmup-size", type=int, default=64, metavar="PX",
+    parser.add_argument("--warmup-size", type=int, default=WARMUP_SIZE, metavar="PX",
                         help="compile the step at this size before taking jobs (0: skip)")
-    parser.add_argument("--poll", type=float, default=0.25, metavar="SECONDS",
+    parser.add_argument("--poll", type=float, default=POLL_INTERVAL_S, metavar="SECONDS",
                         help="queue polling delay when idle (at most 1 s)")
-    parser.add_argument("--preview-interval", type=float, default=3.0, metavar="SECONDS",
+    parser.add_argument("--preview-interval", type=float, default=PREVIEW_INTERVAL_S,
+                        metavar="SECONDS",
                         help="write a preview JPEG at most this often")
     parser.add_argument("-v", "--verbose", action="store_true")
 

@@ -42,11 +42,14 @@ from engine.queue import (
     ProgressRecord,
     Taken,
 )
+from engine.queue.payloads import MAX_MESSAGE_CHARS
 from engine.worker.painting import Image, StyleList, Stylize, finite, paint_spec
 
 log = logging.getLogger("lienzo.worker")
 
 PREVIEW_SIDE = 320
+PREVIEW_INTERVAL_S = 3.0  # a preview JPEG at most this often
+WARMUP_SIZE = 64  # the step is compiled at this size before the first job
 CANCEL_POLL_S = 0.1
 RESULT_WRITE_PATIENCE_S = 120.0
 
@@ -63,10 +66,10 @@ class Worker:
     """
 
     def __init__(self, queue: JobQueue, name: str | None = None, *,
-                 settings: EngineSettings | None = None, warmup_size: int = 64,
+                 settings: EngineSettings | None = None, warmup_size: int = WARMUP_SIZE,
                  poll_interval: float = POLL_INTERVAL_S,
                  progress_interval: float = PROGRESS_INTERVAL_S,
-                 preview_every: int = 5, preview_interval: float = 3.0,
+                 preview_every: int = 5, preview_interval: float = PREVIEW_INTERVAL_S,
                  stylize: Stylize | None = None) -> None:
         self.queue = queue
         self.name = name or default_name()
@@ -240,8 +243,9 @@ class Worker:
         if spec is None:  # unreadable: a failure people are told about, not a crash
             assert bad is not None
             log.warning("job %s.%d: bad spec: %s", job_id, attempt, bad)
+            message = str(bad)[:MAX_MESSAGE_CHARS]
             self._store_result(JobResult(job_id, attempt, "failed", self.name,
-                                         error_code=bad.code, error_message=str(bad)[:2000],
+                                         error_code=bad.code, error_message=message,
                                          finished=time.time()))
             return "failed"
 
@@ -255,7 +259,7 @@ class Worker:
         log.info("job %s.%d: started", job_id, attempt)
         try:
             result = paint_spec(spec, attempt, self.name, self.settings,
-                                self.device.startswith("GPU"),
+                                config.is_gpu(self.device),
                                 lambda c, s, p: self._stylize_once(job_id, c, s, p), picked_at)
         except Cancelled:
             if self.stopping.is_set():

@@ -23,6 +23,7 @@ from engine.config import EngineSettings
 from engine.errors import Cancelled, LienzoError, OutOfMemory
 from engine.params import MIN_SIZE, StyleParams
 from engine.queue import JobResult, JobSpec
+from engine.queue.payloads import MAX_MESSAGE_CHARS
 
 log = logging.getLogger("lienzo.worker")
 
@@ -91,7 +92,7 @@ def job_images(spec: JobSpec, settings: EngineSettings) -> tuple[Image, StyleLis
     for ref in spec.styles:
         if ref.id is not None:
             catalog = catalog if catalog is not None else catalogue.load_catalog(
-                settings.styles_dir)
+                settings.styles_dir, settings.style_cache_dir)
             chosen.append((catalogue.style_image(ref.id, catalog), ref.weight))
         else:
             chosen.append((decode_image(ref.image or b""), ref.weight))
@@ -106,7 +107,7 @@ def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSetting
 
     def failed(code: str, message: str) -> JobResult:
         return JobResult(spec.job_id, attempt, "failed", worker, error_code=code,
-                         error_message=message[:2000], finished=time.time())
+                         error_message=message[:MAX_MESSAGE_CHARS], finished=time.time())
 
     try:
         content, styles = job_images(spec, settings)
