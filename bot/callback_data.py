@@ -54,29 +54,37 @@ NOOP = re.compile(r"^noop\Z")
 # --------------------------------------------------------------------------- building
 
 
+def _fit(data: str) -> str:
+    """``data``, which Telegram would refuse (BUTTON_DATA_INVALID) over ``MAX_BYTES``.
+    Style ids are at most 40 characters and job ids 32, so this never fails in use."""
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
 def pick(owner: int, style_id: str) -> str:
-    return f"g:{owner}:{style_id}"
+    return _fit(f"g:{owner}:{style_id}")
 
 
 def page(owner: int, number: int) -> str:
-    return f"gp:{owner}:{number}"
+    return _fit(f"gp:{owner}:{number}")
 
 
 def own(owner: int) -> str:
-    return f"own:{owner}"
+    return _fit(f"own:{owner}")
 
 
 def cancel(job_id: str) -> str:
-    return f"c:{job_id}"
+    return _fit(f"c:{job_id}")
 
 
 def result(action: str, job_id: str) -> str:
     """``action``: other, more, less, keep, orig or full."""
-    return f"r:{action}:{job_id}"
+    return _fit(f"r:{action}:{job_id}")
 
 
 def settings_field(field: str, value: str | None = None) -> str:
-    return f"s:{field}" if value is None else f"s:{field}:{value}"
+    return _fit(f"s:{field}" if value is None else f"s:{field}:{value}")
 
 
 SETTINGS_BACK_DATA = "s:back"

@@ -43,7 +43,9 @@ from engine.images import MAX_BYTES, RGB, decode_image
 
 log = logging.getLogger(__name__)
 
-ID_RE = re.compile(r"[a-z0-9_]+")
+#: At most 40 characters: a gallery button carries the id in its callback data, which
+#: Telegram limits to 64 bytes (bot/callback_data.py).
+ID_RE = re.compile(r"[a-z0-9_]{1,40}")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # order = preference when an id has several files
 # Wikimedia blocks generic clients; its policy asks for a name, a contact URL and the library.
 USER_AGENT = "Lienzo/0.1 (https://github.com/lienzo-bot/lienzo; style-transfer bot) python-urllib"

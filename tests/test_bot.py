@@ -211,6 +211,18 @@ async def test_group_reply_names_requester_and_only_they_can_press(
         art2 = await telegram.wait_for_message(group, artwork, timeout=JOB_S, after=captioned)
         assert art2.reply_to_message_id == captioned.message_id and "Bob" in art2.caption
 
+        # Privacy off, the bot sees everything: an album nobody addressed to it is not its own.
+        open_group = telegram.group("Open club", privacy=False, members=[ana])
+        ignored_album, _ = await ana.send_album(open_group,
+                                                [assets.photo(27), assets.custom_style])
+        # A second album, addressed, painted: by the time its artwork is back, the first
+        # (sent earlier, through the same path) would long have had its answer.
+        addressed, _ = await ana.send_album(open_group, [assets.photo(28), assets.custom_style],
+                                            caption="/style@LienzoBot strength=high")
+        await telegram.wait_for_message(open_group, artwork, timeout=JOB_S, after=addressed)
+        assert ignored_album.message_id not in [m.reply_to_message_id
+                                                for m in open_group.bot_messages]
+
 
 async def test_queue_full_is_a_polite_busy(telegram, tmp_path, monkeypatch, engine_worker,
                                            assets):

@@ -130,6 +130,8 @@ class Photos:
         if split_command(captioned):
             if not command_target(captioned, context.bot.username):
                 return
+        elif first.chat.type != ChatType.PRIVATE:
+            return  # in groups, only what is addressed to the bot
             try:
                 request = self.intake.parse(captioned)
             except RequestError as exc:

@@ -1,0 +1,59 @@
+"""The button codec (bot/callback_data.py): what is built is read back by its own
+verb's pattern only, and always fits Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from bot import callback_data as data
+from engine.styles import ID_RE, load_catalog
+
+PATTERNS = {name: value for name, value in vars(data).items() if isinstance(value, re.Pattern)}
+BIG_USER = 2**52  # Telegram user ids fit in 52 bits
+LONGEST_STYLE = "s" * 40
+JOB = uuid.uuid4().hex
+
+
+def matching(text: str) -> list[str]:
+    return sorted(name for name, pattern in PATTERNS.items() if pattern.match(text))
+
+
+@pytest.mark.parametrize(("built", "verb"), [
+    (data.pick(BIG_USER, LONGEST_STYLE), "PICK"),
+    (data.page(BIG_USER, 12), "PAGE"),
+    (data.own(BIG_USER), "OWN"),
+    (data.cancel(JOB), "CANCEL"),
+    (data.result("other", JOB), "RESULT_OTHER"),
+    (data.result("more", JOB), "RESULT_STRENGTH"),
+    (data.result("orig", JOB), "RESULT_COLORS"),
+    (data.result("full", JOB), "RESULT_FULL"),
+    (data.settings_field("quality"), "SETTINGS_OPEN"),
+    (data.settings_field("quality", "best"), "SETTINGS_SET"),
+    (data.SETTINGS_BACK_DATA, "SETTINGS_BACK"),
+    (data.SETTINGS_CLOSE_DATA, "SETTINGS_CLOSE"),
+    (data.NOOP_DATA, "NOOP"),
+])
+def test_each_button_is_read_by_its_own_verb_only(built, verb):
+    assert len(built.encode()) <= data.MAX_BYTES
+    assert matching(built) == [verb]
+
+
+def test_what_is_built_reads_back():
+    pick = data.Pick.read(data.PICK.match(data.pick(BIG_USER, "starry_night")))
+    assert pick == data.Pick(BIG_USER, "starry_night")
+    assert data.Page.read(data.PAGE.match(data.page(7, 3))) == data.Page(7, 3)
+    assert data.read_owner(data.OWN.match(data.own(7))) == 7
+    assert data.read_job(data.RESULT_FULL.match(data.result("full", JOB))) == JOB
+    setting = data.Setting.read(data.SETTINGS_SET.match(data.settings_field("size", "512")))
+    assert setting == data.Setting("size", "512")
+
+
+def test_data_over_64_bytes_is_refused_and_style_ids_cannot_make_it():
+    with pytest.raises(ValueError):
+        data.pick(BIG_USER, "s" * 60)
+    assert not ID_RE.fullmatch("s" * 41)
+    for style_id in load_catalog():
+        data.pick(BIG_USER, style_id)  # every catalogue style's button fits
