@@ -82,14 +82,14 @@ def build_application(config: BotConfig, jobs: JobService, store: BotStore,
     fresh (``_watch_workers``); the delivery to give the job service."""
     application = build_ptb_application(config)
     catalog = styles.load_catalog(config.engine.styles_dir, config.engine.style_cache_dir)
-    engine = EngineView(config, jobs)
-    intake = Intake(application, config, jobs, store, metrics, catalog, engine)
+    workers = EngineView(config, jobs)
+    intake = Intake(application, config, jobs, store, metrics, catalog, workers)
     handlers.register(application, handlers.Services(
-        config=config, jobs=jobs, store=store, metrics=metrics, catalog=catalog, engine=engine,
+        config=config, jobs=jobs, store=store, metrics=metrics, catalog=catalog, workers=workers,
         intake=intake))
     delivery = Delivery(application.bot, jobs, store, metrics, intake,
                         config.results_dir)
-    return application, engine, delivery
+    return application, workers, delivery
 
 
 def flood_control() -> AIORateLimiter:
@@ -147,12 +147,12 @@ async def set_commands(application: LienzoApp) -> None:
             language_code=None if lang == "en" else lang)
 
 
-async def _watch_workers(engine: EngineView, stop: asyncio.Event, every_s: float = 30.0
+async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: float = 30.0
                          ) -> None:
     """Keep the bot's view of the engine workers (their devices) fresh."""
     while not stop.is_set():
         try:
-            await engine.refresh()
+            await workers.refresh()
         except Exception as exc:  # the queue store may be down for a while
             log.warning("cannot list engine workers: %s", exc.__class__.__name__)
         with contextlib.suppress(asyncio.TimeoutError):
@@ -161,14 +161,16 @@ async def _watch_workers(engine: EngineView, stop: asyncio.Event, every_s: float
 
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers | None = None,
                 jobs: JobService | None = None) -> None:
-    """Run the bot until ``stop`` is set (tests set it; ``main`` sets it on a signal)."""
+    """Run the bot until ``stop`` is set (tests set it; ``main`` sets it on a signal).
+    ``jobs``: a job service of the caller's (tests); by default one from ``config``."""
     protect_token(config.token)
     metrics = Metrics()
     store = BotStore(config.data_dir / "bot.db")
+    own_jobs = jobs is None
     jobs = jobs or JobService(JobQueue(config.engine.queue_url), config.data_dir / "jobs.db",
                               user_limit=config.user_queue_limit, queue_cap=config.queue_cap,
                               heartbeat_timeout=config.heartbeat_timeout_s)
-    application, engine, delivery = build_application(config, jobs, store, metrics)
+    application, workers_view, delivery = build_application(config, jobs, store, metrics)
     runner = web.AppRunner(create_web_app(application, jobs, metrics,
                                           config.webhook_secret if config.webhook_url else None))
     if workers is not None:
@@ -188,7 +190,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             jobs.start(delivery.on_progress, delivery.on_result)
-            watch_workers = asyncio.create_task(_watch_workers(engine, stop))
+            watch_workers = asyncio.create_task(_watch_workers(workers_view, stop))
             log.info("Lienzo is up as @%s (%s)", application.bot.username,
                      "webhook" if config.webhook_url else "polling")
             await stop.wait()
@@ -203,6 +205,8 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
         if workers is not None:
             await asyncio.to_thread(workers.stop)
         store.close()
+        if own_jobs:
+            jobs.close()
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
-"""A picture's way in: acknowledge → fetch → check → result cache → submit
-(docs/architecture.md, "The life of a job").
+"""A picture's way in: quick checks → result cache → acknowledge → fetch → check →
+submit (docs/architecture.md, "The life of a job").
 
 No handler waits for the engine, nor for a download.  A handler calls
 ``Intake.submit``, which checks only what needs no network (the request, the
@@ -93,14 +93,14 @@ def style_ids(request: StyleRequest | None) -> list[list[Any]]:
 class Intake:
     def __init__(self, application: LienzoApp, config: BotConfig, jobs: JobService,
                  store: BotStore, metrics: Metrics, catalog: Catalog,
-                 engine: EngineView) -> None:
+                 workers: EngineView) -> None:
         self.application = application
         self.config = config
         self.jobs = jobs
         self.store = store
         self.metrics = metrics
         self.catalog = catalog
-        self.engine = engine
+        self.workers = workers
         self._settling: dict[str, asyncio.Event] = {}  # job → set once it says "queued"
         self._fetching = asyncio.Semaphore(FETCH_AT_ONCE)
         self._answering_now = 0  # handlers running (see answering)
@@ -128,7 +128,7 @@ class Intake:
     # -- what is asked ----------------------------------------------------------------
     def parse(self, text: str | None) -> StyleRequest:
         """A style request, its size capped at what the workers paint (raises RequestError)."""
-        return parse_style_request(text, self.catalog, max_side=self.engine.max_side)
+        return parse_style_request(text, self.catalog, max_side=self.workers.max_side)
 
     def label(self, lang: str, request: StyleRequest | None) -> str:
         if request is None or not request.styles:
@@ -145,7 +145,7 @@ class Intake:
         worker uses its machine's defaults (a GPU paints bigger than a CPU).
         """
         settings = await self.settings_of(user_id)
-        params = to_params(request, settings, self.engine.max_side)
+        params = to_params(request, settings, self.workers.max_side)
         chosen: dict[str, Any] = dict(
             strength=params.strength, color_mode=params.color_mode, seed=params.seed,
             time_budget_s=float(self.config.job_time_limit_s))
@@ -225,7 +225,7 @@ class Intake:
             self.metrics.submitted.inc()
             text = queued_text(lang, submitted.ahead)
             if request is not None and request.size_capped:
-                text += "\n" + t(lang, "note.size_capped", max_side=self.engine.max_side,
+                text += "\n" + t(lang, "note.size_capped", max_side=self.workers.max_side,
                                  requested=request.requested_size)
             # If this edit is lost (flood control), the worker's progress edits carry on.
             await quietly(status.edit_text(text, parse_mode=PARSE_MODE,

@@ -1,4 +1,4 @@
-"""The job service (bot/jobs.py) against a real queue, with the test playing the
+"""The job service (bot/jobs/) against a real queue, with the test playing the
 worker through the contract (progress/result keys).  Fast: no engine process;
 test_jobs_e2e.py runs the same service against real workers.
 """

@@ -1,4 +1,4 @@
-"""The queue contract (engine/queue.py): configuration, schemas, keys, safety.
+"""The queue contract (engine/queue/): configuration, schemas, keys, safety.
 
 Fast: no engine, no worker process.  Redis tests use the real redis-server fixture.
 """

@@ -1,4 +1,4 @@
-"""Parsing what the user asked (bot/request.py): table-driven valid and invalid requests."""
+"""Parsing what the user asked (bot/request/): table-driven valid and invalid requests."""
 
 from __future__ import annotations
 

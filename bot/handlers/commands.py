@@ -50,7 +50,7 @@ class Commands:
             return
         user, message = who
         lang = await self.s.lang(user)
-        await reply(message, t(lang, "help.text", max_side=self.s.engine.max_side,
+        await reply(message, t(lang, "help.text", max_side=self.s.workers.max_side,
                                bot_username=context.bot.username))
 
     async def show_styles(self, update: Update, context: Context) -> None:

@@ -32,7 +32,7 @@ class Services:
     store: BotStore
     metrics: Metrics
     catalog: Catalog
-    engine: EngineView
+    workers: EngineView  # what the engine workers paint by default
     intake: Intake
 
     async def settings_of(self, user_id: int) -> UserSettings:

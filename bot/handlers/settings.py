@@ -1,5 +1,5 @@
 """``/settings``: the user's defaults (strength, colours, size, quality, language)
-as a panel of buttons that edits itself (docs/architecture.md, "Settings")."""
+as a panel of buttons that edits itself; kept in ``bot.store``."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class Settings:
     async def _text(self, user: User, lang: str) -> str:
         """The panel: each setting's value, the workers' defaults where none is chosen."""
         settings = await self.s.settings_of(user.id)
-        defaults = self.s.engine.defaults()
+        defaults = self.s.workers.defaults()
         return t(lang, "settings.text",
                  strength=value_label(lang, "strength", settings.strength),
                  colors=value_label(lang, "colors", settings.color_mode),

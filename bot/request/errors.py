@@ -17,7 +17,7 @@ class RequestError(LienzoError):
 
 
 class EmptyRequest(RequestError):
-    """Nothing after ``/style``: the bot shows the gallery."""
+    """Nothing to paint with: no style after ``/style`` (and no painting of one's own)."""
 
     code = "empty_request"
 

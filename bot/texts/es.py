@@ -2,7 +2,7 @@
 
 Español neutro, de tú, corto y cercano.  Los nombres de opciones en español que
 se muestran aquí (``fuerza=``, ``colores=``, ``tamaño=``, ``calidad=``) los
-entiende ``bot/request.py``.
+entiende ``bot/request/``.
 """
 
 TEXTS: dict[str, str] = {

@@ -11,10 +11,11 @@ key-value store seen as plain bytes (docs/architecture.md, "The queue contract")
 - ``KeyValue``: bytes in, bytes out, over either backend (huey's storage API
   plus the two calls it lacks: delete and list by prefix).
 - ``SafeSerializer``: huey pickles its own task messages; this unpickler
-  accepts nothing but huey's ``Message`` and ``datetime``, so a message planted
-  in Redis cannot run code.
+  accepts nothing but huey's ``Message`` and the ``datetime`` types, so a
+  message planted in Redis cannot run code.
 
-Only ``engine.queue.client`` uses this module.
+Outside the package, only ``redact`` and the two errors are used (through
+``engine.queue``): the store itself is reached through ``JobQueue``.
 """
 
 from __future__ import annotations
