@@ -85,7 +85,7 @@ async def quietly(call: Awaitable[Any]) -> None:
         log.debug("ignored: %s", exc)
 
 
-def style_ids(request: StyleRequest | None) -> list[list[Any]]:
+def style_pairs(request: StyleRequest | None) -> list[list[Any]]:
     """The request's catalogue styles as JSON-ready [id, weight] pairs."""
     return [list(s) for s in (request.styles if request else ())]
 
@@ -239,7 +239,7 @@ class Intake:
                                 params: dict[str, Any], key: str, lang: str) -> Submitted:
         """Download and check the picture(s), then submit the job, its status message known."""
         data = await self._download(content)
-        ids = style_ids(request)
+        ids = style_pairs(request)
         styles_arg: list[tuple[Any, ...]] = [tuple(s) for s in ids]
         if style_media is not None:
             styles_arg.append((await self._download(style_media), 1.0))
@@ -288,7 +288,7 @@ class Intake:
     @staticmethod
     def _cache_key(content: Media, request: StyleRequest | None, style_media: Media | None,
                    params: dict[str, Any]) -> str:
-        what = [content.unique_id, style_ids(request),
+        what = [content.unique_id, style_pairs(request),
                 style_media.unique_id if style_media else None,
                 {k: v for k, v in params.items() if k != "time_budget_s"}]
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()

@@ -71,7 +71,7 @@ def jsonable(obj: Any) -> Any:
         return str(obj)
 
 
-def job_params(raw: dict[str, Any], settings: EngineSettings, has_gpu: bool) -> StyleParams:
+def machine_params(raw: dict[str, Any], settings: EngineSettings, has_gpu: bool) -> StyleParams:
     """The spec's parameters, with this machine's defaults and caps applied."""
     defaults = settings.defaults_for(has_gpu)
     params = StyleParams.from_dict(raw, base=StyleParams(quality=defaults.quality,
@@ -111,7 +111,7 @@ def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSetting
 
     try:
         content, styles = job_images(spec, settings)
-        params = job_params(spec.params, settings, has_gpu)
+        params = machine_params(spec.params, settings, has_gpu)
         image, stats = _paint(spec.job_id, content, styles, params, stylize_once)
         from engine import images
 
