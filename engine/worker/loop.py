@@ -28,11 +28,13 @@ import socket
 import threading
 import time
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from engine import config
 from engine.config import EngineSettings
 from engine.errors import Cancelled
+from engine.params import StyleParams
+from engine.progress import Progress
 from engine.queue import (
     POLL_INTERVAL_S,
     PROGRESS_INTERVAL_S,
@@ -44,6 +46,9 @@ from engine.queue import (
 )
 from engine.queue.payloads import MAX_MESSAGE_CHARS
 from engine.worker.painting import Image, StyleList, Stylize, finite, paint_spec
+
+if TYPE_CHECKING:  # engine.transfer loads Keras: imported in start()
+    from engine.transfer import Result
 
 log = logging.getLogger("lienzo.worker")
 
@@ -115,8 +120,6 @@ class Worker:
 
     def _warm_up(self) -> None:
         import numpy as np
-
-        from engine.params import StyleParams
 
         assert self._stylize is not None
         t0 = time.monotonic()
@@ -279,12 +282,12 @@ class Worker:
         return result.status
 
     def _stylize_once(self, job_id: str, content: Image, styles: StyleList,
-                      params: Any) -> Any:
+                      params: StyleParams) -> Result:
         """``stylize`` with this worker's progress, cancel and preview callbacks."""
         last_cancel_check = [0.0, False]
         last_preview = [time.monotonic()]
 
-        def on_progress(p: Any) -> None:
+        def on_progress(p: Progress) -> None:
             with self._lock:
                 snap = self._snapshot
                 if snap is None:

@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -22,8 +22,12 @@ import numpy.typing as npt
 from engine.config import EngineSettings
 from engine.errors import Cancelled, LienzoError, OutOfMemory
 from engine.params import MIN_SIZE, StyleParams
+from engine.progress import ProgressFn
 from engine.queue import JobResult, JobSpec
 from engine.queue.payloads import MAX_MESSAGE_CHARS
+
+if TYPE_CHECKING:  # engine.transfer loads Keras: the worker imports it in start()
+    from engine.transfer import Result
 
 log = logging.getLogger("lienzo.worker")
 
@@ -35,10 +39,10 @@ class Stylize(Protocol):
     """``engine.transfer.Engine.stylize``'s signature (tests pass their own)."""
 
     def __call__(self, content: Image, styles: StyleList, params: StyleParams, *,
-                 on_progress: Callable[[Any], None] | None = ...,
+                 on_progress: ProgressFn | None = ...,
                  should_stop: Callable[[], bool] | None = ...,
                  on_preview: Callable[[Image], None] | None = ...,
-                 preview_every: int = ...) -> Any: ...
+                 preview_every: int = ...) -> Result: ...
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -100,7 +104,7 @@ def job_images(spec: JobSpec, settings: EngineSettings) -> tuple[Image, StyleLis
 
 
 def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSettings,
-               has_gpu: bool, stylize_once: Callable[[Image, StyleList, StyleParams], Any],
+               has_gpu: bool, stylize_once: Callable[[Image, StyleList, StyleParams], Result],
                picked_at: float) -> JobResult:
     """The job's result: done with JPEG + PNG, or failed with a code and a message.
     Raises Cancelled (the caller decides between "cancelled" and handing it back)."""
@@ -130,7 +134,7 @@ def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSetting
 
 
 def _paint(job_id: str, content: Image, styles: StyleList, params: StyleParams,
-           stylize_once: Callable[[Image, StyleList, StyleParams], Any]
+           stylize_once: Callable[[Image, StyleList, StyleParams], Result]
            ) -> tuple[Image, dict[str, Any]]:
     """stylize; once more, smaller, on out-of-memory."""
     oom = None
