@@ -262,9 +262,8 @@ def test_bot_killed_mid_job_restarts_and_delivers_once(env, tmp_path, assets):
     assert svc.status(job_id).attempts == 1
 
 
+@pytest.mark.parametrize("env", ["redis"], indirect=True)  # a Redis restart: Redis only
 def test_redis_restart_with_jobs_queued_delivers_all_once(env, tmp_path, assets):
-    if env.backend != "redis":
-        pytest.skip("a Redis restart is a Redis scenario")
     svc = env.service(tmp_path)
     ids = [submit(svc, assets, user=u, params=params(iterations=20)) for u in range(6)]
     with Watcher(svc) as got:
