@@ -7,11 +7,9 @@ progress and results into the table, events out), ``watchdog`` (lost jobs,
 retries, housekeeping) and ``watcher`` (the asyncio task that delivers events).
 """
 
-from bot.jobs.errors import JobError, NotYourJob, QueueFull, UnknownJob, UserLimitReached
+from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
 from bot.jobs.service import JobService, Submitted
-from bot.jobs.table import ACTIVE, FINISHED, Job, JobState
-from bot.jobs.tracking import ProgressEvent, ResultEvent
+from bot.jobs.table import Job, JobState
 
-__all__ = ["ACTIVE", "FINISHED", "Job", "JobError", "JobService", "JobState", "NotYourJob",
-           "ProgressEvent", "QueueFull", "ResultEvent", "Submitted", "UnknownJob",
-           "UserLimitReached"]
+__all__ = ["Job", "JobService", "JobState", "NotYourJob", "QueueFull", "Submitted",
+           "UnknownJob", "UserLimitReached"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from engine.queue.payloads import JOB_ID_RE, BadPayload, check_job_id
+from engine.queue.payloads import BadPayload, check_job_id
 
 WORKER_NAME_RE = re.compile(r"[A-Za-z0-9_.@:-]{1,128}")
 WORKER_PREFIX = "worker:"
@@ -24,7 +24,7 @@ REVOKED_PREFIX = "r:"
 #: Attempts whose revocation flags housekeeping removes (the service allows far fewer).
 MAX_ATTEMPT_FLAGS = 10
 
-__all__ = ["JOB_ID_RE", "WORKER_NAME_RE", "cancel_key", "job_keys", "preview_key",
+__all__ = ["WORKER_NAME_RE", "cancel_key", "job_keys", "preview_key",
            "progress_key", "result_key", "revocation_keys", "spec_key", "task_id",
            "worker_key"]
 
