@@ -21,11 +21,11 @@ pattern             data                         the press
 ``SETTINGS_SET``    ``s:<field>:<value>``        /settings: choose a value
 ``SETTINGS_BACK``   ``s:back``                   /settings: back to the panel
 ``SETTINGS_CLOSE``  ``s:close``                  /settings: close the panel
-``NOOP``            ``noop``                     the gallery's page number (does nothing)
 ==================  ===========================  ==========================================
 
 ``uid`` is the user who may press the button; anyone else gets an alert.  Data
-that no pattern matches (a button of an older version) is answered and ignored.
+that no pattern matches (``noop``, a button of an older version) is answered and
+ignored.
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ SETTINGS_OPEN = re.compile(r"^s:(?!back\Z|close\Z)(?P<field>[^:]+):?\Z")
 SETTINGS_SET = re.compile(r"^s:(?P<field>[^:]+):(?P<value>.+)\Z", re.DOTALL)
 SETTINGS_BACK = re.compile(r"^s:back\Z")
 SETTINGS_CLOSE = re.compile(r"^s:close\Z")
-NOOP_DATA = "noop"
-NOOP = re.compile(r"^noop\Z")
+NOOP_DATA = "noop"  # the gallery's page number: no verb, so only answered
 
 
 # --------------------------------------------------------------------------- building

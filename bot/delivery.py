@@ -116,8 +116,7 @@ class Delivery:
     async def _send_artwork(self, job: Job, outcome: JobResult) -> None:
         meta, lang = job.meta, job.meta.get("lang", "en")
         jpeg = outcome.jpeg
-        if jpeg is None:
-            raise ValueError(f"job {job.id}: done without a picture")
+        assert jpeg is not None, "JobResult refuses a done result without its JPEG"
         stats = outcome.stats or {}
         width, height = (stats.get("size") or Image.open(io.BytesIO(jpeg)).size)
         caption = done_caption(

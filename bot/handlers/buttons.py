@@ -33,7 +33,7 @@ class Buttons:
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         verbs: list[tuple[re.Pattern[str], Press]] = [
             (data.PICK, self.pick), (data.PAGE, self.page), (data.OWN, self.own),
-            (data.NOOP, self.nothing), (data.CANCEL, self.cancel),
+            (data.CANCEL, self.cancel),
             (data.RESULT_OTHER, self.other_style), (data.RESULT_STRENGTH, self.strength),
             (data.RESULT_COLORS, self.colors), (data.RESULT_FULL, self.full_resolution),
         ]
@@ -41,8 +41,8 @@ class Buttons:
                 for pattern, press in verbs]
 
     def unknown(self) -> BaseHandler[Update, Context, None]:
-        """Any other press (a button of an older version): answered, nothing done.
-        Registered after every button's handler."""
+        """Any other press (the gallery's page number, a button of an older version):
+        answered, nothing done.  Registered after every button's handler."""
         async def unknown(update: Update, context: Context) -> None:
             if (pressed := await allowed_press(self.s, update)) is not None:
                 await pressed[0].answer()
@@ -120,10 +120,6 @@ class Buttons:
         user_state(context).own_for = content
         await query.answer()
         await message.reply_text(t(lang, "own.prompt"), parse_mode=PARSE_MODE)
-
-    async def nothing(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
-                      context: Context) -> None:
-        await query.answer()
 
     # -- a job's buttons ------------------------------------------------------------------
     async def cancel(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],

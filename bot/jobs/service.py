@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,7 @@ from bot.jobs.guard import StoreGuard
 from bot.jobs.table import ACTIVE, FINISHED, Job, JobState, JobTable, marks, outcome_of
 from bot.jobs.tracking import WATCHDOG_INTERVAL_S, Event, Tracker
 from bot.jobs.watchdog import CLEANUP_AFTER_S, MAX_ATTEMPTS, MISSING_GRACE_S, RETENTION_S, Watchdog
-from bot.jobs.watcher import POLL_INTERVAL_S, Watcher
+from bot.jobs.watcher import POLL_INTERVAL_S, ProgressCallback, ResultCallback, Watcher
 from engine.errors import EmptyImage, ImageTooLarge
 from engine.images import MAX_BYTES
 from engine.params import StyleParams
@@ -86,8 +87,20 @@ class JobService:
         self.tracker = Tracker(self.table, queue, self.guard, self.watchdog,
                                watchdog_interval=watchdog_interval)
         self.watcher = Watcher(self.table, self.tracker, poll_interval)
-        self.start, self.stop, self.run = self.watcher.start, self.watcher.stop, self.watcher.run
         self._recover()
+
+    def start(self, on_progress: ProgressCallback | None, on_result: ResultCallback
+              ) -> asyncio.Task[None]:
+        """Start delivering progress and results (the watcher, on the running loop)."""
+        return self.watcher.start(on_progress, on_result)
+
+    async def stop(self) -> None:
+        await self.watcher.stop()
+
+    async def run(self, on_progress: ProgressCallback | None, on_result: ResultCallback,
+                  stop: asyncio.Event | None = None) -> None:
+        """The watcher in the foreground until ``stop`` is set (tools and tests)."""
+        await self.watcher.run(on_progress, on_result, stop)
 
     def poll(self, skip: Iterable[str] = ()) -> list[Event]:
         """One pass of the watcher, blocking (tests and tools)."""
@@ -162,7 +175,7 @@ class JobService:
             return self._ahead(db, job_id)
 
     @staticmethod
-    def _ahead(db: Any, job_id: str) -> int | None:
+    def _ahead(db: sqlite3.Connection, job_id: str) -> int | None:
         row = db.execute("select rowid, priority, state from jobs where id = ?",
                          (job_id,)).fetchone()
         if row is None or row[2] != JobState.QUEUED:
@@ -187,7 +200,7 @@ class JobService:
         with self.table.tx() as db:
             self._check_user_limit(db, user_id)
 
-    def _check_user_limit(self, db: Any, user_id: int) -> None:
+    def _check_user_limit(self, db: sqlite3.Connection, user_id: int) -> None:
         mine = db.execute(f"select count(*) from jobs where user_id = ? and state in "
                           f"({marks(ACTIVE)})", (user_id,)).fetchone()[0]
         if mine >= self.user_limit:
