@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from typing import Any
@@ -23,17 +24,20 @@ import httpx
 from aiohttp import web
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot import handlers
+from bot.chat_gate import ChatGate
 from bot.config import BotConfig, load_config
 from bot.delivery import Delivery
 from bot.engine_view import EngineView
+from bot.inbox import Inbox, RecordingRequest
 from bot.intake import Intake
 from bot.jobs import JobService
 from bot.local_workers import LocalWorkers
 from bot.metrics import Metrics
+from bot.startup import check, raise_worker_failure, start_site, watch_worker_failure
 from bot.state import CONTEXT_TYPES, LienzoApp
 from bot.store import BotStore
 from bot.texts import LANGUAGES, bot_commands
@@ -45,6 +49,7 @@ from engine.queue import JobQueue
 log = logging.getLogger("lienzo.app")
 
 KEEP_ALIVE = 16  # idle connections to the Bot API kept open (see http_client)
+LAST_GROUP = 1000  # handler group after every other (bot.inbox's "handled")
 
 
 _SECRETS: set[str] = set()
@@ -76,24 +81,31 @@ def protect_token(token: str) -> None:
     _SECRETS.add(token)
 
 
-def build_application(config: BotConfig, jobs: JobService, store: BotStore,
-                      metrics: Metrics) -> tuple[LienzoApp, EngineView, Delivery]:
+def build_application(config: BotConfig, jobs: JobService, store: BotStore, metrics: Metrics,
+                      inbox: Inbox) -> tuple[LienzoApp, EngineView, Delivery]:
     """The PTB application with its handlers; the view of the workers to keep
     fresh (``_watch_workers``); the delivery to give the job service."""
-    application = build_ptb_application(config)
+    gate = ChatGate(store, metrics, on_closed=jobs.cancel_chat, **flood_control())
+    application = build_ptb_application(config, gate, inbox)
     catalog = styles.load_catalog(config.engine.styles_dir, config.engine.style_cache_dir)
     workers = EngineView(config, jobs)
-    intake = Intake(application, config, jobs, store, metrics, catalog, workers)
+    intake = Intake(application, config, jobs, store, metrics, catalog, workers, inbox)
     handlers.register(application, handlers.Services(
         config=config, jobs=jobs, store=store, metrics=metrics, catalog=catalog, workers=workers,
-        intake=intake))
+        intake=intake, gate=gate))
+    # Around every other handler: the chat gate and the inbox see each update first,
+    # and the inbox learns when its handlers are done (bot.inbox, bot.chat_gate).
+    application.add_handler(TypeHandler(Update, gate.on_update), group=-2)
+    application.add_handler(TypeHandler(Update, inbox.on_arrival), group=-1)
+    application.add_handler(TypeHandler(Update, inbox.on_handled), group=LAST_GROUP)
     delivery = Delivery(application.bot, jobs, store, metrics, intake,
                         config.results_dir)
     return application, workers, delivery
 
 
-def flood_control() -> AIORateLimiter:
-    """Telegram's flood control, honoured rather than guessed (docs/benchmarks.md, "Bot").
+def flood_control() -> dict[str, float]:
+    """Telegram's flood control, honoured rather than guessed (docs/benchmarks.md, "Bot"):
+    the arguments of PTB's ``AIORateLimiter`` (which ``ChatGate`` is).
 
     No global throttle (``overall_max_rate=0``; PTB's default is 30/s).  Telegram's
     Bot FAQ figure of ~30 messages/s is for bulk notifications, messages the bot
@@ -105,7 +117,7 @@ def flood_control() -> AIORateLimiter:
     wait is over; up to 3 retries).  PTB's per-group limit (20 messages a minute,
     which the FAQ states as a hard limit) stays.
     """
-    return AIORateLimiter(overall_max_rate=0, max_retries=3)
+    return {"overall_max_rate": 0, "max_retries": 3}
 
 
 def http_client() -> HTTPXRequest:
@@ -123,14 +135,15 @@ def http_client() -> HTTPXRequest:
     return HTTPXRequest(httpx_kwargs={"limits": limits})  # these limits replace PTB's
 
 
-def build_ptb_application(config: BotConfig) -> LienzoApp:
+def build_ptb_application(config: BotConfig, gate: ChatGate, inbox: Inbox) -> LienzoApp:
     builder = (
         Application.builder()
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .request(http_client())
-        .rate_limiter(flood_control())
+        .get_updates_request(RecordingRequest(inbox))  # on disk before confirmed
+        .rate_limiter(gate)
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(True)  # one user's slow download never holds up another's /help
     )
@@ -147,9 +160,9 @@ async def set_commands(application: LienzoApp) -> None:
             language_code=None if lang == "en" else lang)
 
 
-async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: float = 30.0
+async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: float = 5.0
                          ) -> None:
-    """Keep the bot's view of the engine workers (their devices) fresh."""
+    """Keep the bot's view of the engine workers (alive? their devices) fresh."""
     while not stop.is_set():
         try:
             await workers.refresh()
@@ -159,29 +172,49 @@ async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: floa
             await asyncio.wait_for(stop.wait(), every_s)
 
 
+async def replay_unfinished(application: LienzoApp, inbox: Inbox) -> None:
+    """Updates a previous run received but did not finish: handled again now."""
+    unfinished = await asyncio.to_thread(inbox.unfinished)
+    if unfinished:
+        log.info("handling %d update(s) again that the last run left unfinished",
+                 len(unfinished))
+    for payload in unfinished:
+        update = Update.de_json(payload, application.bot)
+        if update is not None:
+            await application.update_queue.put(update)
+
+
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers | None = None,
                 jobs: JobService | None = None) -> None:
     """Run the bot until ``stop`` is set (tests set it; ``main`` sets it on a signal).
     ``jobs``: a job service of the caller's (tests); by default one from ``config``."""
     protect_token(config.token)
+    # PTB's time periods (RetryAfter.retry_after) as timedelta, its coming default,
+    # rather than ints with a deprecation warning on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     metrics = Metrics()
     store = BotStore(config.data_dir / "bot.db")
+    inbox = Inbox(config.data_dir / "inbox.db")
     own_jobs = jobs is None
     jobs = jobs or JobService(JobQueue(config.engine.queue_url), config.data_dir / "jobs.db",
                               user_limit=config.user_queue_limit, queue_cap=config.queue_cap,
-                              heartbeat_timeout=config.heartbeat_timeout_s)
-    application, workers_view, delivery = build_application(config, jobs, store, metrics)
-    runner = web.AppRunner(create_web_app(application, jobs, metrics,
-                                          config.webhook_secret if config.webhook_url else None))
+                              heartbeat_timeout=config.heartbeat_timeout_s,
+                              queue_timeout=config.queue_timeout_s)
+    application, workers_view, delivery = build_application(config, jobs, store, metrics, inbox)
+    runner = web.AppRunner(create_web_app(
+        application, jobs, metrics, workers_view, inbox,
+        config.webhook_secret if config.webhook_url else None))
     if workers is not None:
         await asyncio.to_thread(workers.start)
+    worker_failure = watch_worker_failure(workers, stop)  # a config error stops the bot
     try:
         async with application:
             await set_commands(application)
             await application.start()
+            await replay_unfinished(application, inbox)
             await runner.setup()
             site = web.TCPSite(runner, "0.0.0.0", config.http_port)
-            await site.start()
+            await start_site(site, config.http_port)
             if config.webhook_url:
                 await application.bot.set_webhook(
                     config.webhook_url.rstrip("/") + WEBHOOK_PATH,
@@ -202,16 +235,21 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             await application.stop()
     finally:
         await runner.cleanup()
+        if worker_failure is not None:
+            worker_failure.cancel()
         if workers is not None:
             await asyncio.to_thread(workers.stop)
         store.close()
+        inbox.close()
         if own_jobs:
             jobs.close()
+    raise_worker_failure(workers)
 
 
 def main() -> int:
     try:
         config = load_config()
+        check(config)  # before anything starts: one line, nothing to clean up
     except LienzoError as exc:
         print(f"lienzo bot: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,8 @@ from engine.errors import InvalidParams, LienzoError
 DEFAULT_USER_QUEUE_LIMIT = 3
 DEFAULT_QUEUE_CAP = 100
 DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
+DEFAULT_WORKER_OFFLINE_AFTER_S = 60.0
+DEFAULT_QUEUE_TIMEOUT_S = 1800.0
 
 
 class ConfigError(LienzoError):
@@ -40,6 +42,8 @@ class BotConfig:
     user_queue_limit: int = DEFAULT_USER_QUEUE_LIMIT
     queue_cap: int = DEFAULT_QUEUE_CAP
     heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
+    worker_offline_after_s: float = DEFAULT_WORKER_OFFLINE_AFTER_S  # no heartbeat: offline
+    queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S  # a job queued longer is dropped
 
     @property
     def base_url(self) -> str:
@@ -107,6 +111,9 @@ def load_config() -> BotConfig:
             queue_cap=env_number("LIENZO_QUEUE_CAP", DEFAULT_QUEUE_CAP, int),
             heartbeat_timeout_s=env_number("LIENZO_HEARTBEAT_TIMEOUT",
                                            DEFAULT_HEARTBEAT_TIMEOUT_S, float),
+            worker_offline_after_s=env_number("LIENZO_WORKER_OFFLINE_AFTER",
+                                              DEFAULT_WORKER_OFFLINE_AFTER_S, float),
+            queue_timeout_s=env_number("LIENZO_QUEUE_TIMEOUT", DEFAULT_QUEUE_TIMEOUT_S, float),
         )
     except InvalidParams as exc:
         raise ConfigError(str(exc)) from None

@@ -1,20 +1,25 @@
 """Getting progress and results back to people: the job watcher's callbacks
 (docs/architecture.md, "The life of a job").
 
-- The status message is the bot's first answer to the photo (``Intake.submit``);
-  nothing here touches it before ``Intake._queue`` has made it say "queued"
-  (``Intake.settled``).
-- Progress edits the job's status message: a bar with percent and ETA, at most
-  every ``EDIT_EVERY_S`` seconds per message and only when the text changes
-  (Telegram's flood limits; ``RetryAfter`` is honoured by PTB's AIORateLimiter).
-  A progress edit that fails is dropped: the next one carries newer news.
-- A result is sent once: the artwork as a photo replying to the original
-  message (as a file when it breaks the photo limits), with its buttons; the
-  PNG is kept for the "full resolution" button; the status message goes away;
-  the result cache remembers it.  A failure or cancellation replaces the status
-  text.  If the user blocked the bot or the chat is gone, the outcome is dropped
-  (and the chat's other jobs cancelled); any other error propagates so the job
-  service retries it.
+- The status message (``bot.status``) is the bot's first answer to the photo
+  (``Intake.submit``); nothing here touches it before ``Intake._queue`` has
+  made it say "queued" (``Intake.settled``).
+- Progress edits the status message's caption: a bar with percent and ETA, at
+  most every ``EDIT_EVERY_S`` seconds per message and only when the text
+  changes (Telegram's flood limits; ``RetryAfter`` is honoured by PTB's
+  rate limiter).  A progress edit that fails is dropped: the next one carries
+  newer news.
+- A result replaces the status message's picture with the artwork
+  (``editMessageMedia``; as a file when it breaks the photo limits), with its
+  caption and buttons: **exactly once** whatever crashes, because doing the
+  same edit again after a restart changes nothing (Telegram answers "not
+  modified").  Only where there is no picture to edit (a text status, a status
+  the user deleted) is the artwork sent as a new message.  The PNG is kept for
+  the "full resolution" button; the result cache remembers the file id.
+- A failure or cancellation becomes the status message's caption.
+- A chat that blocked the bot or is gone: the outcome is dropped (the chat
+  gate has cancelled the chat's other jobs); any other error propagates so the
+  job service retries it.
 """
 
 from __future__ import annotations
@@ -27,14 +32,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image
-from telegram import Bot, ReplyParameters
+from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message, ReplyParameters
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot import keyboards
+from bot.chat_gate import is_chat_gone
 from bot.intake import Intake
 from bot.jobs import Job, JobService
 from bot.metrics import Metrics
+from bot.status import StatusMessage
 from bot.store import BotStore, CachedResult
 from bot.texts import PARSE_MODE, done_caption, error_text, progress_text, t
 from engine.queue import JobResult, ProgressRecord
@@ -44,7 +51,14 @@ log = logging.getLogger("lienzo.delivery")
 EDIT_EVERY_S = 3.0
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDES = 10_000  # width + height
-CHAT_GONE = ("chat not found", "bot was kicked", "user is deactivated", "have no rights")
+NOT_MODIFIED = "message is not modified"
+NO_RIGHTS = "have no rights"  # a group that muted the bot: nothing to deliver there
+
+
+def status_of(job: Job) -> StatusMessage | None:
+    if job.status_message_id is None:
+        return None
+    return StatusMessage(job.chat_id, job.status_message_id, bool(job.meta.get("status_media")))
 
 
 class Delivery:
@@ -61,7 +75,8 @@ class Delivery:
     async def on_progress(self, job: Job, progress: ProgressRecord,
                           preview: bytes | None) -> None:
         state = progress.get("state")
-        if job.status_message_id is None or state not in ("starting", "running", "finishing"):
+        status = status_of(job)
+        if status is None or state not in ("starting", "running", "finishing"):
             return
         await self.intake.settled(job.id)
         lang = job.meta.get("lang", "en")
@@ -73,13 +88,11 @@ class Delivery:
             return
         self._edits[job.id] = (now, text)
         try:
-            await self.bot.edit_message_text(
-                text, chat_id=job.chat_id, message_id=job.status_message_id,
-                parse_mode=PARSE_MODE, reply_markup=keyboards.cancel(lang, job.id))
+            await status.show(self.bot, text, keyboards.cancel(lang, job.id))
         except RetryAfter as exc:  # flood control: skip this one, the next edit will do
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            log.info("progress edit for %s postponed %ss by flood control", job.id, wait)
+            log.info("progress edit for %s postponed %.0f s by flood control", job.id, seconds)
             self._edits[job.id] = (now + seconds, text)
         except TelegramError as exc:
             log.debug("progress edit for %s failed: %s", job.id, exc)
@@ -92,21 +105,16 @@ class Delivery:
                 await self._send_artwork(job, outcome)
             else:
                 await self._send_failure(job, outcome)
-        except Forbidden as exc:
-            await self._chat_gone(job, exc)
-        except BadRequest as exc:
-            if not any(reason in str(exc).lower() for reason in CHAT_GONE):
+        except TelegramError as exc:
+            if not (is_chat_gone(exc) or NO_RIGHTS in str(exc).lower()):
                 raise
-            await self._chat_gone(job, exc)
+            log.info("job %s: chat %s cannot be reached (%s); outcome dropped", job.id,
+                     job.chat_id, exc)
+            await self.jobs.cancel_chat(job.chat_id)
         self.metrics.results.labels(outcome.status).inc()
         seconds = outcome.stats.get("seconds")
         if outcome.status == "done" and isinstance(seconds, int | float):
             self.metrics.job_seconds.observe(seconds)
-
-    async def _chat_gone(self, job: Job, exc: TelegramError) -> None:
-        log.info("job %s: cannot reach chat %s (%s); dropping its jobs", job.id, job.chat_id, exc)
-        self.metrics.telegram_errors.labels(exc.__class__.__name__).inc()
-        await self.jobs.cancel_chat(job.chat_id)
 
     def _reply_to(self, job: Job) -> ReplyParameters | None:
         if job.message_id is None:
@@ -131,34 +139,73 @@ class Delivery:
         await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height])
         markup = keyboards.result(lang, job.id, meta["params"].get("color_mode", "style"))
         await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
+        status = status_of(job)
+        if status is not None and status.media:
+            edited = await self._edit_into_artwork(job, status, jpeg, caption, markup,
+                                                   as_document)
+            if edited is None:  # the same edit was made before a restart
+                return
+            sent = edited
+        else:
+            sent = await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
+        file_id = (sent.document.file_id if sent.document else None) if as_document else \
+            (sent.photo[-1].file_id if sent.photo else None)
+        if meta.get("cache_key") and file_id and not outcome.partial:
+            await asyncio.to_thread(self.store.remember_result, meta["cache_key"],
+                                    CachedResult(job.id, file_id, as_document, caption))
+
+    async def _edit_into_artwork(self, job: Job, status: StatusMessage, jpeg: bytes,
+                                 caption: str, markup: keyboards.Markup, as_document: bool
+                                 ) -> Message | None:
+        """The status message's picture becomes the artwork; None if it already is
+        (the same edit, made before a restart).  A status message that is gone
+        (the user deleted it) gets the artwork as a new message instead."""
+        name = f"lienzo-{job.id[:8]}.jpg"
+        media = InputMediaDocument(jpeg, caption=caption, parse_mode=PARSE_MODE,
+                                   filename=name) if as_document else \
+            InputMediaPhoto(jpeg, caption=caption, parse_mode=PARSE_MODE, filename=name)
+        try:
+            edited = await self.bot.edit_message_media(
+                media, chat_id=status.chat_id, message_id=status.message_id, reply_markup=markup)
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if NOT_MODIFIED in reason:
+                log.info("job %s: artwork was delivered before the restart", job.id)
+                return None
+            if is_chat_gone(exc) or "not found" not in reason:
+                raise
+            log.info("job %s: status message gone (%s); sending the artwork anew", job.id, exc)
+            return await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
+        return edited if isinstance(edited, Message) else None
+
+    async def _send_artwork_anew(self, job: Job, jpeg: bytes, caption: str,
+                                 markup: keyboards.Markup, as_document: bool) -> Message:
+        """The artwork as a new message (no picture to edit), then the status goes."""
         if as_document:
             sent = await self.bot.send_document(
                 job.chat_id, jpeg, filename=f"lienzo-{job.id[:8]}.jpg", caption=caption,
                 parse_mode=PARSE_MODE, reply_parameters=self._reply_to(job), reply_markup=markup)
-            file_id = sent.document.file_id if sent.document else None
         else:
             sent = await self.bot.send_photo(
                 job.chat_id, jpeg, caption=caption, parse_mode=PARSE_MODE,
                 reply_parameters=self._reply_to(job), reply_markup=markup)
-            file_id = sent.photo[-1].file_id
-        if meta.get("cache_key") and file_id and not outcome.partial:
-            await asyncio.to_thread(self.store.remember_result, meta["cache_key"],
-                                    CachedResult(job.id, file_id, as_document, caption))
         await self._delete_status(job)
+        return sent
 
     async def _send_failure(self, job: Job, outcome: JobResult) -> None:
         lang = job.meta.get("lang", "en")
         text = t(lang, "cancel.done") if outcome.status == "cancelled" else \
             error_text(lang, outcome.error_code or "engine_error")
-        if job.status_message_id is not None:
+        status = status_of(job)
+        if status is not None:
             try:
-                await self.bot.edit_message_text(text, chat_id=job.chat_id,
-                                                 message_id=job.status_message_id,
-                                                 parse_mode=PARSE_MODE)
+                await status.show(self.bot, text)
                 return
             except BadRequest as exc:
-                if any(reason in str(exc).lower() for reason in CHAT_GONE):
+                if is_chat_gone(exc):
                     raise
+                if NOT_MODIFIED in str(exc).lower():
+                    return
                 log.info("job %s: status message not editable (%s); replying", job.id, exc)
         await self.bot.send_message(job.chat_id, text, parse_mode=PARSE_MODE,
                                     reply_parameters=self._reply_to(job))

@@ -1,5 +1,11 @@
-"""What the bot knows of the engine workers: whether they have a GPU, hence what
-they paint by default (docs/architecture.md, "Settings").
+"""What the bot knows of the engine workers: whether any is alive, and whether
+they have a GPU, hence what they paint by default (docs/architecture.md,
+"Settings").
+
+The painter is *offline* when no worker's heartbeat has been seen for
+``LIENZO_WORKER_OFFLINE_AFTER`` seconds (counting from the bot's start, so
+workers still loading are given that long): new photos are then told so
+rather than "queued" as if all were well.
 
 The bot has no GPU of its own; each worker's heartbeat says what it runs on.
 ``defaults()`` is the one place the bot derives the machine defaults (the cap
@@ -10,6 +16,7 @@ same ones themselves, from their own machine.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 
 from bot.config import BotConfig
@@ -23,10 +30,23 @@ class EngineView:
         self.config = config
         self.jobs = jobs
         self._workers: Mapping[str, Heartbeat] = {}
+        self._since = time.time()  # the last heartbeat seen, or the bot's start
 
     async def refresh(self) -> None:
         """Read the workers' heartbeats again; with none alive, the last view stays."""
-        self._workers = await asyncio.to_thread(self.jobs.workers) or self._workers
+        found = await asyncio.to_thread(self.jobs.workers)
+        if found:
+            self._workers = found
+            self._since = max(self._since, *(w["ts"] for w in found.values()))
+
+    @property
+    def offline(self) -> bool:
+        return time.time() - self._since > self.config.worker_offline_after_s
+
+    @property
+    def silent_for(self) -> float:
+        """Seconds since the last heartbeat seen (or since the bot started)."""
+        return max(0.0, time.time() - self._since)
 
     @property
     def has_gpu(self) -> bool:

@@ -4,11 +4,15 @@ submit (docs/architecture.md, "The life of a job").
 No handler waits for the engine, nor for a download.  A handler calls
 ``Intake.submit``, which checks only what needs no network (the request, the
 sizes Telegram announced, the result cache, the user's limit) and sends the
-status message ("⏳ Got it…") at once.  A task of its own (``_queue``) then
-downloads and checks the picture(s) and submits the job, and the status
-message becomes "queued, N ahead" - or the error if the picture turns out bad:
-one message, nothing lost.  ``bot.delivery`` takes the job from there, after
-``settled``.
+status message (``bot.status``: the photo back, "⏳ Got it…") at once.  A task
+of its own (``_queue``) then downloads and checks the picture(s) and submits
+the job, and the status message becomes "queued, N ahead" - or the error if
+the picture turns out bad: one message, nothing lost.  ``bot.delivery`` takes
+the job from there, after ``settled``.
+
+Durable (``bot.inbox``): the update stays open until the job is submitted or
+refused; handled again after a crash, it reuses its status message and finds
+the job it already submitted (the job id comes from the update).
 
 Fetching waits until every update that has arrived is answered: handlers are
 counted while they run (``answering``), so in a burst of photos every "⏳" is
@@ -28,13 +32,13 @@ import uuid
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import Chat, Message, ReplyParameters, Update, User
-from telegram.constants import ChatType
+from telegram import Chat, ReplyParameters, Update, User
 from telegram.error import TelegramError
 
 from bot import keyboards
 from bot.config import BotConfig
 from bot.engine_view import EngineView
+from bot.inbox import CURRENT, Inbox, Origin
 from bot.jobs import JobService, Submitted
 from bot.metrics import Metrics
 from bot.request import (
@@ -45,6 +49,7 @@ from bot.request import (
     to_params,
 )
 from bot.state import Callback, Catalog, Context, LienzoApp, Media
+from bot.status import StatusMessage, send_status
 from bot.store import BotStore, UserSettings
 from bot.texts import PARSE_MODE, error_text, queued_text, style_label, t
 from engine import images
@@ -59,6 +64,9 @@ MB = 1024 * 1024
 # that is still ~20 photos/s, more than the engine paints.
 FETCH_AT_ONCE = 4
 ANSWER_FIRST_MAX_WAIT_S = 1.0  # at most this long does fetching wait for handlers
+# A job started by an update has an id derived from it (``bot.inbox.Origin``): the
+# same update handled again after a restart finds its job instead of making another.
+JOB_IDS = uuid.UUID("5e0c1a2f-6d1b-4c39-9b3e-7a1f2c3d4e5f")
 
 
 class FileTooBig(LienzoError):
@@ -93,8 +101,9 @@ def style_pairs(request: StyleRequest | None) -> list[list[Any]]:
 class Intake:
     def __init__(self, application: LienzoApp, config: BotConfig, jobs: JobService,
                  store: BotStore, metrics: Metrics, catalog: Catalog,
-                 workers: EngineView) -> None:
+                 workers: EngineView, inbox: Inbox) -> None:
         self.application = application
+        self.inbox = inbox
         self.config = config
         self.jobs = jobs
         self.store = store
@@ -190,25 +199,44 @@ class Intake:
             await chat.send_message(error_text(lang, exc), parse_mode=PARSE_MODE,
                                     reply_parameters=reply_to)
             return
-        status = await chat.send_message(ack or t(lang, "received"), parse_mode=PARSE_MODE,
-                                         reply_parameters=reply_to)
+        origin = CURRENT.get()
+        status = await self._acknowledge(chat, content, ack or t(lang, "received"), reply_to,
+                                         origin)
+        job_id = uuid.uuid5(JOB_IDS, origin.key).hex if origin else uuid.uuid4().hex
+        if origin is not None:
+            self.inbox.keep(origin.update_id)  # done once the job is submitted (or refused)
         self.application.create_task(
-            self._queue(status, reply_to, user, content, request, style_media, params, key, lang),
+            self._queue(job_id, status, reply_to, user, content, request, style_media, params,
+                        key, lang),
             name=f"lienzo-queue-{chat.id}-{status.message_id}")
 
+    async def _acknowledge(self, chat: Chat, content: Media, text: str,
+                           reply_to: ReplyParameters, origin: Origin | None) -> StatusMessage:
+        """The status message: sent now, or - the update handled again after a
+        restart - the one sent the first time (``bot.inbox``)."""
+        if origin is not None:
+            ref = await asyncio.to_thread(self.inbox.status_of, origin.update_id)
+            if ref is not None:
+                return StatusMessage.of(ref)
+        status = await send_status(chat, content, text, reply_to)
+        if origin is not None:
+            await asyncio.to_thread(self.inbox.remember_status, origin.update_id, status.ref)
+        return status
+
     # -- fetch, check, submit -------------------------------------------------------------
-    async def _queue(self, status: Message, reply_to: ReplyParameters, user: User,
-                     content: Media, request: StyleRequest | None, style_media: Media | None,
-                     params: dict[str, Any], key: str, lang: str) -> None:
+    async def _queue(self, job_id: str, status: StatusMessage, reply_to: ReplyParameters,
+                     user: User, content: Media, request: StyleRequest | None,
+                     style_media: Media | None, params: dict[str, Any], key: str,
+                     lang: str) -> None:
         """Fetch, check and submit; then the status message says "queued" or the error.
 
         A task of its own, after the handler has returned.  It waits until every
         update that has arrived is answered (``answering``), then takes one of
         ``FETCH_AT_ONCE`` places: fetching a photo costs several times the CPU of
         acknowledging one, and in a burst the last "⏳" would otherwise wait for
-        dozens of downloads.
+        dozens of downloads.  The update stays open in the inbox until this ends.
         """
-        job_id = uuid.uuid4().hex
+        origin = CURRENT.get()
         self._settling[job_id] = settled = asyncio.Event()
         try:
             with contextlib.suppress(asyncio.TimeoutError):  # a steady stream cannot starve it
@@ -217,24 +245,31 @@ class Intake:
                 submitted = await self._fetch_and_submit(
                     job_id, status, user, content, request, style_media, params, key, lang)
         except LienzoError as exc:  # the picture is bad, the queue is full, …
-            await self._edit_or_reply(status, error_text(lang, exc), reply_to)
+            await self._show_or_reply(status, error_text(lang, exc), reply_to)
         except Exception:
             log.exception("queueing a picture failed")
-            await self._edit_or_reply(status, error_text(lang, "engine_error"), reply_to)
+            await self._show_or_reply(status, error_text(lang, "engine_error"), reply_to)
         else:
+            if submitted.existed:  # handled again after a restart: the job goes on as it was
+                return
             self.metrics.submitted.inc()
             text = queued_text(lang, submitted.ahead)
+            if self.workers.offline:
+                text = t(lang, "queued.offline")
             if request is not None and request.size_capped:
                 text += "\n" + t(lang, "note.size_capped", max_side=self.workers.max_side,
                                  requested=request.requested_size)
             # If this edit is lost (flood control), the worker's progress edits carry on.
-            await quietly(status.edit_text(text, parse_mode=PARSE_MODE,
-                                           reply_markup=keyboards.cancel(lang, job_id)))
+            await quietly(status.show(self.application.bot, text,
+                                      keyboards.cancel(lang, job_id)))
         finally:
             del self._settling[job_id]
             settled.set()
+            if origin is not None:
+                await self.inbox.release(origin.update_id)
 
-    async def _fetch_and_submit(self, job_id: str, status: Message, user: User, content: Media,
+    async def _fetch_and_submit(self, job_id: str, status: StatusMessage, user: User,
+                                content: Media,
                                 request: StyleRequest | None, style_media: Media | None,
                                 params: dict[str, Any], key: str, lang: str) -> Submitted:
         """Download and check the picture(s), then submit the job, its status message known."""
@@ -243,15 +278,15 @@ class Intake:
         styles_arg: list[tuple[Any, ...]] = [tuple(s) for s in ids]
         if style_media is not None:
             styles_arg.append((await self._download(style_media), 1.0))
-        chat = status.chat
         meta = {
-            "lang": lang, "requester": user.first_name, "group": chat.type != ChatType.PRIVATE,
+            "lang": lang, "requester": user.first_name, "group": status.chat_id != user.id,
+            "status_media": status.media,
             "content": dataclasses.asdict(content), "styles": ids,
             "style_media": dataclasses.asdict(style_media) if style_media else None,
             "params": params, "cache_key": key, "label": self.label(lang, request),
         }
         return await self.jobs.asubmit(
-            user_id=user.id, chat_id=chat.id, content=data, styles=styles_arg, params=params,
+            user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg, params=params,
             message_id=content.message_id, status_message_id=status.message_id, meta=meta,
             job_id=job_id)
 
@@ -274,15 +309,16 @@ class Intake:
         if event is not None:
             await event.wait()
 
-    @staticmethod
-    async def _edit_or_reply(status: Message, text: str, reply_to: ReplyParameters) -> None:
-        """The status message becomes ``text``; if it cannot be edited, ``text`` is sent."""
+    async def _show_or_reply(self, status: StatusMessage, text: str,
+                             reply_to: ReplyParameters) -> None:
+        """The status message says ``text``; if it cannot be edited, ``text`` is sent."""
+        bot = self.application.bot
         try:
-            await status.edit_text(text, parse_mode=PARSE_MODE)
+            await status.show(bot, text)
         except TelegramError as exc:
             log.info("status message not editable (%s); replying", exc.__class__.__name__)
-            await status.chat.send_message(text, parse_mode=PARSE_MODE,
-                                           reply_parameters=reply_to)
+            await quietly(bot.send_message(status.chat_id, text, parse_mode=PARSE_MODE,
+                                           reply_parameters=reply_to))
 
     # -- the result cache -----------------------------------------------------------------
     @staticmethod

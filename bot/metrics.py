@@ -26,6 +26,9 @@ class Metrics:
                                   registry=self.registry)
         self.workers_alive = Gauge("lienzo_workers_alive", "Engine workers with a fresh heartbeat",
                                    registry=self.registry)
+        self.oldest_queued = Gauge("lienzo_oldest_queued_seconds",
+                                   "How long the oldest queued job has waited",
+                                   registry=self.registry)
         self.job_seconds = Histogram(
             "lienzo_job_seconds", "Engine seconds per finished job", registry=self.registry,
             buckets=(5, 10, 20, 30, 60, 120, 300, 600))
@@ -37,11 +40,13 @@ class Metrics:
                                        "Errors from the Telegram Bot API, by kind", ["kind"],
                                        registry=self.registry)
 
-    def refresh(self, counts: dict[str, int], queued: int, workers: int) -> None:
+    def refresh(self, counts: dict[str, int], queued: int, workers: int,
+                oldest_queued_s: float) -> None:
         for state, count in counts.items():
             self.jobs.labels(state).set(count)
         self.queue_length.set(queued)
         self.workers_alive.set(workers)
+        self.oldest_queued.set(oldest_queued_s)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -34,6 +34,7 @@ class Media:
     unique_id: str
     size: int | None
     message_id: int
+    kind: str = "photo"  # or "document": how Telegram takes the file id back
 
     @classmethod
     def of(cls, message: Message | None) -> Media | None:
@@ -45,7 +46,8 @@ class Media:
             return cls(best.file_id, best.file_unique_id, best.file_size, message.message_id)
         doc = message.document
         if doc and (doc.mime_type or "").startswith("image/"):
-            return cls(doc.file_id, doc.file_unique_id, doc.file_size, message.message_id)
+            return cls(doc.file_id, doc.file_unique_id, doc.file_size, message.message_id,
+                       kind="document")
         return None
 
 

@@ -1,4 +1,5 @@
-"""The bot's own small persistent state: user settings and the result cache.
+"""The bot's own small persistent state: user settings, the result cache and the
+chats that left (``bot.chat_gate``).
 
 One SQLite file (``<data dir>/bot.db``), separate from the job table, with
 short transactions from any thread.  Settings are what ``/settings`` changes;
@@ -27,6 +28,10 @@ create table if not exists result_cache (
     as_document integer not null,
     caption text not null,
     created_at real not null
+);
+create table if not exists gone_chats (
+    chat_id integer primary key,
+    since real not null
 );
 """
 
@@ -101,3 +106,16 @@ class BotStore:
                 (key, result.job_id, result.file_id, int(result.as_document), result.caption,
                  time.time()),
             )
+
+    # -- chats that left --------------------------------------------------------------
+    def gone_chats(self) -> set[int]:
+        with self._lock:
+            return {row[0] for row in self._db.execute("select chat_id from gone_chats")}
+
+    def mark_gone(self, chat_id: int, gone: bool) -> None:
+        with self._lock:
+            if gone:
+                self._db.execute("insert or ignore into gone_chats values (?, ?)",
+                                 (chat_id, time.time()))
+            else:
+                self._db.execute("delete from gone_chats where chat_id = ?", (chat_id,))

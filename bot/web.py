@@ -2,10 +2,13 @@
 
 One small server on ``LIENZO_HTTP_PORT``:
 - ``GET /healthz`` — 200 when the queue store answers and an engine worker is
-  alive, else 503, with the details as JSON (for load balancers and humans);
-- ``GET /metrics`` — Prometheus text format;
+  alive, else 503 with the reason, with the details as JSON (for load
+  balancers and humans);
+- ``GET /metrics`` — Prometheus text format (live workers, the oldest queued
+  job's age, …);
 - ``POST /telegram`` (webhook mode only) — updates from Telegram, accepted only
-  with the right ``X-Telegram-Bot-Api-Secret-Token`` header, handed to PTB's
+  with the right ``X-Telegram-Bot-Api-Secret-Token`` header, recorded in the
+  inbox before Telegram gets its 200 (``bot.inbox``), then handed to PTB's
   update queue (PTB's "custom webhook" pattern).
 """
 
@@ -20,6 +23,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.engine_view import EngineView
+from bot.inbox import Inbox
 from bot.jobs import JobService
 from bot.metrics import Metrics
 from engine.queue import Heartbeat
@@ -31,17 +36,25 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def create_web_app(application: Application[Any, Any, Any, Any, Any, Any], jobs: JobService,
-                   metrics: Metrics, webhook_secret: str | None) -> web.Application:
-    async def healthz(_request: web.Request) -> web.Response:
-        def check() -> tuple[bool, dict[str, Heartbeat]]:
-            queue_ok, queued = jobs.queue_health()  # the store down: said, not a crash
-            workers = jobs.workers()
-            metrics.refresh(jobs.counts(), queued, len(workers))
-            return queue_ok, workers
+                   metrics: Metrics, engine: EngineView, inbox: Inbox,
+                   webhook_secret: str | None) -> web.Application:
+    def refresh() -> tuple[bool, dict[str, Heartbeat]]:
+        """Read the figures (blocking: run in a thread); the store down is said, not raised."""
+        queue_ok, queued = jobs.queue_health()
+        workers = jobs.workers(fresh_within=engine.config.worker_offline_after_s)
+        metrics.refresh(jobs.counts(), queued, len(workers), jobs.oldest_queued_age())
+        return queue_ok, workers
 
-        queue_ok, workers = await asyncio.to_thread(check)
+    async def healthz(_request: web.Request) -> web.Response:
+        queue_ok, workers = await asyncio.to_thread(refresh)
+        reasons = []
+        if not queue_ok:
+            reasons.append("the queue store is unreachable")
+        if not workers:
+            reasons.append(f"no engine worker heartbeat for {engine.silent_for:.0f} s")
         body = {
-            "ok": queue_ok and bool(workers),
+            "ok": not reasons,
+            "reason": "; ".join(reasons) or None,
             "queue": "ok" if queue_ok else "unreachable",
             "workers": {name: {"device": w.get("device"), "backend": w.get("backend"),
                                "busy": bool(w.get("current_job"))}
@@ -51,8 +64,7 @@ def create_web_app(application: Application[Any, Any, Any, Any, Any, Any], jobs:
 
     async def metrics_view(_request: web.Request) -> web.Response:
         def collect() -> bytes:
-            _, queued = jobs.queue_health()
-            metrics.refresh(jobs.counts(), queued, len(jobs.workers()))
+            refresh()
             return metrics.render()
 
         data = await asyncio.to_thread(collect)
@@ -63,9 +75,13 @@ def create_web_app(application: Application[Any, Any, Any, Any, Any, Any], jobs:
         if not webhook_secret or not hmac.compare_digest(given, webhook_secret):
             return web.Response(status=403, text="forbidden")
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            payload = await request.json()
+            update = Update.de_json(payload, application.bot)
         except Exception:
             return web.Response(status=400, text="bad update")
+        if update is None:
+            return web.Response(status=400, text="bad update")
+        await asyncio.to_thread(inbox.record, [payload])
         await application.update_queue.put(update)
         return web.Response(text="ok")
 

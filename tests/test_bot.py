@@ -100,7 +100,8 @@ RECEIVED = {t(lang, "received") for lang in LANGUAGES}  # "⏳ Got it — one mo
 
 
 def artwork(m) -> bool:
-    return bool(m.photo) and m.reply_markup is not None
+    """The painting: the status message once its picture is the artwork (result buttons)."""
+    return bool(m.photo) and any(d.startswith("r:") for d in m.callback_data)
 
 
 async def answer(tg, chat, after, timeout: float = 30):
@@ -109,7 +110,7 @@ async def answer(tg, chat, after, timeout: float = 30):
     A photo is acknowledged before it is downloaded; that message is then edited
     into "queued" or into the error, so the answer is its text after the edit."""
     first = await tg.wait_for_message(chat, after=after, timeout=timeout)
-    await tg.wait_for(lambda _: first.text not in RECEIVED, timeout,
+    await tg.wait_for(lambda _: first.content not in RECEIVED, timeout,
                       "the acknowledgement to be edited", chat=chat)
     return first
 
@@ -120,19 +121,20 @@ async def test_private_photo_with_caption_gets_status_then_artwork(
         ana = telegram.user(1001, "Ana")
         sent = await ana.send_photo(ana.chat, assets.photo(11), caption="/style starry_night")
         status = await answer(telegram, ana.chat, sent)
-        assert status.versions[0][1]["text"] in RECEIVED  # acknowledged before the download
-        assert "⏳" in status.text and status.reply_to_message_id == sent.message_id
+        first_version = status.versions[0][1]
+        assert first_version["caption"] in RECEIVED  # acknowledged before the download…
+        assert first_version["photo"] == sent["photo"]  # …with the photo itself, sent back
+        assert "⏳" in status.content and status.reply_to_message_id == sent.message_id
         assert any(b.startswith("c:") for b in status.callback_data)  # a cancel button
         art = await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
         assert art.reply_to_message_id == sent.message_id
+        assert art.message_id == status.message_id  # the status message became the painting
         assert max(art.image().size) == SIDE
         assert "The Starry Night" in art.caption or "Starry" in art.caption
         assert {d.split(":")[1] for d in art.callback_data if d.startswith("r:")} == \
             {"other", "more", "less", "keep", "full"}
         assert telegram.calls_to("sendChatAction", chat=ana.chat)
-        await telegram.wait_for(lambda _: status.get("deleted") or status.message_id not in [
-            m.message_id for m in ana.chat.bot_messages], timeout=10,
-            message="the status message to be deleted")
+        assert [m for m in ana.chat.bot_messages if m.message_id > sent.message_id] == [art]
 
         # Full resolution: the PNG, as a document.
         await ana.press(art, art.callback_data[-1] if art.callback_data[-1].startswith("r:full")
@@ -182,7 +184,7 @@ async def test_album_of_two_uses_the_second_as_the_painting(
         leo = telegram.user(1003, "Leo")
         first, _ = await leo.send_album(leo.chat, [assets.photo(13), assets.custom_style])
         status = await telegram.wait_for_message(leo.chat, after=first, timeout=30)
-        assert "style of the second" in status.versions[0][1]["text"]  # says what will happen
+        assert "style of the second" in status.versions[0][1]["caption"]  # says what will happen
         art = await telegram.wait_for_message(leo.chat, artwork, timeout=JOB_S, after=first)
         assert art.reply_to_message_id == first.message_id
         assert "own painting" in art.caption
@@ -199,9 +201,9 @@ async def test_group_reply_names_requester_and_only_they_can_press(
         art = await telegram.wait_for_message(group, artwork, timeout=JOB_S, after=ask)
         assert art.reply_to_message_id == photo.message_id
         assert "Ana" in art.caption
-        statuses = [m for m in group.bot_messages if m.message_id > ignored.message_id
-                    and m.reply_to_message_id == photo.message_id and not m.photo]
-        assert len(statuses) <= 1  # one job: the command for another bot was ignored
+        answers = [m for m in group.bot_messages if m.message_id > ignored.message_id
+                   and m.reply_to_message_id == photo.message_id]
+        assert answers == [art]  # one job: the command for another bot was ignored
         press = await bob.press(art, next(d for d in art.callback_data if d.startswith("r:more")))
         answer = await press.answered()
         assert answer.get("show_alert") and "Only the person" in answer["text"]
@@ -229,10 +231,10 @@ async def test_queue_full_is_a_polite_busy(telegram, tmp_path, monkeypatch, engi
     async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets, CAP="1"):
         ana, bob = telegram.user(1016, "Ana"), telegram.user(1017, "Bob")
         first = await ana.send_photo(ana.chat, assets.photo(25), caption="/style great_wave")
-        assert "⏳" in (await answer(telegram, ana.chat, first)).text
+        assert "⏳" in (await answer(telegram, ana.chat, first)).content
         second = await bob.send_photo(bob.chat, assets.photo(26), caption="/style great_wave")
         busy = await answer(telegram, bob.chat, second)
-        assert "busy" in busy.text
+        assert "busy" in busy.content
         await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=first)
 
 
@@ -242,7 +244,7 @@ async def test_limits_have_clear_messages(telegram, tmp_path, monkeypatch, engin
         text = await kim.send_document(kim.chat, b"hello", "notes.png", "image/png",
                                        caption="/style starry_night")
         reply = await answer(telegram, kim.chat, text)
-        assert "doesn't look like an image" in reply.text
+        assert "doesn't look like an image" in reply.content
         assert reply.edited  # the acknowledgement became the error: one message
         assert [m for m in kim.chat.bot_messages if m.message_id > text.message_id] == [reply]
         unknown = await kim.send_photo(kim.chat, assets.photo(15), caption="/style starry")
@@ -255,14 +257,14 @@ async def test_limits_have_clear_messages(telegram, tmp_path, monkeypatch, engin
         tiny = await kim.send_document(kim.chat, jpeg(tiny_image(3, 8)), "tiny.jpg", "image/jpeg",
                                        caption="/style great_wave")
         reply = await answer(telegram, kim.chat, tiny)
-        assert "too small" in reply.text
+        assert "too small" in reply.content
 
 
 async def test_user_limit_and_cancel(telegram, tmp_path, monkeypatch, engine_worker, assets):
     async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets, LIMIT="1"):
         max_ = telegram.user(1007, "Max")
         first = await max_.send_photo(max_.chat, assets.photo(16), caption="/style the_scream")
-        assert "⏳" in (await answer(telegram, max_.chat, first)).text
+        assert "⏳" in (await answer(telegram, max_.chat, first)).content
         second = await max_.send_photo(max_.chat, assets.photo(17), caption="/style the_scream")
         refused = await answer(telegram, max_.chat, second)
         assert "(1)" in refused.text
@@ -270,9 +272,9 @@ async def test_user_limit_and_cancel(telegram, tmp_path, monkeypatch, engine_wor
         await telegram.wait_for_message(max_.chat, "Cancelled 1 picture", after=cancel)
         status = next(m for m in max_.chat.bot_messages if m.reply_to_message_id
                       == first.message_id)
-        await telegram.wait_for(lambda _: "Cancelled" in (status.text or ""), timeout=JOB_S,
+        await telegram.wait_for(lambda _: "Cancelled" in status.content, timeout=JOB_S,
                                 message="the status message to say cancelled")
-        assert not any(m.photo for m in max_.chat.bot_messages)
+        assert not any(artwork(m) for m in max_.chat.bot_messages)
 
 
 async def test_chat_not_allowed(telegram, tmp_path, monkeypatch, engine_worker, assets):
@@ -366,7 +368,7 @@ async def test_flood_control_on_edits_does_not_lose_the_result_and_blocking_canc
 
         bob = telegram.user(1013, "Bob")
         sent = await bob.send_photo(bob.chat, assets.photo(20), caption="/style great_wave")
-        assert "⏳" in (await answer(telegram, bob.chat, sent)).text
+        assert "⏳" in (await answer(telegram, bob.chat, sent)).content
         bob.block_bot()
 
         def cancelled():
@@ -375,23 +377,23 @@ async def test_flood_control_on_edits_does_not_lose_the_result_and_blocking_canc
 
         await telegram.wait_for(lambda _: cancelled(), timeout=JOB_S,
                                 message="Bob's job to be cancelled")
-        assert not any(m.photo for m in bob.chat.bot_messages)
+        assert not any(artwork(m) for m in bob.chat.bot_messages)
 
 
 async def test_flood_control_on_the_acknowledgement_waits_and_retries(
         telegram, tmp_path, monkeypatch, engine_worker, assets):
     async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
         ana = telegram.user(1018, "Ana")
-        telegram.fail_next("sendMessage", retry_after=1, chat=ana.chat)
+        telegram.fail_next("sendPhoto", retry_after=1, chat=ana.chat)  # the acknowledgement
         sent = await ana.send_photo(ana.chat, assets.photo(27), caption="/style great_wave")
         status = await answer(telegram, ana.chat, sent)
-        assert "⏳" in status.text
-        refused, accepted = [c for c in telegram.calls if c.method == "sendMessage"
+        assert "⏳" in status.content
+        refused, accepted = [c for c in telegram.calls if c.method == "sendPhoto"
                              and c.chat_id == ana.id][:2]
         assert refused.status == 429 and accepted.ok
         assert accepted.time - refused.time >= 1.0  # Telegram's retry_after, honoured
         await ana.press(status, next(d for d in status.callback_data if d.startswith("c:")))
-        await telegram.wait_for(lambda _: "Cancelled" in (status.text or "") or any(
+        await telegram.wait_for(lambda _: "Cancelled" in status.content or any(
             artwork(m) for m in ana.chat.bot_messages), timeout=JOB_S,
             message="the job to be cancelled (or painted)")
 

@@ -8,7 +8,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.handlers.common import Services, reply
@@ -46,13 +46,15 @@ class Chats:
             await reply(message, error_text(lang, "chat_not_allowed"))
 
     async def membership(self, update: Update, context: Context) -> None:
-        """The bot was blocked (private) or removed (group): cancel that chat's jobs."""
+        """The bot was blocked (private) or removed (group): close the chat (its jobs
+        are cancelled, nothing more is sent).  Added back: ``ChatGate.on_update``."""
         change = update.my_chat_member
         if change is None or \
                 change.new_chat_member.status not in (ChatMemberStatus.BANNED,
                                                       ChatMemberStatus.LEFT):
             return
-        await self.s.jobs.cancel_chat(change.chat.id)
+        await self.s.gate.close(change.chat.id, Forbidden(
+            f"Forbidden: the bot is {change.new_chat_member.status} in this chat"))
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log, count, and tell the user something went wrong - never a traceback."""
@@ -60,6 +62,9 @@ class Chats:
         self.s.metrics.telegram_errors.labels(error.__class__.__name__).inc()
         if isinstance(error, TelegramError):
             log.warning("Telegram error: %s: %s", error.__class__.__name__, error)
+            chat = update.effective_chat if isinstance(update, Update) else None
+            if isinstance(error, Forbidden) and chat is not None:  # e.g. a callback answer
+                await self.s.gate.close(chat.id, error)
             return
         log.error("handler failed", exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:

@@ -11,6 +11,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update, User
 
 from bot import keyboards
+from bot.chat_gate import ChatGate
 from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.intake import Intake
@@ -34,6 +35,7 @@ class Services:
     catalog: Catalog
     workers: EngineView  # what the engine workers paint by default
     intake: Intake
+    gate: ChatGate  # chats that left
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await self.intake.settings_of(user_id)

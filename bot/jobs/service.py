@@ -25,7 +25,14 @@ from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
 from bot.jobs.guard import StoreGuard
 from bot.jobs.table import ACTIVE, FINISHED, Job, JobState, JobTable, marks, outcome_of
 from bot.jobs.tracking import WATCHDOG_INTERVAL_S, Event, Tracker
-from bot.jobs.watchdog import CLEANUP_AFTER_S, MAX_ATTEMPTS, MISSING_GRACE_S, RETENTION_S, Watchdog
+from bot.jobs.watchdog import (
+    CLEANUP_AFTER_S,
+    MAX_ATTEMPTS,
+    MISSING_GRACE_S,
+    QUEUE_TIMEOUT_S,
+    RETENTION_S,
+    Watchdog,
+)
 from bot.jobs.watcher import POLL_INTERVAL_S, ProgressCallback, ResultCallback, Watcher
 from engine.errors import EmptyImage, ImageTooLarge
 from engine.images import MAX_BYTES
@@ -41,6 +48,7 @@ Style = str | bytes | StyleRef | tuple[str | bytes, float]
 class Submitted:
     job_id: str
     ahead: int  # queued jobs before this one
+    existed: bool = False  # submitted before (the same update handled again): nothing done
 
 
 def style_refs(styles: Sequence[Style]) -> tuple[StyleRef, ...]:
@@ -74,7 +82,8 @@ class JobService:
                  missing_grace: float = MISSING_GRACE_S, max_attempts: int = MAX_ATTEMPTS,
                  poll_interval: float = POLL_INTERVAL_S,
                  watchdog_interval: float = WATCHDOG_INTERVAL_S,
-                 cleanup_after: float = CLEANUP_AFTER_S, retention: float = RETENTION_S) -> None:
+                 cleanup_after: float = CLEANUP_AFTER_S, retention: float = RETENTION_S,
+                 queue_timeout: float = QUEUE_TIMEOUT_S) -> None:
         self.queue = queue
         self.table = JobTable(Path(db_path))
         self.guard = StoreGuard()
@@ -83,7 +92,7 @@ class JobService:
         self.watchdog = Watchdog(self.table, queue, self.guard,
                                  heartbeat_timeout=heartbeat_timeout, missing_grace=missing_grace,
                                  max_attempts=max_attempts, cleanup_after=cleanup_after,
-                                 retention=retention)
+                                 retention=retention, queue_timeout=queue_timeout)
         self.tracker = Tracker(self.table, queue, self.guard, self.watchdog,
                                watchdog_interval=watchdog_interval)
         self.watcher = Watcher(self.table, self.tracker, poll_interval)
@@ -109,6 +118,13 @@ class JobService:
     def close(self) -> None:
         self.table.close()
         self.queue.close()
+
+    def oldest_queued_age(self) -> float:
+        """Seconds the oldest queued job has waited (0 with none queued)."""
+        rows = self.table.rows("select min(created_at) from jobs where state = ?",
+                               (JobState.QUEUED,))
+        oldest = rows[0][0] if rows else None
+        return max(0.0, time.time() - oldest) if oldest else 0.0
 
     def queue_health(self) -> tuple[bool, int]:
         """Whether the queue store answers, and how many messages wait in it."""
@@ -137,7 +153,8 @@ class JobService:
         BadPayload (more than ``MAX_STYLES`` styles: the request parser stops that first).
 
         ``params``: StyleParams fields; size and quality may be left out (the worker
-        picks its machine's defaults).
+        picks its machine's defaults).  A ``job_id`` that exists already is not
+        submitted again (``Submitted.existed``): submitting is idempotent.
         """
         if not content:
             raise EmptyImage("The image is empty (0 bytes).")
@@ -151,6 +168,8 @@ class JobService:
                        params=params, created=time.time())
         now = time.time()
         with self.table.tx() as db:
+            if db.execute("select 1 from jobs where id = ?", (job_id,)).fetchone():
+                return Submitted(job_id, self._ahead(db, job_id) or 0, existed=True)
             self._check_user_limit(db, user_id)
             total = db.execute(f"select count(*) from jobs where state in ({marks(ACTIVE)})"
                                ).fetchone()[0]

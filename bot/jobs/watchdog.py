@@ -7,6 +7,9 @@
   submit while the store was down) is enqueued again.
 - After ``max_attempts`` the job fails plainly (``worker_lost``); a job whose
   cancel was asked is cancelled instead.
+- A job still queued ``queue_timeout`` after it was sent (no worker alive, or
+  far too many ahead) fails plainly (``queue_timeout``) and leaves the queue:
+  nobody waits forever for a painter who is not there.
 - Housekeeping drops the store keys of long-finished jobs and, after
   ``retention``, their rows.
 """
@@ -25,13 +28,14 @@ MAX_ATTEMPTS = 3
 MISSING_GRACE_S = 5.0
 CLEANUP_AFTER_S = 600.0  # a finished job's store keys go after this long
 RETENTION_S = 7 * 86400.0  # a delivered job's row goes after this long
+QUEUE_TIMEOUT_S = 1800.0
 
 
 class Watchdog:
     def __init__(self, table: JobTable, queue: JobQueue, guard: StoreGuard, *,
                  heartbeat_timeout: float, missing_grace: float = MISSING_GRACE_S,
                  max_attempts: int = MAX_ATTEMPTS, cleanup_after: float = CLEANUP_AFTER_S,
-                 retention: float = RETENTION_S) -> None:
+                 retention: float = RETENTION_S, queue_timeout: float = QUEUE_TIMEOUT_S) -> None:
         self.table = table
         self.queue = queue
         self.guard = guard
@@ -40,15 +44,16 @@ class Watchdog:
         self.max_attempts = max_attempts
         self.cleanup_after = cleanup_after
         self.retention = retention
+        self.queue_timeout = queue_timeout
 
     def check(self, now: float) -> None:
         """One look at every active job."""
-        rows = self.table.rows("select id, state, attempts, heartbeat_at, queued_at, "
-                               "missing_since, cancel_requested, spec from jobs "
+        rows = self.table.rows("select id, state, attempts, heartbeat_at, created_at, "
+                               "queued_at, missing_since, cancel_requested, spec from jobs "
                                f"where state in ({marks(ACTIVE)})")
         pending: dict[str, set[int]] | None = None
-        for job_id, state, attempts, heartbeat_at, queued_at, missing_since, cancel, spec \
-                in rows:
+        for job_id, state, attempts, heartbeat_at, created_at, queued_at, missing_since, cancel, \
+                spec in rows:
             if state == JobState.RUNNING:
                 if heartbeat_at is None:
                     with self.table.tx() as db:
@@ -58,6 +63,9 @@ class Watchdog:
                     log.warning("job %s: no heartbeat for %.0f s (attempt %d)", job_id,
                                 now - heartbeat_at, attempts)
                     self._retry(job_id, JobState(state), attempts, cancel, spec, now)
+                continue
+            if now - created_at > self.queue_timeout:
+                self._time_out(job_id, attempts, now - created_at)
                 continue
             if now - (queued_at or 0) < self.missing_grace:
                 continue
@@ -102,6 +110,12 @@ class Watchdog:
                 "where id = ? and state = ? and attempts = ?",
                 (JobState.QUEUED, attempts + 1, RETRY_PRIORITY, now, job_id, state, attempts))
         log.info("job %s: re-enqueued as attempt %d", job_id, attempts + 1)
+
+    def _time_out(self, job_id: str, attempts: int, waited: float) -> None:
+        log.warning("job %s: still queued after %.0f s; dropped", job_id, waited)
+        self.guard.call("dropping a job", self.queue.withdraw, job_id, attempts)
+        self.finish(job_id, JobState.QUEUED, JobState.FAILED, "queue_timeout",
+                    f"Nobody could paint this picture in {waited / 60:.0f} minutes.")
 
     def finish(self, job_id: str, state: JobState, outcome: JobState, code: str | None = None,
                message: str | None = None) -> None:

@@ -1,0 +1,75 @@
+"""A job's status message: the bot's first answer to a photo, which becomes the
+painting (docs/architecture.md, "The life of a job").
+
+It is the user's own photo sent back (by its Telegram file id: nothing is
+uploaded) with "⏳ Got it…" as the caption; the caption then says "queued",
+the progress, or what went wrong, and at the end the picture itself is
+replaced by the artwork (``editMessageMedia``).  Delivering by editing a
+message the bot already owns is what makes delivery exactly-once: repeating
+the edit after a crash changes nothing the user can see, where sending again
+would send twice.
+
+A text status (sending the photo back failed) is the fallback: its
+captions are texts, and its result is sent as a new message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.error import BadRequest
+
+from bot.inbox import StatusRef
+from bot.state import Media
+from bot.texts import PARSE_MODE
+
+log = logging.getLogger("lienzo.status")
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    chat_id: int
+    message_id: int
+    media: bool  # a photo or document: its caption is the status
+
+    @classmethod
+    def of(cls, ref: StatusRef) -> StatusMessage:
+        return cls(ref.chat_id, ref.message_id, ref.media)
+
+    @property
+    def ref(self) -> StatusRef:
+        return StatusRef(self.chat_id, self.message_id, self.media)
+
+    async def show(self, bot: Bot, text: str,
+                   reply_markup: InlineKeyboardMarkup | None = None) -> None:
+        """The status says ``text`` (an omitted keyboard is removed, as Telegram does)."""
+        kwargs: dict[str, Any] = dict(chat_id=self.chat_id, message_id=self.message_id,
+                                      parse_mode=PARSE_MODE, reply_markup=reply_markup)
+        if self.media:
+            await bot.edit_message_caption(caption=text, **kwargs)
+        else:
+            await bot.edit_message_text(text, **kwargs)
+
+
+async def send_status(chat: Chat, content: Media, text: str,
+                      reply_to: ReplyParameters) -> StatusMessage:
+    """The user's picture back, captioned ``text``; a text message if Telegram
+    will not take the picture back (then the result comes as a new message)."""
+    message: Message
+    try:
+        if content.kind == "photo":
+            message = await chat.send_photo(content.file_id, caption=text,
+                                            parse_mode=PARSE_MODE, reply_parameters=reply_to)
+        else:
+            message = await chat.send_document(content.file_id, caption=text,
+                                               parse_mode=PARSE_MODE, reply_parameters=reply_to)
+        return StatusMessage(chat.id, message.message_id, media=True)
+    except BadRequest as exc:
+        if "not found" in str(exc).lower() or "kicked" in str(exc).lower():
+            raise  # the chat is gone: nothing else would get through either
+        log.info("status as a picture refused (%s); as text", exc)
+    message = await chat.send_message(text, parse_mode=PARSE_MODE, reply_parameters=reply_to)
+    return StatusMessage(chat.id, message.message_id, media=False)
