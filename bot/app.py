@@ -189,9 +189,6 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
     """Run the bot until ``stop`` is set (tests set it; ``main`` sets it on a signal).
     ``jobs``: a job service of the caller's (tests); by default one from ``config``."""
     protect_token(config.token)
-    # PTB's time periods (RetryAfter.retry_after) as timedelta, its coming default,
-    # rather than ints with a deprecation warning on every 429.
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
     metrics = Metrics()
     store = BotStore(config.data_dir / "bot.db")
     inbox = Inbox(config.data_dir / "inbox.db")
@@ -247,6 +244,9 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
 
 
 def main() -> int:
+    # PTB's time periods (RetryAfter.retry_after) as timedelta, its coming default,
+    # rather than ints with a deprecation warning on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         config = load_config()
         check(config)  # before anything starts: one line, nothing to clean up

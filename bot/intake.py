@@ -220,7 +220,9 @@ class Intake:
                 return StatusMessage.of(ref)
         status = await send_status(chat, content, text, reply_to)
         if origin is not None:
-            await asyncio.to_thread(self.inbox.remember_status, origin.update_id, status.ref)
+            # Written at once, in the loop (~1 ms): a thread hop could wait behind others,
+            # and a crash before this line leaves an acknowledgement nobody will edit.
+            self.inbox.remember_status(origin.update_id, status.ref)
         return status
 
     # -- fetch, check, submit -------------------------------------------------------------

@@ -24,6 +24,8 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
+# As ``lienzo bot`` runs PTB (bot.app.main): time periods as timedelta.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 TINY = 64  # px: every test image and job is TINY×TINY, so a worker compiles once
 
 
@@ -244,3 +246,7 @@ def worker_ready(queue, names, since: float = 0.0) -> bool:
 
 def python() -> str:
     return sys.executable
+
+
+# The bot under test and its engine worker (tests.bot_harness), for every test module.
+from tests.bot_harness import engine_worker, telegram  # noqa: E402, F401

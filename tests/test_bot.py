@@ -2,117 +2,23 @@
 
 Every test runs ``bot.app.serve`` (the same code as ``lienzo bot``) against
 ``tests.support.fake_telegram`` over HTTP, with one ``lienzo worker`` process for the
-module on a SQLite queue (random VGG19 weights, tiny pictures).  Users are
-played through the fake server; assertions are on what Telegram received.
+module on a SQLite queue (random VGG19 weights, tiny pictures): ``tests.bot_harness``.
+Users are played through the fake server; assertions are on what Telegram received.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import logging
 
 import aiohttp
 import pytest
-import pytest_asyncio
 from PIL import Image
 
-from bot.app import serve
-from bot.config import load_config
-from bot.jobs import JobService
-from bot.local_workers import LocalWorkers
-from bot.texts import LANGUAGES, t
-from engine import queue as q
-from tests.conftest import engine_env, free_port, jpeg, tiny_image, wait_for, worker_ready
-from tests.support.fake_telegram import FakeTelegram
+from tests.bot_harness import JOB_S, RECEIVED, SIDE, answer, artwork, lienzo_bot
+from tests.conftest import jpeg, tiny_image
 
 pytestmark = pytest.mark.asyncio
-
-SIDE = 48  # the worker's LIENZO_MAX_SIDE: every artwork is 48 px on its long side
-JOB_S = 120  # s: deadline for one painting on a loaded 2-core CPU
-
-
-@pytest.fixture(scope="module")
-def engine_worker(tmp_path_factory, assets):
-    root = tmp_path_factory.mktemp("bot-e2e")
-    url = f"sqlite:///{root}/queue.db"
-    queue = q.JobQueue(url)
-    log = open(root / "worker.log", "ab")  # noqa: SIM115 - the worker writes to it until the end
-    env = engine_env(assets, root / "worker-data", LIENZO_MAX_SIDE=SIDE,
-                     LIENZO_DEFAULT_QUALITY="fast")
-    workers = LocalWorkers(1, queue_url=url, env=env, output=log, name_prefix="bot-e2e-",
-                           extra_args=["--warmup-size", str(SIDE), "--poll", "0.05"])
-    workers.start()
-    try:
-        wait_for(lambda: worker_ready(queue, workers.names), 240, interval=0.2,
-                 message="the engine worker to be ready")
-        yield url, queue
-    finally:
-        workers.stop()
-        log.close()
-        queue.close()
-
-
-@pytest_asyncio.fixture
-async def telegram():
-    async with FakeTelegram(bot_username="LienzoBot") as tg:
-        yield tg
-
-
-class RunningBot:
-    def __init__(self, tg, config, jobs, task, stop):
-        self.tg, self.config, self.jobs, self.task, self.stop = tg, config, jobs, task, stop
-
-
-@contextlib.asynccontextmanager
-async def lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets, *, webhook=False,
-                     **env):
-    url, queue = engine_worker
-    settings = dict(tg.env(), LIENZO_DATA_DIR=str(tmp_path / "bot-data"),
-                    LIENZO_QUEUE_URL=url, LIENZO_ENGINE_WORKERS="0",
-                    LIENZO_HTTP_PORT=str(free_port()), LIENZO_STYLES_DIR=str(assets.styles_dir),
-                    LIENZO_MAX_SIDE=str(SIDE), LIENZO_ADMIN_IDS="42")
-    if webhook:
-        settings.update(LIENZO_WEBHOOK_URL=f"http://127.0.0.1:{settings['LIENZO_HTTP_PORT']}",
-                        LIENZO_WEBHOOK_SECRET="s3cret")
-    settings.update(env)
-    for key, value in settings.items():
-        monkeypatch.setenv(key, value)
-    config = load_config()
-    jobs = JobService(q.JobQueue(url), tmp_path / "jobs.db", poll_interval=0.05,
-                      watchdog_interval=0.25, user_limit=int(env.get("LIMIT", 3)),
-                      queue_cap=int(env.get("CAP", 100)))
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(config, stop, jobs=jobs))
-    await tg.wait_for(lambda calls: any(c.method in ("getUpdates", "setWebhook") for c in calls)
-                      or task.done(), timeout=30, message="the bot to start")
-    if task.done():
-        task.result()
-    try:
-        yield RunningBot(tg, config, jobs, task, stop)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 60)
-
-
-RECEIVED = {t(lang, "received") for lang in LANGUAGES}  # "⏳ Got it — one moment…"
-
-
-def artwork(m) -> bool:
-    """The painting: the status message once its picture is the artwork (result buttons)."""
-    return bool(m.photo) and any(d.startswith("r:") for d in m.callback_data)
-
-
-async def answer(tg, chat, after, timeout: float = 30):
-    """The bot's first message after ``after``, once it says more than "got it".
-
-    A photo is acknowledged before it is downloaded; that message is then edited
-    into "queued" or into the error, so the answer is its text after the edit."""
-    first = await tg.wait_for_message(chat, after=after, timeout=timeout)
-    await tg.wait_for(lambda _: first.content not in RECEIVED, timeout,
-                      "the acknowledgement to be edited", chat=chat)
-    return first
 
 
 async def test_private_photo_with_caption_gets_status_then_artwork(

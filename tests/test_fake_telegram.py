@@ -323,7 +323,7 @@ async def test_retry_after_on_demand_and_the_rate_limiter_honours_it(tg, bot):
     ana = tg.user(1001, "Ana")
     msg = await bot.send_message(ana.id, "10%")
     tg.fail_next("editMessageText", retry_after=1)
-    with pytest.raises(RetryAfter, match="Retry in 1 seconds"):
+    with pytest.raises(RetryAfter, match="Retry in 0:00:01"):
         await bot.edit_message_text("20%", ana.id, msg.message_id)
     assert tg.chat(ana.id).message(msg.message_id).text == "10%"  # the 429 changed nothing
 

@@ -4,7 +4,9 @@ In private, a photo with no style asks for one (the gallery, as a reply to the
 photo, so that pressing a style finds it); a preselected style, a waiting "own
 painting" or a reply to a photo says it already.  In groups the bot answers only
 what is addressed to it (``/style@bot`` as a caption or as a reply to a photo).
-An album of two or more is a photo and its painting.
+An album of two or more is a photo and its painting.  A file that is not a
+picture (a PDF, a video, a sticker…) gets one reply saying what the bot paints
+(``bot.handlers.unpaintable``), nothing downloaded.
 """
 
 from __future__ import annotations
@@ -17,30 +19,41 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import keyboards
 from bot.handlers.common import Services, reply, request_error, sender
+from bot.handlers.unpaintable import FILE, PICTURES, UNPAINTABLE, addressed, refusal, refuse
 from bot.request import RequestError, command_target, split_command
 from bot.state import Context, Media, user_state
 from bot.texts import t
 
 ALBUM_WAIT_S = 1.5  # an album's photos arrive as separate updates within a moment
-MEDIA = filters.PHOTO | filters.Document.IMAGE
+# Every file the bot answers: a picture to paint, or one it says it cannot paint
+# (``bot.handlers.chats`` answers these in chats it may not serve).
+MEDIA = PICTURES | UNPAINTABLE
 
 
 class Photos:
     def __init__(self, services: Services) -> None:
         self.s = services
         self.intake = services.intake
-        self._albums: dict[str, list[Message]] = {}  # media group → its photos so far
+        self._albums: dict[str, list[Message]] = {}  # media group → its parts so far
 
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
         answering = self.intake.answering
+        # A file already told "cannot paint" is not told again when its caption is edited.
+        files = PICTURES | (UNPAINTABLE & ~filters.UpdateType.EDITED)
         return [CommandHandler("style", answering(self.style_command), filters=allowed),
-                MessageHandler(allowed & MEDIA, answering(self.media))]
+                MessageHandler(allowed & files, answering(self.media))]
 
     async def style_command(self, update: Update, context: Context) -> None:
-        """``/style …`` as text: on a replied-to photo, or preselect for the next photo."""
+        """``/style …`` as text: on a replied-to photo, or preselect for the next photo.
+
+        A reply to a file that is not a picture gets the reply that says so: the
+        user meant that file, so neither "reply to a photo" nor a preselection fits."""
         if (who := sender(update)) is None:
             return
         user, message = who
+        if (key := refusal(message.reply_to_message)) is not None:
+            await refuse(self.s, message, user, key)
+            return
         lang = await self.s.lang(user)
         try:
             request = self.intake.parse(message.text)
@@ -64,14 +77,20 @@ class Photos:
         if message.media_group_id:
             self._collect_album(message, context)
             return
+        if (key := refusal(message)) is not None:
+            if addressed(message, message.caption, context.bot):
+                await refuse(self.s, message, user, key)
+            return
         await self._single_photo(message, user, context)
 
-    async def _single_photo(self, message: Message, user: User, context: Context) -> None:
+    async def _single_photo(self, message: Message, user: User, context: Context,
+                            caption: str | None = None) -> None:
+        """One picture; ``caption``: an album's, where it may be on another part."""
         lang = await self.s.lang(user)
         content = Media.of(message)
         if content is None:
             return
-        caption = message.caption or ""
+        caption = (message.caption or "") if caption is None else caption
         command = split_command(caption)
         if command:
             if not command_target(caption, context.bot.username) or command[0].lower() != "style":
@@ -91,7 +110,8 @@ class Photos:
             await self.intake.submit(message.chat, user, waiting, None, lang=lang,
                                      style_media=content)
             return
-        replied = Media.of(message.reply_to_message)
+        replied = Media.of(message.reply_to_message) \
+            if refusal(message.reply_to_message) is None else None  # not a GIF, say
         if replied is not None:  # a painting sent as a reply to the photo
             await self.intake.submit(message.chat, user, replied, None, lang=lang,
                                      style_media=content)
@@ -112,30 +132,39 @@ class Photos:
             context.application.create_task(self._album_done(group_id, context))
 
     async def _album_done(self, group_id: str, context: Context) -> None:
-        """Once the album is in: a photo and its painting (one photo: as a single photo)."""
+        """Once the album is in: a photo and its painting (one photo: as a single photo).
+
+        Its pictures only: an album may mix photos and videos (or documents of any
+        kind); one with no picture at all gets the one "cannot paint" reply."""
         await asyncio.sleep(ALBUM_WAIT_S)
         parts = sorted(self._albums.pop(group_id, []), key=lambda m: m.message_id)
         first, user = parts[0], parts[0].from_user
         if user is None:
             return
-        lang = await self.s.lang(user)
-        if len(parts) < 2:
-            await self._single_photo(first, user, context)
+        captioned = next((m.caption for m in parts if m.caption), "")
+        pictures = [m for m in parts if refusal(m) is None]
+        if not pictures:
+            if addressed(first, captioned, context.bot):
+                await refuse(self.s, first, user, refusal(first) or FILE)
             return
-        content, painting = Media.of(first), Media.of(parts[1])
-        if content is None:
+        if len(pictures) < 2:
+            await self._single_photo(pictures[0], user, context, caption=captioned)
+            return
+        lang = await self.s.lang(user)
+        content, painting = Media.of(pictures[0]), Media.of(pictures[1])
+        if content is None or painting is None:
             return
         request = None
-        captioned = next((m.caption for m in parts if m.caption), "")
-        if split_command(captioned):
-            if not command_target(captioned, context.bot.username):
+        command = split_command(captioned)
+        if command:
+            if not command_target(captioned, context.bot.username) or command[0] != "style":
+                return
+            try:  # styles and options, blended with the second picture
+                request = self.intake.parse(captioned)
+            except RequestError as exc:
+                await request_error(pictures[0], user, lang, exc, self.s.catalog)
                 return
         elif first.chat.type != ChatType.PRIVATE:
             return  # in groups, only what is addressed to the bot
-            try:
-                request = self.intake.parse(captioned)
-            except RequestError as exc:
-                await request_error(first, user, lang, exc, self.s.catalog)
-                return
         await self.intake.submit(first.chat, user, content, request, lang=lang,
                                  style_media=painting, ack=t(lang, "own.album"))

@@ -59,6 +59,14 @@ TEXTS: dict[str, str] = {
     "style.need_photo": (
         "📷 Reply to a photo with this command, or send a photo with it as the caption."
     ),
+    # a file the bot cannot paint (bot/handlers/unpaintable.py)
+    "unpaintable.file": (
+        "🤔 I can't paint that. Send me a photo, or a picture as a JPEG, PNG or WebP file."
+    ),
+    "unpaintable.moving": (
+        "🎞 I can't paint moving pictures (videos, GIFs) yet. Send me a photo, "
+        "or a picture as a JPEG, PNG or WebP file."
+    ),
     "style.own": "your own painting",
     "own.prompt": "🖼 Send me the painting whose style I should use (as a photo).",
     "own.album": "🖼 Got it: I'll paint the first photo in the style of the second.",
@@ -72,6 +80,9 @@ TEXTS: dict[str, str] = {
     "queued.first": "⏳ You're first in line — starting in a moment.",
     "queued.ahead.one": "⏳ Queued — {count} ahead of you.",
     "queued.ahead.other": "⏳ Queued — {count} ahead of you.",
+    "queued.offline": (
+        "😴 The painter is offline right now; I'll paint this as soon as it's back."
+    ),
     "progress.starting": "🎨 Getting my brushes ready…",
     "progress.line": "🎨 Painting… {bar} {percent}% · {eta}",
     "progress.line_no_eta": "🎨 Painting… {bar} {percent}%",
@@ -214,6 +225,10 @@ TEXTS: dict[str, str] = {
         "Please send it again."
     ),
     "error.bad_result": "😔 Something went wrong on my side. Please send the photo again.",
+    "error.queue_timeout": (
+        "😔 Sorry — the painter has been away too long and I couldn't get to this picture. "
+        "Please send it again a bit later."
+    ),
     "error.queue_unavailable": (
         "🚧 I can't reach my studio right now. Please try again in a minute."
     ),

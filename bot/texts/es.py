@@ -55,6 +55,14 @@ TEXTS: dict[str, str] = {
     "style.need_photo": (
         "📷 Responde a una foto con este comando, o envía una foto con él como texto."
     ),
+    # un archivo que no sé pintar (bot/handlers/unpaintable.py)
+    "unpaintable.file": (
+        "🤔 Eso no lo puedo pintar. Envíame una foto, o una imagen en archivo JPEG, PNG o WebP."
+    ),
+    "unpaintable.moving": (
+        "🎞 Aún no sé pintar imágenes en movimiento (vídeos, GIF). Envíame una foto, "
+        "o una imagen en archivo JPEG, PNG o WebP."
+    ),
     "style.own": "tu propio cuadro",
     "own.prompt": "🖼 Envíame el cuadro cuyo estilo quieres usar (como foto).",
     "own.album": "🖼 Entendido: pinto la primera foto con el estilo de la segunda.",
@@ -68,6 +76,9 @@ TEXTS: dict[str, str] = {
     "queued.first": "⏳ No hay nadie delante de ti: empiezo enseguida.",
     "queued.ahead.one": "⏳ En cola: hay {count} foto antes que la tuya.",
     "queued.ahead.other": "⏳ En cola: hay {count} fotos antes que la tuya.",
+    "queued.offline": (
+        "😴 El pintor no está disponible ahora mismo; pintaré esta foto en cuanto vuelva."
+    ),
     "progress.starting": "🎨 Preparando los pinceles…",
     "progress.line": "🎨 Pintando… {bar} {percent} % · {eta}",
     "progress.line_no_eta": "🎨 Pintando… {bar} {percent} %",
@@ -212,6 +223,10 @@ TEXTS: dict[str, str] = {
         "Envíamela otra vez."
     ),
     "error.bad_result": "😔 Algo falló por mi parte. Vuelve a enviarme la foto.",
+    "error.queue_timeout": (
+        "😔 Lo siento: el pintor lleva demasiado tiempo ausente y no pude pintar esta foto. "
+        "Envíamela otra vez un poco más tarde."
+    ),
     "error.queue_unavailable": (
         "🚧 Ahora mismo no consigo llegar a mi taller. Inténtalo de nuevo en un minuto."
     ),

@@ -894,6 +894,77 @@ class FakeUser:
         self.blocked = False
         self.server._member_update(self.chat, self, "kicked", "member")
 
+    # Files that are not photos, as the Bot API delivers them (stored: getFile works on them)
+    async def _send_file(self, chat: FakeChat, kind: str, data: bytes, mime_type: str,
+                         file_name: str | None, extra: dict, caption: str | None,
+                         reply_to: Any, deliver: bool) -> FakeMessage:
+        stored = self.server._store_document(bytes(data), file_name, mime_type, source="user")
+        obj = {**stored.file_json(), **extra}
+        if kind not in ("sticker", "video_note"):  # these have no mime_type
+            obj["mime_type"] = mime_type
+        if file_name is not None:
+            obj["file_name"] = file_name
+        fields: dict = {kind: obj}
+        if kind == "animation":  # Telegram fills ``document`` with the same file
+            fields["document"] = {k: obj[k] for k in ("file_name", "mime_type", "file_id",
+                                                      "file_unique_id", "file_size") if k in obj}
+        self._caption(fields, caption)
+        return await self.send(chat, reply_to=reply_to, deliver=deliver, **fields)
+
+    async def send_sticker(self, chat: FakeChat, data: bytes | None = None, *,
+                           kind: str = "static", emoji: str = "🎨", reply_to: Any = None,
+                           deliver: bool = True) -> FakeMessage:
+        """A sticker: ``kind`` "static" (a 512 px WebP), "animated" (TGS) or "video" (WebM)."""
+        mime = {"static": "image/webp", "animated": "application/x-tgsticker",
+                "video": "video/webm"}[kind]
+        if data is None:
+            data = image_bytes(Image.new("RGB", (512, 512), (200, 80, 40)), "WEBP") \
+                if kind == "static" else secrets.token_bytes(256)
+        extra = {"type": "regular", "width": 512, "height": 512, "emoji": emoji,
+                 "is_animated": kind == "animated", "is_video": kind == "video",
+                 "set_name": "LienzoTests"}
+        return await self._send_file(chat, "sticker", data, mime, None, extra, None,
+                                     reply_to, deliver)
+
+    async def send_voice(self, chat: FakeChat, data: bytes = b"OggS voice", *,
+                         duration: int = 3, caption: str | None = None, reply_to: Any = None,
+                         deliver: bool = True) -> FakeMessage:
+        return await self._send_file(chat, "voice", data, "audio/ogg", None,
+                                     {"duration": duration}, caption, reply_to, deliver)
+
+    async def send_audio(self, chat: FakeChat, data: bytes = b"ID3 song",
+                         file_name: str = "song.mp3", *, duration: int = 180,
+                         caption: str | None = None, reply_to: Any = None,
+                         deliver: bool = True) -> FakeMessage:
+        return await self._send_file(chat, "audio", data, "audio/mpeg", file_name,
+                                     {"duration": duration, "title": "Song"}, caption,
+                                     reply_to, deliver)
+
+    async def send_video(self, chat: FakeChat, data: bytes = b"\0\0\0\x18ftypmp42 video", *,
+                         width: int = 640, height: int = 360, duration: int = 5,
+                         caption: str | None = None, reply_to: Any = None,
+                         deliver: bool = True) -> FakeMessage:
+        extra = {"width": width, "height": height, "duration": duration}
+        return await self._send_file(chat, "video", data, "video/mp4", "video.mp4", extra,
+                                     caption, reply_to, deliver)
+
+    async def send_video_note(self, chat: FakeChat, data: bytes = b"\0\0\0\x18ftypmp42 note",
+                              *, length: int = 240, duration: int = 5, reply_to: Any = None,
+                              deliver: bool = True) -> FakeMessage:
+        """A round video message (no caption in Telegram)."""
+        return await self._send_file(chat, "video_note", data, "video/mp4", None,
+                                     {"length": length, "duration": duration}, None,
+                                     reply_to, deliver)
+
+    async def send_animation(self, chat: FakeChat, data: bytes = b"\0\0\0\x18ftypmp42 gif", *,
+                             width: int = 320, height: int = 240, duration: int = 2,
+                             caption: str | None = None, reply_to: Any = None,
+                             deliver: bool = True) -> FakeMessage:
+        """A GIF as Telegram delivers it: an MP4 ``animation``, also given as ``document``."""
+        extra = {"width": width, "height": height, "duration": duration}
+        return await self._send_file(chat, "animation", data, "video/mp4", "animation.gif.mp4",
+                                     extra, caption, reply_to, deliver)
+
 
 class FakeChat:
     """A private chat or a group.  ``messages`` maps per-chat message ids to messages."""
@@ -1385,13 +1456,15 @@ class FakeTelegram:
     def _member_update(self, chat: FakeChat, user: FakeUser | None, old: str, new: str) -> None:
         by = user.json if user else {"id": 1087968824, "is_bot": True,
                                      "first_name": "Group", "username": "GroupAnonymousBot"}
-        member = {"user": self.bot_user, "status": new}
-        if new == "kicked":
-            member["until_date"] = 0
+        def member(status: str) -> dict:
+            found = {"user": self.bot_user, "status": status}
+            if status == "kicked":
+                found["until_date"] = 0  # banned for ever, as Telegram says
+            return found
+
         self._queue_update("my_chat_member", {
             "chat": chat.json, "from": by, "date": int(time.time()),
-            "old_chat_member": {"user": self.bot_user, "status": old},
-            "new_chat_member": member})
+            "old_chat_member": member(old), "new_chat_member": member(new)})
 
     def _find_message(self, message: Any, chat: FakeChat | None = None) -> FakeMessage:
         """A FakeMessage from itself, a Bot API dict, a PTB Message, or an id in ``chat``."""
