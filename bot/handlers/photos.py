@@ -20,6 +20,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot import keyboards
 from bot.handlers.common import Services, reply, request_error, sender
 from bot.handlers.unpaintable import FILE, PICTURES, UNPAINTABLE, addressed, refusal, refuse
+from bot.inbox import CURRENT
 from bot.request import RequestError, command_target, split_command
 from bot.state import Context, Media, user_state
 from bot.texts import t
@@ -35,6 +36,7 @@ class Photos:
         self.s = services
         self.intake = services.intake
         self._albums: dict[str, list[Message]] = {}  # media group → its parts so far
+        self._album_updates: dict[str, list[int]] = {}  # … and their updates, kept open
 
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
         answering = self.intake.answering
@@ -125,19 +127,31 @@ class Photos:
                     reply_markup=keyboards.gallery(lang, user.id, self.s.catalog))
 
     def _collect_album(self, message: Message, context: Context) -> None:
+        """An album's part; each part's update stays open in the inbox until the
+        album is handled (a crash in between handles the whole album again)."""
         group_id = message.media_group_id or ""
         group = self._albums.setdefault(group_id, [])
         group.append(message)
+        if (origin := CURRENT.get()) is not None:
+            self.intake.inbox.keep(origin.update_id)
+            self._album_updates.setdefault(group_id, []).append(origin.update_id)
         if len(group) == 1:
             context.application.create_task(self._album_done(group_id, context))
 
     async def _album_done(self, group_id: str, context: Context) -> None:
+        await asyncio.sleep(ALBUM_WAIT_S)
+        parts = sorted(self._albums.pop(group_id, []), key=lambda m: m.message_id)
+        try:
+            await self._handle_album(parts, context)
+        finally:
+            for update_id in self._album_updates.pop(group_id, []):
+                await self.intake.inbox.release(update_id)
+
+    async def _handle_album(self, parts: list[Message], context: Context) -> None:
         """Once the album is in: a photo and its painting (one photo: as a single photo).
 
         Its pictures only: an album may mix photos and videos (or documents of any
         kind); one with no picture at all gets the one "cannot paint" reply."""
-        await asyncio.sleep(ALBUM_WAIT_S)
-        parts = sorted(self._albums.pop(group_id, []), key=lambda m: m.message_id)
         first, user = parts[0], parts[0].from_user
         if user is None:
             return
