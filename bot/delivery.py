@@ -16,6 +16,9 @@
   modified").  Only where there is no picture to edit (a text status, a status
   the user deleted) is the artwork sent as a new message.  The PNG is kept for
   the "full resolution" button; the result cache remembers the file id.
+  An edit makes no notification, so in a private chat a painting that took
+  ``READY_PING_AFTER_S`` or more (its owner has likely looked away) is
+  followed by a one-line "ready" reply to it, which does.
 - A failure or cancellation becomes the status message's caption.
 - A chat that blocked the bot or is gone: the outcome is dropped (the chat
   gate has cancelled the chat's other jobs); any other error propagates so the
@@ -51,6 +54,7 @@ log = logging.getLogger("lienzo.delivery")
 EDIT_EVERY_S = 3.0
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDES = 10_000  # width + height
+READY_PING_AFTER_S = 30.0
 NOT_MODIFIED = "message is not modified"
 NO_RIGHTS = "have no rights"  # a group that muted the bot: nothing to deliver there
 
@@ -146,6 +150,7 @@ class Delivery:
             if edited is None:  # the same edit was made before a restart
                 return
             sent = edited
+            await self._ping_when_ready(job, edited)
         else:
             sent = await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
         file_id = (sent.document.file_id if sent.document else None) if as_document else \
@@ -177,6 +182,16 @@ class Delivery:
             log.info("job %s: status message gone (%s); sending the artwork anew", job.id, exc)
             return await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
         return edited if isinstance(edited, Message) else None
+
+    async def _ping_when_ready(self, job: Job, artwork: Message) -> None:
+        if job.chat_id != job.user_id or time.time() - job.created_at < READY_PING_AFTER_S:
+            return  # a group, or its owner is still watching the status message
+        try:
+            await self.bot.send_message(job.chat_id, t(job.meta.get("lang", "en"), "done.ready"),
+                                        parse_mode=PARSE_MODE,
+                                        reply_parameters=ReplyParameters(artwork.message_id))
+        except TelegramError as exc:
+            log.info("job %s: no 'ready' note (%s)", job.id, exc)
 
     async def _send_artwork_anew(self, job: Job, jpeg: bytes, caption: str,
                                  markup: keyboards.Markup, as_document: bool) -> Message:

@@ -20,6 +20,7 @@ import time
 import aiohttp
 import pytest
 
+from bot import delivery
 from bot.texts import LANGUAGES, t
 from tests.bot_harness import JOB_S, RECEIVED, SIDE, answer, artwork, lienzo_bot
 from tests.conftest import REPO, free_port
@@ -230,3 +231,17 @@ async def test_bot_killed_just_after_a_result_is_sent_sends_it_once(
             assert len(replies) == 1 and artwork(replies[0]), \
                 telegram.report(f"{user}: exactly one painting", user.chat)
             assert replies[0].content not in WAITING
+
+
+async def test_a_long_painting_rings_when_it_is_ready(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    """Delivery edits the status message, which Telegram does not notify: after a
+    long wait (here: any wait) a short reply to the painting does."""
+    monkeypatch.setattr(delivery, "READY_PING_AFTER_S", 0.0)
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets):
+        ana = telegram.user(1130, "Ana")
+        sent = await ana.send_photo(ana.chat, assets.photo(60), caption="/style great_wave")
+        art = await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
+        ping = await telegram.wait_for_message(ana.chat, after=art)
+        assert ping.text == t("en", "done.ready") and ping.reply_to_message_id == art.message_id
+        assert answers_to(ana.chat, sent) == [art]

@@ -102,6 +102,7 @@ TEXTS: dict[str, str] = {
     "done.time_limit": (
         "⏱ I hit the time limit ({limit} s), so this is the best version so far."
     ),
+    "done.ready": "✨ Your painting is ready!",
     "done.as_file": "📎 Too big to send as a photo, so here it is as a file.",
     "done.full_caption": "📥 Full resolution — {width}×{height} px",
 

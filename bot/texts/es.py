@@ -98,6 +98,7 @@ TEXTS: dict[str, str] = {
     "done.time_limit": (
         "⏱ Llegué al tiempo máximo ({limit} s), así que esta es la mejor versión que tengo."
     ),
+    "done.ready": "✨ ¡Tu cuadro está listo!",
     "done.as_file": "📎 Es demasiado grande para enviarla como foto, así que va como archivo.",
     "done.full_caption": "📥 Resolución completa: {width}×{height} px",
 
