@@ -12,11 +12,15 @@ changes one thing, so that the benchmark can say where the time goes:
     figure for bulk notifications).  Shows what a pre-emptive global limit costs.
 ``LIENZO_BENCH_HANDLER=echo``
     photos get an immediate "⏳" reply and nothing else: the floor of PTB and HTTP.
+    It replaces ``bot.handlers.photos.Photos.media`` (the handler of photos and image
+    documents) on the class, before ``bot.app.main`` builds the handlers: they bind
+    ``self.media`` when they are registered, so a later patch would not be seen.
+
+``bench.chaos`` starts this same module (with no knob set) as the bot it SIGKILLs.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -24,15 +28,14 @@ import sys
 def apply_knobs(app) -> None:
     rate = os.environ.get("LIENZO_BENCH_OVERALL_RATE", "").strip()
     if rate:
-        app.flood_control = functools.partial(app.AIORateLimiter, overall_max_rate=float(rate),
-                                              max_retries=3)
+        app.flood_control = lambda: {"overall_max_rate": float(rate), "max_retries": 3}
     if os.environ.get("LIENZO_BENCH_HANDLER", "").strip() == "echo":
-        from bot import handlers
+        from bot.handlers.photos import Photos
 
         async def echo(self, update, context) -> None:
             await update.effective_message.reply_text("⏳ …", do_quote=True)
 
-        handlers.Lienzo.media = echo
+        Photos.media = echo
 
 
 if __name__ == "__main__":
