@@ -19,21 +19,31 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultCachedDocument,
+    InlineQueryResultCachedPhoto,
+    InlineQueryResultsButton,
     InputMediaDocument,
     InputMediaPhoto,
+    InputTextMessageContent,
+    ReplyKeyboardMarkup,
+    SwitchInlineQueryChosenChat,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from tests.support.fake_telegram import FakeTelegram, format_text, user_entities
+from tests.support.fake_telegram import QUERY_TOO_OLD, FakeTelegram, format_text, user_entities
 
 pytestmark = pytest.mark.asyncio
 
@@ -472,3 +482,333 @@ async def test_the_token_stays_out_of_the_servers_logs(tg, bot, caplog):
         await bot.send_message(1001, "lost")
     server_side = [r.getMessage() for r in caplog.records if r.name.startswith("aiohttp")]
     assert not [line for line in server_side if tg.token in line]
+
+
+# --------------------------------------------------------------------------- inline mode
+
+
+@pytest_asyncio.fixture
+async def itg():
+    """A bot with inline mode on (BotFather's /setinline) and inline feedback off."""
+    async with FakeTelegram(bot_username="LienzoBot", inline=True) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def ibot(itg):
+    async with itg.make_bot() as b:
+        yield b
+
+
+async def test_inline_mode_is_off_unless_enabled(tg, bot, itg, ibot):
+    assert (await bot.get_me()).supports_inline_queries is False
+    with pytest.raises(AssertionError, match="inline mode is off"):
+        await tg.user(1001).inline_query("cats")
+    assert tg.updates == [] and tg.inline_queries == []
+    assert (await ibot.get_me()).supports_inline_queries is True
+
+
+async def test_inline_query_update_fields(itg, ibot):
+    ana = itg.user(1001, "Ana", username="ana")
+    group = itg.group("Art club", members=[ana])
+    asked = [await ana.inline_query("cats"), await ana.inline_query("", chat=group),
+             await ana.inline_query("dogs", chat=ana.chat, offset="20"),
+             await ana.inline_query("x", chat=itg.user(1002, "Bob")),
+             await ana.inline_query("y", chat_type=None)]
+    updates = [u.inline_query for u in await ibot.get_updates(timeout=0)]
+    assert [(q.id, q.query, q.offset, q.chat_type) for q in updates] == [
+        (asked[0].id, "cats", "", "private"), (asked[1].id, "", "", "supergroup"),
+        (asked[2].id, "dogs", "20", "sender"), (asked[3].id, "x", "", "private"),
+        (asked[4].id, "y", "", None)]
+    assert updates[0].from_user.username == "ana"
+    with pytest.raises(AssertionError, match="at most 256"):
+        await ana.inline_query("x" * 257)
+    with pytest.raises(AssertionError, match="chat_type"):
+        await ana.inline_query("x", chat_type="secret")
+
+
+@pytest.mark.filterwarnings("ignore:Please use 'Bot.answerInlineQuery'")
+async def test_answer_inline_query_checks_like_telegram(itg, ibot):
+    ana = itg.user(1001, "Ana")
+    photo_id = (await ibot.send_photo(ana.id, picture(40, 30))).photo[-1].file_id
+    doc = await ibot.send_document(ana.id, b"%PDF-1.4 art", filename="art.pdf")
+    doc_id = doc.document.file_id
+    query = await ana.inline_query("art")
+
+    def cached(n: int = 1, **extra):
+        return [InlineQueryResultCachedPhoto(str(i), photo_id, **extra) for i in range(n)]
+
+    def keyboard(**button):
+        return InlineKeyboardMarkup([[InlineKeyboardButton("b", **button)]])
+
+    async def refused(description: str, results=None, *, raw: dict | None = None, **kwargs):
+        """The call fails with exactly Telegram's description (PTB re-cases it)."""
+        with pytest.raises(BadRequest):
+            if raw is not None:
+                await ibot.do_api_request("answerInlineQuery",
+                                          api_kwargs={"inline_query_id": query.id, **raw})
+            else:
+                await ibot.answer_inline_query(kwargs.pop("query_id", query.id),
+                                               cached() if results is None else results,
+                                               **kwargs)
+        assert itg.calls_to("answerInlineQuery")[-1].error == "Bad Request: " + description
+
+    # the Bot API server's own checks
+    await refused("too many inline query results specified", cached(51))
+    await refused('can\'t parse inline query result: Can\'t find field "id"',
+                  raw={"results": [{"type": "photo", "photo_file_id": photo_id}]})
+    await refused('can\'t parse inline query result: type "poster" is unsupported for the '
+                  "inline query result", raw={"results": [{"type": "poster", "id": "1"}]})
+    await refused("can't parse inline query result: Can't parse entities: Unsupported start tag "
+                  '"blink" at byte offset 0', cached(caption="<blink>x</blink>",
+                                                    parse_mode="HTML"))
+    await refused("can't parse inline query results button: InlineQueryResultsButton must have "
+                  "exactly one optional field", button=InlineQueryResultsButton(
+                      "Open", web_app=WebAppInfo("https://example.org"), start_parameter="both"))
+    # TDLib's
+    await refused("wrong remote file identifier specified: can't unserialize it. Wrong last "
+                  "symbol", [InlineQueryResultCachedPhoto("1", "no-such-file")])
+    await refused("can't use file of type Document as Photo",
+                  [InlineQueryResultCachedPhoto("1", doc_id)])
+    await refused("can't use file of type Photo as Document",
+                  [InlineQueryResultCachedDocument("1", "Art", photo_id)])
+    await refused("at least one chat type must be allowed", cached(reply_markup=keyboard(
+        switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(query="x"))))
+    await refused("inline keyboard expected", cached(reply_markup=ReplyKeyboardMarkup([["a"]])))
+    await refused("unallowed characters in start_parameter are used",
+                  button=InlineQueryResultsButton("Open", start_parameter="not ok!"))
+    await refused("too long start_parameter specified",
+                  button=InlineQueryResultsButton("Open", start_parameter="a" * 65))
+    await refused("can't use empty start_parameter",
+                  button=InlineQueryResultsButton("Open", start_parameter=""))
+    await refused("inline query button Web App URL 'http://example.org' is invalid: Only HTTPS "
+                  "links are allowed",
+                  button=InlineQueryResultsButton("Open", web_app=WebAppInfo("http://example.org")))
+    # Telegram's servers
+    await refused(QUERY_TOO_OLD, query_id="12345")
+    await refused("NEXT_OFFSET_INVALID", next_offset="9" * 65)
+    await refused("RESULT_ID_DUPLICATE", [*cached(), *cached()])
+    await refused("RESULT_ID_INVALID", [InlineQueryResultCachedPhoto("x" * 65, photo_id)])
+    await refused("RESULT_ID_INVALID", [InlineQueryResultCachedPhoto("", photo_id)])
+    await refused("BUTTON_DATA_INVALID", cached(reply_markup=keyboard(callback_data="x" * 65)))
+    await refused("BUTTON_TYPE_INVALID", cached(reply_markup=keyboard(
+        web_app=WebAppInfo("https://example.org"))))
+    await refused("SWITCH_PM_TEXT_EMPTY",
+                  button=InlineQueryResultsButton("", start_parameter="ok"))
+    await refused("ARTICLE_TITLE_EMPTY", [InlineQueryResultArticle(
+        "a", "", InputTextMessageContent("hi"))])
+    # captions are counted after entity parsing: 1024 characters in <b> tags pass
+    await refused("MEDIA_CAPTION_TOO_LONG", cached(caption="<b>" + "x" * 1025 + "</b>",
+                                                   parse_mode="HTML"))
+    assert await ibot.answer_inline_query((await ana.inline_query("ok")).id, cached(
+        caption="<b>" + "x" * 1024 + "</b>", parse_mode="HTML"))
+    assert query.answer is None  # refused answers leave nothing behind
+
+    assert await ibot.answer_inline_query(
+        query.id, [InlineQueryResultCachedPhoto("p", photo_id, caption="*art*",
+                                                parse_mode="MarkdownV2"),
+                   InlineQueryResultCachedDocument("d", "The PDF", doc_id),
+                   InlineQueryResultArticle("a", "Help", InputTextMessageContent("Send a photo"))],
+        cache_time=0, is_personal=True, next_offset="3",
+        button=InlineQueryResultsButton("Open Lienzo", start_parameter="from-inline_1"))
+    answer = await query.answered(1)
+    assert [r["id"] for r in answer["results"]] == ["p", "d", "a"] == \
+        [r["id"] for r in query.results]
+    assert answer["results"][0]["photo_file_id"] == photo_id
+    assert answer["cache_time"] == 0 and answer["is_personal"] is True
+    assert answer["next_offset"] == "3"
+    assert answer["button"] == {"text": "Open Lienzo", "start_parameter": "from-inline_1"}
+    await refused(QUERY_TOO_OLD)  # answered already
+
+    late = await ana.inline_query("late")
+    late.time -= itg.inline_query_timeout + 1  # as if it had waited that long for the bot
+    await refused(QUERY_TOO_OLD, query_id=late.id)
+
+
+async def test_share_a_painting_inline_into_a_group(itg):
+    """The happy path: Share button → inline query → cached photo → chosen into a group."""
+    itg.inline_feedback = True  # BotFather's /setinlinefeedback
+    chosen: list[tuple[str, str]] = []
+
+    async def paint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sent = await update.message.reply_photo(update.message.photo[-1].file_id)
+        context.bot_data[f"art{sent.message_id}"] = sent.photo[-1].file_id
+        share = SwitchInlineQueryChosenChat(f"art{sent.message_id}", allow_user_chats=True,
+                                            allow_group_chats=True)
+        await sent.edit_reply_markup(InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Share", switch_inline_query_chosen_chat=share)]]))
+
+    async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        file_id = context.bot_data[query.query]
+        try_it = InlineKeyboardButton("Try it", url="https://t.me/LienzoBot?start=from_share")
+        await query.answer([InlineQueryResultCachedPhoto(
+            "p1", file_id, caption="<b>Painted</b> by @LienzoBot", parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup([[try_it]]))],
+            cache_time=0, is_personal=True,
+            button=InlineQueryResultsButton("Open Lienzo", start_parameter="inline"))
+
+    async def remember(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        result = update.chosen_inline_result
+        chosen.append((result.result_id, result.query))
+        await context.bot.send_message(result.from_user.id, f"shared {result.result_id}")
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.message.reply_text(f"start:{' '.join(context.args)}")
+
+    app = itg.app_builder().build()
+    app.add_handler(MessageHandler(filters.PHOTO, paint))
+    app.add_handler(InlineQueryHandler(inline))
+    app.add_handler(ChosenInlineResultHandler(remember))
+    app.add_handler(CommandHandler("start", start))
+    async with itg.running(app):
+        ana, bob = itg.user(1001, "Ana"), itg.user(1002, "Bob")
+        group = itg.group("Art club", privacy=True, members=[ana, bob])
+        sent = await ana.send_photo(ana.chat, picture(64, 48, seed=7))
+        painting = await itg.wait_for_message(ana.chat, lambda m: m.buttons, after=sent)
+        button = painting.button("Share")["switch_inline_query_chosen_chat"]
+        assert button == {"query": f"art{painting.message_id}", "allow_user_chats": True,
+                          "allow_bot_chats": False, "allow_group_chats": True,
+                          "allow_channel_chats": False}  # as Telegram echoes it
+        with pytest.raises(AssertionError, match="does not offer channel chats"):
+            await ana.press_switch_inline(painting, "Share", chat_type="channel")
+
+        query = await ana.press_switch_inline(painting, "Share", chat=group)
+        assert (query.query, query.chat_type) == (f"art{painting.message_id}", "supergroup")
+        answer = await query.answered()
+        assert answer["results"][0]["photo_file_id"] == painting.photo[-1]["file_id"]
+
+        shared = await query.choose("p1")  # into the group the query was typed in
+        assert shared.via_bot == itg.bot_user and shared.user is ana
+        assert group.messages[shared.message_id] is shared
+        assert shared.photo_bytes == painting.photo_bytes
+        assert shared.caption == "Painted by @LienzoBot"
+        assert shared.entities == [{"type": "bold", "offset": 0, "length": 7}]
+        assert shared.button("Try it")["url"] == "https://t.me/LienzoBot?start=from_share"
+        assert shared.inline_message_id  # it has a keyboard
+        await itg.wait_for_message(ana.chat, "shared p1")  # the chosen_inline_result arrived
+        assert chosen == [("p1", f"art{painting.message_id}")]
+        # privacy mode on, yet "messages sent via this bot" reach it
+        assert shared not in itg.hidden
+        assert any(u.get("message", {}).get("via_bot") for u in itg.updates)
+        with pytest.raises(AssertionError, match="typed in a supergroup chat"):
+            await query.choose("p1", bob)
+
+        await bob.open_deep_link(shared.button("Try it")["url"])
+        await itg.wait_for_message(bob.chat, "start:from_share")
+        await query.press_button()  # "Open Lienzo" above the results
+        await itg.wait_for_message(ana.chat, "start:inline")
+
+
+async def test_switch_inline_buttons_are_checked_and_echoed(itg, ibot):
+    ana = itg.user(1001, "Ana")
+    group = itg.group("Art club", members=[ana])
+
+    def keyboard(**button):
+        return InlineKeyboardMarkup([[InlineKeyboardButton("Share", **button)]])
+
+    with pytest.raises(BadRequest, match="(?i)^at least one chat type must be allowed$"):
+        await ibot.send_message(ana.id, "x", reply_markup=keyboard(
+            switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat("q")))
+    every = SwitchInlineQueryChosenChat("q", allow_user_chats=True, allow_bot_chats=True,
+                                        allow_group_chats=True, allow_channel_chats=True)
+    echoed = await ibot.send_message(ana.id, "x", reply_markup=keyboard(
+        switch_inline_query_chosen_chat=every))
+    assert echoed.reply_markup.inline_keyboard[0][0].switch_inline_query == "q"
+    deep = await ibot.send_message(ana.id, "x", reply_markup=keyboard(
+        url="t.me/LienzoBot?start=abc"))  # no scheme: Telegram adds http://
+    assert deep.reply_markup.inline_keyboard[0][0].url == "http://t.me/LienzoBot?start=abc"
+    with pytest.raises(BadRequest, match="(?i)^inline keyboard button url 'https://localhost' "
+                                         "is invalid: wrong http url$"):
+        await ibot.send_message(ana.id, "x", reply_markup=keyboard(url="https://localhost"))
+    with pytest.raises(BadRequest, match="(?i)^button_type_invalid$"):
+        await ibot.send_message(group.id, "x", reply_markup=keyboard(
+            web_app=WebAppInfo("https://example.org")))  # Web App buttons: private chats only
+    for markup, description in [
+            ({"inline_keyboard": [[{"text": "t"}]]}, "can't parse inline keyboard button: Text "
+             "buttons are unallowed in the inline keyboard"),
+            ({"inline_keyboard": [[{"text": "t", "switch_inline_query": {"q": 1}}]]},
+             "can't parse inline keyboard button: Field \"switch_inline_query\" must be of type "
+             "String"),
+            ({"inline_keyboard": [[{"text": "t", "switch_inline_query_chosen_chat": {
+                "allow_group_chats": "yes"}}]]},
+             "can't parse inline keyboard button: Field \"allow_group_chats\" must be of type "
+             "Boolean")]:
+        with pytest.raises(BadRequest):
+            await ibot.send_message(ana.id, "x", api_kwargs={"reply_markup": markup})
+        assert itg.calls_to("sendMessage")[-1].error == "Bad Request: " + description
+
+    menu = await ibot.send_message(group.id, "pick", reply_markup=InlineKeyboardMarkup([
+        [InlineKeyboardButton("Here", switch_inline_query_current_chat="cats"),
+         InlineKeyboardButton("Anywhere", switch_inline_query=""),
+         InlineKeyboardButton("Press", callback_data="p")]]))
+    here = await ana.press_switch_inline(menu, "Here")
+    anywhere = await ana.press_switch_inline(menu, "Anywhere", chat=ana.chat)
+    assert (here.query, here.chat_type, here.chat) == ("cats", "supergroup", group)
+    assert (anywhere.query, anywhere.chat_type) == ("", "sender")
+    with pytest.raises(AssertionError, match="does not switch to inline mode"):
+        await ana.press_switch_inline(menu, "Press")
+    updates = await ibot.get_updates(timeout=0)
+    assert [(u.inline_query.query, u.inline_query.chat_type) for u in updates] == [
+        ("cats", "supergroup"), ("", "sender")]
+
+
+async def test_deep_links_send_start_with_the_parameter(itg, ibot):
+    ana = itg.user(1001, "Ana")
+    opened = [await ana.open_deep_link(url) for url in (
+        "https://t.me/LienzoBot?start=abc-1_2", "t.me/lienzobot?start=" + "a" * 64,
+        "tg://resolve?domain=LienzoBot&start=x", "https://t.me/LienzoBot?start=not%20ok",
+        "https://t.me/LienzoBot?start=" + "a" * 65, "https://t.me/LienzoBot")]
+    assert [m.text for m in opened] == ["/start abc-1_2", "/start " + "a" * 64, "/start x",
+                                        "/start", "/start", "/start"]
+    updates = await ibot.get_updates(timeout=0)
+    assert updates[0].message.text == "/start abc-1_2" and updates[0].message.chat.id == ana.id
+    assert updates[0].message.entities[0].type == "bot_command"
+    assert updates[0].message.entities[0].length == 6
+    with pytest.raises(AssertionError, match="not @LienzoBot"):
+        await ana.open_deep_link("https://t.me/OtherBot?start=x")
+
+
+async def test_chosen_results_where_the_bot_is_and_is_not(itg, ibot):
+    ana, bob = itg.user(1001, "Ana"), itg.user(1002, "Bob")
+    photo_id = (await ibot.send_photo(ana.id, picture())).photo[-1].file_id
+    await ibot.get_updates(timeout=0)
+    seen = len(itg.updates)
+    to_bob = await ana.inline_query("art", chat=bob)
+    assert await ibot.answer_inline_query(to_bob.id, [
+        InlineQueryResultCachedPhoto("p", photo_id, input_message_content=InputTextMessageContent(
+            "<i>just text</i>", parse_mode="HTML")),
+        InlineQueryResultCachedPhoto("k", photo_id, reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Like", callback_data="like")]]))],
+        next_offset="2")
+    with pytest.raises(AssertionError, match="no result 'zz'"):
+        await to_bob.choose("zz")
+    text = await to_bob.choose("p")  # into Ana's chat with Bob: the bot is not there
+    assert text.chat is ana.chat_with(bob) and text.chat.json["id"] == bob.id
+    assert (text.text, text.entities) == ("just text", [{"type": "italic", "offset": 0,
+                                                         "length": 9}])
+    assert len(itg.updates) == seen + 1  # only the inline query: no feedback, no message
+
+    itg.inline_feedback = True
+    liked = await to_bob.choose("k")
+    chosen = itg.updates[-1]["chosen_inline_result"]
+    assert chosen == {"result_id": "k", "from": ana.json, "query": "art",
+                      "inline_message_id": liked.inline_message_id}
+    # the bot edits and is pressed by the inline_message_id alone
+    like = InlineKeyboardMarkup([[InlineKeyboardButton("Like", callback_data="like")]])
+    assert await ibot.edit_message_caption(inline_message_id=liked.inline_message_id,
+                                           caption="liked", reply_markup=like) is True
+    assert liked.caption == "liked" and liked.edited
+    with pytest.raises(BadRequest, match="(?i)invalid inline message identifier"):
+        await ibot.edit_message_caption(inline_message_id="nope", caption="x")
+    await bob.press(liked, "like")
+    press = itg.updates[-1]["callback_query"]
+    assert press["inline_message_id"] == liked.inline_message_id and "message" not in press
+
+    more = await to_bob.next_page()
+    assert (more.query, more.offset, more.chat_type) == ("art", "2", "private")
+    in_chat = await ana.inline_query("art", chat_type="sender")
+    assert await ibot.answer_inline_query(in_chat.id, [InlineQueryResultArticle(
+        "a", "Help", InputTextMessageContent("/help"))])
+    helped = await in_chat.choose("a")  # "sender": Ana's own chat with the bot, which sees it
+    assert helped.chat is ana.chat and itg.updates[-2]["message"]["via_bot"] == itg.bot_user

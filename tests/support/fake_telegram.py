@@ -35,13 +35,41 @@ downloads at ``/file/bot<token>/<file_path>`` (20 MB limit); sendMessage; sendPh
 sendDocument (multipart uploads, ``file_id`` re-sends, http(s) URLs); sendMediaGroup
 (``attach://`` parts); editMessageText/Caption/Media/ReplyMarkup ("message is not
 modified", omitted ``reply_markup`` removes the keyboard, as in Telegram); deleteMessage;
-answerCallbackQuery; sendChatAction; setMyCommands/getMyCommands/deleteMyCommands per
+answerCallbackQuery; answerInlineQuery (cached ``photo`` and ``document`` results by
+file_id, ``article`` with text; the edit methods take the ``inline_message_id`` of a
+message sent via the bot); sendChatAction; setMyCommands/getMyCommands/deleteMyCommands per
 scope and language; setWebhook/deleteWebhook/getWebhookInfo, with updates POSTed to the
 webhook (``X-Telegram-Bot-Api-Secret-Token``) while one is set.  Text and captions are
 parsed for ``parse_mode`` HTML, MarkdownV2 and Markdown the way Telegram does (the stored
 text is the plain text plus entities; bad markup is "can't parse entities").  Telegram's
 limits answer with Telegram's errors: 4096-character texts, 1024-character captions,
-64-byte callback data, photos over 10 MB or width+height over 10000, uploads over 50 MB.
+64-byte callback data, photos over 10 MB or width+height over 10000, uploads over 50 MB;
+inline keyboards are read as the Bot API server reads them (``url``, ``callback_data``,
+``switch_inline_query``, ``switch_inline_query_current_chat``,
+``switch_inline_query_chosen_chat`` — at least one chat type allowed, echoed with all four
+flags — ``web_app`` in private chats only, ...).  answerInlineQuery is checked in the
+order the Bot API server, TDLib and Telegram check it, with their messages: at most 50
+results ("too many inline query results specified"), result ids of 1-64 bytes and unique
+(RESULT_ID_INVALID, RESULT_ID_DUPLICATE), file ids the fake knows, of the right kind
+("can't use file of type Document as Photo"), captions of 1024 characters after parsing
+(MEDIA_CAPTION_TOO_LONG), ``next_offset`` of 64 bytes (NEXT_OFFSET_INVALID), a ``button``
+with exactly one of ``start_parameter`` (1-64 of A-Za-z0-9_-) and ``web_app``, and a
+query that is known, unanswered and at most ``inline_query_timeout`` (30) seconds old
+("query is too old and response timeout expired or query ID is invalid").
+
+Inline mode: ``FakeTelegram(inline=True)`` (BotFather's /setinline; getMe's
+``supports_inline_queries``) and ``inline_feedback=True`` (/setinlinefeedback: a
+``chosen_inline_result`` update for each result sent).  ``q = await
+ana.inline_query("cats", chat=group)`` queues an ``inline_query`` (``chat_type``
+"supergroup"; a :class:`FakeUser` as ``chat`` is their private chat with that person,
+"private"; ``ana.chat`` is "sender"); ``await ana.press_switch_inline(msg, "Share",
+chat=group)`` does it from a ``switch_inline_query*`` button, prefilled and checked against
+the chat types the button allows.  ``await q.answered()`` gives the answer;
+``await q.choose("id")`` sends that result from Ana ``via_bot`` the bot into the chat
+(the bot sees it, even with privacy on, unless it is a chat between two users);
+``q.next_page()``, ``q.press_button()``.  ``await ana.open_deep_link(
+"https://t.me/LienzoBot?start=abc")`` sends ``/start abc`` in Ana's chat with the bot
+(a bare ``/start`` when the parameter is not 1-64 of A-Za-z0-9_-).
 
 Faults: ``tg.fail_next("editMessageText", retry_after=1)`` (429 with
 ``parameters.retry_after``), ``tg.fail_next("sendPhoto", status=400, description=...)``,
@@ -52,22 +80,23 @@ a wrong token gets 401, a malformed one 404.
 
 Groups: ``tg.group("Art club", privacy=True)``.  With privacy on the bot gets only
 commands addressed to it (``/cmd@LienzoBot``) or to no bot (``/cmd``), replies to its own
-messages and service messages; everything else is kept in ``tg.hidden`` instead.  (So
-of an album captioned ``/style@LienzoBot`` in such a group only the captioned photo
-arrives, as with Telegram.)  ``tg.user(...)`` is someone who has started the bot: their
-private chat (id = user id) exists at once.
+messages, messages sent via it (inline mode) and service messages; everything else is kept
+in ``tg.hidden`` instead.  (So of an album captioned ``/style@LienzoBot`` in such a group
+only the captioned photo arrives, as with Telegram.)  ``tg.user(...)`` is someone who has
+started the bot: their private chat (id = user id) exists at once.
 
 Records: ``tg.calls`` (every request: method, decoded params, uploaded parts, monotonic
 time, status, result or error), ``tg.calls_to(method, chat=...)``, ``tg.updates`` (every
-update queued), ``tg.uploads`` (files the bot uploaded, with their bytes),
+update queued), ``tg.inline_queries``, ``tg.uploads`` (files the bot uploaded, with their bytes),
 ``tg.commands(language_code, scope)``, ``tg.webhook`` and ``tg.webhook_deliveries``.
 
 Waiting, never sleeping: ``await tg.wait_for(lambda calls: ..., timeout=...)``,
 ``await tg.wait_for_call(method, predicate)``, ``await tg.wait_for_message(chat,
 predicate_or_substring, after=message)``, ``await tg.wait_until_consumed()`` (the bot has
-fetched every queued update), ``await press.answered()``.  A timeout fails with the recent
-calls and the chat's messages.  To show that something did *not* happen, send a later
-message that must be answered and wait for that answer (PTB handles updates in order).
+fetched every queued update), ``await press.answered()``, ``await query.answered()``.  A
+timeout fails with the recent calls and the chat's messages.  To show that something did
+*not* happen, send a later message that must be answered and wait for that answer (PTB
+handles updates in order).
 
 Messages come back as :class:`FakeMessage`: a ``dict`` that *is* the Bot API JSON of the
 message (edits update it in place; ``versions`` keeps each state), with properties
@@ -79,7 +108,11 @@ Deliberate simplifications: HTTP, not HTTPS, for webhooks; the largest PhotoSize
 upload is the uploaded file itself (not re-encoded to JPEG, not capped at 2560 px) while
 the smaller sizes are real JPEG thumbnails; a ``file_unique_id`` is derived from the
 bytes, so the same picture sent twice has the same one; no 48-hour edit limit and no
-automatic flood control (inject 429s with ``fail_next``).
+automatic flood control (inject 429s with ``fail_next``).  Inline mode: answers are not
+cached (``cache_time`` and ``is_personal`` are only recorded), results by URL and types
+other than photo, document and article are refused as unsupported, there are no channels
+and no Saved Messages, and any file id the fake never issued gets TDLib's "wrong remote
+file identifier specified: can't unserialize it. Wrong last symbol".
 """
 
 from __future__ import annotations
@@ -99,6 +132,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import ClientSession, ClientTimeout, web
 from PIL import Image
@@ -108,6 +142,7 @@ __all__ = [
     "Call",
     "CallbackPress",
     "FakeChat",
+    "FakeInlineQuery",
     "FakeMessage",
     "FakeTelegram",
     "FakeUser",
@@ -144,6 +179,23 @@ COMMAND_RE = re.compile(r"(?<![\w/@])/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{3,32
 MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}(?!\w)")
 BOT_COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+START_PARAM_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # deep links and results buttons
+MAX_INLINE_QUERY = 256  # characters a user can type after the bot's username
+MAX_INLINE_RESULTS = 50
+MAX_RESULT_ID = 64  # bytes
+MAX_NEXT_OFFSET = 64  # bytes
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+INLINE_CHAT_TYPES = ("sender", "private", "group", "supergroup", "channel")
+# InlineQueryResult types Telegram knows; the fake answers only photo, document and article
+INLINE_RESULT_TYPES = {"article", "audio", "contact", "document", "game", "gif", "location",
+                       "mpeg4_gif", "photo", "sticker", "venue", "video", "voice"}
+# The Bot API server decides a button's kind by the first of these it finds (url and
+# callback_data only when non-empty); a button with none is a "text button".
+BUTTON_KINDS = ("url", "callback_data", "callback_game", "pay", "switch_inline_query",
+                "switch_inline_query_chosen_chat", "switch_inline_query_current_chat",
+                "login_url", "web_app", "copy_text")
+CHOSEN_CHAT_FLAGS = ("allow_user_chats", "allow_bot_chats", "allow_group_chats",
+                     "allow_channel_chats")
 
 INT_PARAMS = {"message_id", "offset", "limit", "timeout", "user_id", "from_chat_id",
               "message_thread_id", "cache_time", "max_connections", "reply_to_message_id",
@@ -210,6 +262,62 @@ class ApiError(Exception):
 
 def _bad(description: str) -> ApiError:
     return ApiError(400, "Bad Request: " + description)
+
+
+class _ParseError(ValueError):
+    """A request the Bot API server itself cannot parse (before TDLib or Telegram see it)."""
+
+
+def _lower_first(message: str) -> str:
+    """What the Bot API server does to an error message after "Bad Request: ": the first
+    letter is lowered unless the message is an UPPER_CASE server error."""
+    if len(message) >= 2 and (message[1] == "_" or message[1].isupper()):
+        return message
+    return message[:1].lower() + message[1:]
+
+
+def _upper_first(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+def _json_str(obj: dict, name: str, *, required: bool = False,
+              default: str | None = "") -> str | None:
+    """A string field of a JSON object as the Bot API server reads it (numbers too)."""
+    if name not in obj:
+        if required:
+            raise _ParseError(f'Can\'t find field "{name}"')
+        return default
+    value = obj[name]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return json.dumps(value)
+    raise _ParseError(f'Field "{name}" must be of type String')
+
+
+def _json_bool(obj: dict, name: str) -> bool:
+    value = obj.get(name, False)
+    if not isinstance(value, bool):
+        raise _ParseError(f'Field "{name}" must be of type Boolean')
+    return value
+
+
+def _json_object(obj: dict, name: str, *, required: bool = False) -> dict | None:
+    if name not in obj:
+        if required:
+            raise _ParseError(f'Can\'t find field "{name}"')
+        return None
+    if not isinstance(obj[name], dict):
+        raise _ParseError(f'Field "{name}" must be of type Object')
+    return obj[name]
+
+
+def _button_kind(button: dict) -> str | None:
+    """Which field makes an inline keyboard button what it is, as the Bot API server reads it."""
+    for kind in BUTTON_KINDS:
+        if kind in button and (kind not in ("url", "callback_data") or button[kind] != ""):
+            return kind
+    return None
 
 
 # --------------------------------------------------------------------------- formatting
@@ -629,6 +737,7 @@ class FakeMessage(dict):
         self.chat = chat
         self.user = user
         self.deleted = False
+        self.inline_message_id: str | None = None  # a message sent via the bot, with a keyboard
         self.sent_reply_markup: dict | None = data.get("reply_markup")
         self.versions: list[tuple[float, dict]] = [(time.monotonic(), _plain(data))]
 
@@ -661,6 +770,11 @@ class FakeMessage(dict):
     @property
     def from_bot(self) -> bool:
         return self.user is None
+
+    @property
+    def via_bot(self) -> dict | None:
+        """The bot a user sent this message through (inline mode), as Bot API JSON."""
+        return self.get("via_bot")
 
     @property
     def text(self) -> str | None:
@@ -772,6 +886,77 @@ class CallbackPress:
         return self.answer
 
 
+@dataclass
+class FakeInlineQuery:
+    """An inline query a user typed (``@LienzoBot cats``), and what became of it.
+
+    ``answer``: the answerInlineQuery params once the bot answered (``results`` and
+    ``button`` decoded from JSON).  ``chat``: where the user typed it, when known;
+    ``allowed``: the chat kinds a ``switch_inline_query_chosen_chat`` button allowed.
+    """
+
+    id: str
+    user: FakeUser
+    query: str
+    offset: str
+    chat_type: str | None
+    chat: FakeChat | None = None
+    allowed: frozenset[str] | None = None
+    time: float = field(default_factory=time.monotonic)
+    answer: dict | None = None
+    server: FakeTelegram | None = field(default=None, repr=False)
+    contents: dict[str, dict] = field(default_factory=dict, repr=False)  # id → message
+
+    async def answered(self, timeout: float = 10.0) -> dict:
+        """Wait for a successful answerInlineQuery; returns its params (results parsed)."""
+        await self.server.wait_for(lambda _: self.answer is not None, timeout,
+                                   f"answerInlineQuery for inline query {self.query!r}")
+        return self.answer
+
+    @property
+    def results(self) -> list[dict]:
+        """The results the bot answered with, as it sent them ([] before the answer)."""
+        return list((self.answer or {}).get("results") or [])
+
+    def result(self, result_id: str) -> dict:
+        for result in self.results:
+            if str(result.get("id")) == result_id:
+                return result
+        raise AssertionError(f"no result {result_id!r} in the answer to {self!r}; results: "
+                             f"{[r.get('id') for r in self.results]}")
+
+    async def choose(self, result_id: str, chat: Any = None) -> FakeMessage:
+        """The user taps a result: it is sent, from the user and ``via_bot`` the bot.
+
+        ``chat``: where (default: where the query was typed): a group, the user's chat with
+        the bot (``chat_type`` "sender") or another :class:`FakeUser` (a private chat
+        between the two, which the bot does not see; ``chat_type`` "private").  With
+        ``inline_feedback`` on, the bot also gets a ``chosen_inline_result`` update.
+        """
+        if self.answer is None:
+            raise AssertionError(f"{self!r} has no answer yet: nothing to choose")
+        self.result(result_id)
+        return self.server._choose(self, result_id, chat)
+
+    async def next_page(self) -> FakeInlineQuery:
+        """Scrolling to the end of the results: the same query with ``next_offset``."""
+        offset = (self.answer or {}).get("next_offset") or ""
+        if not offset:
+            raise AssertionError(f"{self!r} was answered without a next_offset")
+        return self.server._inline_query(self.user, self.query, offset, self.chat_type,
+                                         self.chat, self.allowed)
+
+    async def press_button(self) -> FakeMessage:
+        """Tap the button above the results (``InlineQueryResultsButton``): with a
+        ``start_parameter`` the user lands in the bot's chat and sends ``/start <param>``."""
+        button = (self.answer or {}).get("button")
+        if not button:
+            raise AssertionError(f"{self!r} was answered without a button")
+        if "start_parameter" not in button:
+            raise AssertionError(f"the button {button} opens a Web App: not modelled")
+        return await self.user._send_start(str(button["start_parameter"]))
+
+
 class FakeUser:
     """A person using Telegram.  Methods send what a Telegram client would send."""
 
@@ -874,6 +1059,92 @@ class FakeUser:
         if msg.deleted:
             raise AssertionError(f"{msg!r} was deleted: nothing to press")
         return self.server._press(self, msg, callback_data)
+
+    def chat_with(self, other: FakeUser) -> FakeChat:
+        """The private chat between this user and ``other`` as this user sees it (chat id =
+        the other's id).  The bot is not in it: only messages sent via the bot go there."""
+        return self.server._user_chat(self, other)
+
+    async def inline_query(self, query: str = "", *, offset: str = "",
+                           chat: Any = None, chat_type: str | None = "private") -> FakeInlineQuery:
+        """Type ``@LienzoBot <query>`` in a chat: the bot gets an ``inline_query`` update.
+
+        ``chat`` (a group, this user's chat with the bot, or another :class:`FakeUser`)
+        sets ``chat_type`` ("supergroup", "sender", "private"); without it ``chat_type`` is
+        as given (None: unknown, as from a secret chat).  Only for bots with inline mode on.
+        """
+        target = self.server._inline_target(self, chat) if chat is not None else None
+        if target is not None:
+            chat_type = self.server._inline_chat_type(self, target)
+        return self.server._inline_query(self, query, offset, chat_type, target, None)
+
+    async def press_switch_inline(self, message: Any, text: str, *,
+                                  chat_type: str = "private", chat: Any = None) -> FakeInlineQuery:
+        """Press a ``switch_inline_query*`` button: the client puts ``@LienzoBot <query>``
+        into a chat's input field and sends the inline query from there.
+
+        ``switch_inline_query_current_chat`` stays in the message's chat; the others let
+        the user pick a chat: ``chat`` (or just its ``chat_type``), which a
+        ``switch_inline_query_chosen_chat`` button must allow.
+        """
+        msg = self.server._find_message(message)
+        if msg.deleted:
+            raise AssertionError(f"{msg!r} was deleted: nothing to press")
+        try:
+            button = msg.button(text)
+        except AssertionError:
+            raise AssertionError(f"{self!r} cannot press {text!r}: not on {msg!r}; buttons: "
+                                 f"{msg.buttons}") from None
+        kind = _button_kind(button)
+        allowed = None
+        if kind == "switch_inline_query_current_chat":
+            chat = msg.chat
+            query = str(button[kind])
+        elif kind == "switch_inline_query":
+            query = str(button[kind])
+        elif kind == "switch_inline_query_chosen_chat":
+            options = button[kind]
+            query = str(options.get("query") or "")
+            allowed = frozenset(flag for flag in CHOSEN_CHAT_FLAGS if options.get(flag))
+        else:
+            raise AssertionError(f"button {button} does not switch to inline mode")
+        target = self.server._inline_target(self, chat) if chat is not None else None
+        if target is not None:
+            chat_type = self.server._inline_chat_type(self, target)
+        if allowed is not None:
+            needs = {"sender": {"allow_bot_chats"}, "private": {"allow_user_chats"},
+                     "group": {"allow_group_chats"}, "supergroup": {"allow_group_chats"},
+                     "channel": {"allow_channel_chats"}}[chat_type]
+            if not needs & allowed:
+                raise AssertionError(f"button {button} does not offer {chat_type} chats")
+        return self.server._inline_query(self, query, "", chat_type, target, allowed)
+
+    async def open_deep_link(self, url: str) -> FakeMessage:
+        """Open ``https://t.me/<bot>?start=<param>`` (or ``tg://resolve?domain=<bot>&start=``):
+        the client sends ``/start <param>`` in the chat with the bot, or a bare ``/start``
+        when the parameter is not 1-64 characters of A-Z, a-z, 0-9, _ and -."""
+        m = re.fullmatch(r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/"
+                         r"([A-Za-z0-9_]+)/?(?:\?(.*))?", url) or \
+            re.fullmatch(r"tg://resolve\?(.*)", url)
+        if m is None:
+            raise AssertionError(f"{url!r} is not a link to a bot")
+        if url.startswith("tg://"):
+            query = dict(part.partition("=")[::2] for part in m.group(1).split("&"))
+            username = query.pop("domain", "")
+        else:
+            username = m.group(1)
+            query = dict(part.partition("=")[::2] for part in (m.group(2) or "").split("&")
+                         if part)
+        if username.lower() != self.server.bot_username.lower():
+            raise AssertionError(f"{url!r} links to @{username}, not @{self.server.bot_username}")
+        return await self._send_start(unquote(query.get("start", "")))
+
+    async def _send_start(self, parameter: str) -> FakeMessage:
+        text = "/start"
+        if START_PARAM_RE.match(parameter):
+            text += " " + parameter
+        return await self.send(self.chat, text=text,
+                               entities=[{"type": "bot_command", "offset": 0, "length": 6}])
 
     async def join(self, chat: FakeChat) -> FakeMessage:
         """Join a group: a service message (new_chat_members), seen even with privacy on."""
@@ -980,6 +1251,7 @@ class FakeChat:
         self.privacy = privacy
         self.username = username
         self.members: set[int] = set()
+        self.owner: FakeUser | None = None  # for a chat between two users: whose view
         self.bot_member = True
         self.deleted = False
         self.messages: dict[int, FakeMessage] = {}
@@ -1050,7 +1322,8 @@ class FakeTelegram:
 
     def __init__(self, *, token: str | None = None, bot_id: int = 7000000001,
                  bot_username: str = "LienzoBot", bot_first_name: str = "Lienzo",
-                 privacy: bool = True, host: str = "127.0.0.1", port: int = 0):
+                 privacy: bool = True, inline: bool = False, inline_feedback: bool = False,
+                 inline_query_timeout: float = 30.0, host: str = "127.0.0.1", port: int = 0):
         if token is None:
             token = f"{bot_id}:AA" + secrets.token_urlsafe(24)[:33]
         self.token = token
@@ -1058,6 +1331,9 @@ class FakeTelegram:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.privacy = privacy
+        self.inline = inline  # BotFather's /setinline
+        self.inline_feedback = inline_feedback  # BotFather's /setinlinefeedback (100%)
+        self.inline_query_timeout = inline_query_timeout  # seconds the bot has to answer
         self.host = host
         self.port = port
         self.url = ""  # set by start()
@@ -1069,6 +1345,7 @@ class FakeTelegram:
         self.webhook: dict | None = None
         self.webhook_deliveries: list[dict] = []
         self.allowed_updates: list[str] = list(DEFAULT_UPDATES)
+        self.inline_queries: list[FakeInlineQuery] = []  # every inline query users typed
 
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, FakeChat] = {}
@@ -1077,6 +1354,9 @@ class FakeTelegram:
         self._doc_thumbs: dict[str, dict | None] = {}
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._callbacks: dict[str, CallbackPress] = {}
+        self._inline_by_id: dict[str, FakeInlineQuery] = {}
+        self._inline_messages: dict[str, FakeMessage] = {}
+        self._user_chats: dict[tuple[int, int], FakeChat] = {}
         self._faults: list[_Fault] = []
         self._pending: list[dict] = []
         self._update_ids = itertools.count(100000001)
@@ -1096,6 +1376,7 @@ class FakeTelegram:
                 "getMe", "getUpdates", "getFile", "sendMessage", "sendPhoto", "sendDocument",
                 "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageMedia",
                 "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
+                "answerInlineQuery",
                 "sendChatAction", "setMyCommands", "getMyCommands", "deleteMyCommands",
                 "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close")}
         self._canonical = {name.lower(): name for name in (
@@ -1408,6 +1689,8 @@ class FakeTelegram:
             return False
         if not chat.privacy or SERVICE_KEYS & msg.keys():
             return True
+        if msg.get("via_bot", {}).get("id") == self.bot_id:
+            return True  # "messages sent via this bot" reach it whatever the privacy mode
         replied = msg.get("reply_to_message")
         if replied and replied.get("from", {}).get("id") == self.bot_id:
             return True
@@ -1448,10 +1731,110 @@ class FakeTelegram:
         press = CallbackPress(str(secrets.randbits(63)), user, msg, data, server=self)
         self._callbacks[press.id] = press
         chat_instance = str(int(hashlib.sha256(str(msg.chat.id).encode()).hexdigest()[:15], 16))
-        self._queue_update("callback_query", {
-            "id": press.id, "from": user.json, "message": msg, "chat_instance": chat_instance,
-            "data": data})
+        payload: dict = {"id": press.id, "from": user.json}
+        if msg.inline_message_id:  # sent via the bot: the bot does not get the message itself
+            payload["inline_message_id"] = msg.inline_message_id
+        else:
+            payload["message"] = msg
+        self._queue_update("callback_query", {**payload, "chat_instance": chat_instance,
+                                              "data": data})
         return press
+
+    # ------------------------------------------------------------------ inline mode
+
+    def _user_chat(self, user: FakeUser, other: FakeUser) -> FakeChat:
+        if other is user:
+            raise AssertionError("Saved Messages are not modelled: pick another chat")
+        key = (user.id, other.id)
+        if key not in self._user_chats:
+            chat = FakeChat(self, other.id, "private", user=other)
+            chat.owner = user
+            chat.members.update((user.id, other.id))
+            self._user_chats[key] = chat
+        return self._user_chats[key]
+
+    def _inline_target(self, user: FakeUser, chat: Any) -> FakeChat:
+        """The chat an inline query is typed in or a result is sent to."""
+        if isinstance(chat, FakeUser):
+            return self._user_chat(user, chat)
+        if not isinstance(chat, FakeChat):
+            raise AssertionError(f"{chat!r} is not a FakeChat or a FakeUser")
+        if chat.deleted:
+            raise AssertionError(f"{chat!r} was deleted")
+        if chat.type == "private" and chat.owner is None and chat.user is not user:
+            raise AssertionError(f"{user!r} is not in {chat!r}")
+        if chat.owner is not None and chat.owner is not user:
+            raise AssertionError(f"{chat!r} is {chat.owner!r}'s view of a chat: use "
+                                 f"{user.first_name}'s own (user.chat_with)")
+        return chat
+
+    def _inline_chat_type(self, user: FakeUser, chat: FakeChat) -> str:
+        if chat.type == "private":
+            return "sender" if chat.owner is None else "private"
+        return chat.type
+
+    def _inline_query(self, user: FakeUser, query: str, offset: str, chat_type: str | None,
+                      chat: FakeChat | None, allowed: frozenset[str] | None) -> FakeInlineQuery:
+        if not self.inline:
+            raise AssertionError("inline mode is off for the bot (FakeTelegram(inline=True) is "
+                                 "BotFather's /setinline): clients send no inline queries")
+        if chat_type is not None and chat_type not in INLINE_CHAT_TYPES:
+            raise AssertionError(f"chat_type {chat_type!r} is not one of {INLINE_CHAT_TYPES}")
+        if len(query) > MAX_INLINE_QUERY:
+            raise AssertionError(f"inline queries are at most {MAX_INLINE_QUERY} characters")
+        if chat_type == "sender" and user.blocked:
+            raise AssertionError(f"{user!r} blocked the bot: unblock_bot() first")
+        inline = FakeInlineQuery(str(secrets.randbits(63)), user, query, offset, chat_type,
+                                 chat=chat, allowed=allowed, server=self)
+        self._inline_by_id[inline.id] = inline
+        self.inline_queries.append(inline)
+        payload: dict = {"id": inline.id, "from": user.json, "query": query, "offset": offset}
+        if chat_type is not None:
+            payload["chat_type"] = chat_type
+        self._queue_update("inline_query", payload)
+        return inline
+
+    def _choose(self, inline: FakeInlineQuery, result_id: str, chat: Any) -> FakeMessage:
+        user = inline.user
+        if chat is None:
+            chat = inline.chat or (user.chat if inline.chat_type == "sender" else None)
+        if chat is None:
+            raise AssertionError(f"say where {user.first_name} sends the result: choose(id, chat)")
+        target = self._inline_target(user, chat)
+        kind = self._inline_chat_type(user, target)
+        if inline.chat_type is not None and kind != inline.chat_type:
+            raise AssertionError(f"the query was typed in a {inline.chat_type} chat: its "
+                                 f"results go there, not to {target!r} ({kind})")
+        if kind == "sender" and user.blocked:
+            raise AssertionError(f"{user!r} blocked the bot: unblock_bot() first")
+        content = inline.contents[result_id]
+        target.members.add(user.id)
+        data = {"message_id": next(target._ids), "from": user.json, "chat": target.json,
+                "date": int(time.time()), "via_bot": self.bot_user,
+                **_plain(content["fields"])}
+        if content["markup"]:
+            data["reply_markup"] = content["markup"]
+        msg = FakeMessage(data, server=self, chat=target, user=user)
+        msg.sent_reply_markup = content["markup"]
+        target.messages[msg.message_id] = msg
+        inline_message_id = None
+        if content["markup"]:  # only messages with an inline keyboard get one
+            inline_message_id = base64.urlsafe_b64encode(
+                secrets.token_bytes(18)).decode().rstrip("=")
+            self._inline_messages[inline_message_id] = msg
+            msg.inline_message_id = inline_message_id
+        if target.owner is None:  # the bot is in the chat
+            if self._visible_to_bot(target, msg):
+                self._queue_update("message", msg)
+            else:
+                self.hidden.append(msg)
+        if self.inline_feedback:
+            chosen: dict = {"result_id": result_id, "from": user.json, "query": inline.query}
+            if inline_message_id:
+                chosen["inline_message_id"] = inline_message_id
+            self._queue_update("chosen_inline_result", chosen)
+        self._notify()
+        return msg
 
     def _member_update(self, chat: FakeChat, user: FakeUser | None, old: str, new: str) -> None:
         by = user.json if user else {"id": 1087968824, "is_bot": True,
@@ -1777,8 +2160,11 @@ class FakeTelegram:
         return chat
 
     def _message_for(self, params: dict, verb: str) -> FakeMessage:
-        if params.get("inline_message_id"):
-            raise _bad("inline messages are not supported by the fake server")
+        if verb == "edit" and params.get("chat_id") in (None, "") and not params.get("message_id"):
+            msg = self._inline_messages.get(str(params.get("inline_message_id") or ""))
+            if msg is None:
+                raise _bad("invalid inline message identifier specified")
+            return msg
         chat = self._chat_for(params)
         message_id = params.get("message_id")
         if message_id is None:
@@ -1789,39 +2175,107 @@ class FakeTelegram:
             raise _bad(f"message to {verb} not found")
         return msg
 
-    def _markup(self, params: dict) -> dict | None:
+    def _markup(self, params: dict, chat: FakeChat | None = None) -> dict | None:
+        """The reply_markup of a send or an edit, checked as Telegram checks it."""
         markup = params.get("reply_markup")
         if markup is None:
             return None
-        if not isinstance(markup, dict):
-            raise _bad("can't parse reply keyboard markup JSON object")
-        if "inline_keyboard" in markup:
-            rows = markup["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise _bad("can't parse inline keyboard button: InlineKeyboardButton must be "
-                           "an Object")
-            if sum(len(r) for r in rows) > 100:
-                raise _bad("reply markup is too long")
-            for row in rows:
-                for button in row:
-                    if not isinstance(button, dict) or not button.get("text"):
-                        raise _bad("can't parse inline keyboard button: Text buttons are "
-                                   "unallowed in the inline keyboard")
-                    actions = set(button) - {"text"}
-                    if not actions:
-                        raise _bad("can't parse inline keyboard button: Text buttons are "
-                                   "unallowed in the inline keyboard")
-                    data = button.get("callback_data")
-                    if data is not None and not (
-                            0 < len(str(data).encode()) <= MAX_CALLBACK_DATA):
-                        raise _bad("BUTTON_DATA_INVALID")
-                    url = button.get("url")
-                    if url is not None and not re.match(r"^(https?|tg)://\S+$", url):
-                        raise _bad(f"inline keyboard button URL '{url}' is invalid: "
-                                   "Wrong HTTP URL")
-        elif not ({"keyboard", "remove_keyboard", "force_reply"} & markup.keys()):
-            raise _bad("can't parse reply keyboard markup JSON object")
+        try:
+            markup = self._parse_markup(markup)
+        except _ParseError as exc:
+            raise _bad(_lower_first(str(exc))) from None
+        self._check_markup(markup, chat)
         return markup
+
+    def _parse_markup(self, markup: Any) -> dict:
+        """What the Bot API server checks while reading the JSON (raises _ParseError).
+
+        Returns the markup with ``switch_inline_query_chosen_chat`` buttons as Telegram
+        echoes them (all four flags; all four true is a plain ``switch_inline_query``).
+        """
+        if not isinstance(markup, dict):
+            raise _ParseError("Can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" not in markup:
+            if not ({"keyboard", "remove_keyboard", "force_reply"} & markup.keys()):
+                raise _ParseError("Can't parse reply keyboard markup JSON object")
+            return markup
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list):
+            raise _ParseError('Field "inline_keyboard" must be of type Array')
+        echoed_rows = []
+        for row in rows:
+            if not isinstance(row, list):
+                raise _ParseError('Field "inline_keyboard" of the InlineKeyboardMarkup must be '
+                                  'an Array of Arrays')
+            echoed = []
+            for button in row:
+                try:
+                    echoed.append(self._parse_button(button))
+                except _ParseError as exc:
+                    raise _ParseError(f"Can't parse inline keyboard button: {exc}") from None
+            echoed_rows.append(echoed)
+        return {**markup, "inline_keyboard": echoed_rows}
+
+    @staticmethod
+    def _parse_button(button: Any) -> dict:
+        if not isinstance(button, dict):
+            raise _ParseError("InlineKeyboardButton must be an Object")
+        _json_str(button, "text", required=True)
+        if not button["text"]:
+            raise _ParseError("Text buttons are unallowed in the inline keyboard")
+        for key in ("url", "callback_data"):
+            _json_str(button, key)
+        kind = _button_kind(button)
+        if kind is None:
+            raise _ParseError("Text buttons are unallowed in the inline keyboard")
+        if kind in ("switch_inline_query", "switch_inline_query_current_chat"):
+            _json_str(button, kind)
+        elif kind == "switch_inline_query_chosen_chat":
+            options = _json_object(button, kind)
+            query = _json_str(options, "query")
+            flags = {flag: _json_bool(options, flag) for flag in CHOSEN_CHAT_FLAGS}
+            button = {k: v for k, v in button.items() if k != kind}
+            if all(flags.values()):
+                button["switch_inline_query"] = query
+            else:
+                button[kind] = {"query": query, **flags}
+        elif kind in ("login_url", "web_app"):
+            _json_str(_json_object(button, kind), "url", required=True)
+        elif kind == "copy_text":
+            _json_str(_json_object(button, kind), "text", required=True)
+        return dict(button)
+
+    @staticmethod
+    def _checked_url(url: str) -> str:
+        """TDLib's check of a URL button; a URL without a scheme gets http:// (as echoed)."""
+        if re.match(r"^tg://\S+$", url, re.IGNORECASE):
+            return url
+        m = re.match(r"^(?:(https?)://)?([^\s/?#]+)([/?#]\S*)?$", url, re.IGNORECASE)
+        if m is None or "." not in m.group(2):
+            raise _bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+        return url if m.group(1) else "http://" + url
+
+    def _check_markup(self, markup: dict, chat: FakeChat | None, *,
+                      inline_result: bool = False) -> None:
+        """TDLib's checks, then Telegram's (raise ApiError)."""
+        buttons = [b for row in markup.get("inline_keyboard") or [] for b in row]
+        for button in buttons:
+            kind = _button_kind(button)
+            if kind == "switch_inline_query_chosen_chat" and not any(
+                    button[kind][flag] for flag in CHOSEN_CHAT_FLAGS):
+                raise _bad("at least one chat type must be allowed")
+            if kind == "url":
+                button["url"] = self._checked_url(str(button["url"]))
+        if len(buttons) > 100:
+            raise _bad("reply markup is too long")
+        for button in buttons:
+            kind = _button_kind(button)
+            if kind == "callback_data" and not (
+                    0 < len(str(button[kind]).encode()) <= MAX_CALLBACK_DATA):
+                raise _bad("BUTTON_DATA_INVALID")
+            if kind == "web_app" and (inline_result or (chat is not None and
+                                                        chat.type != "private")):
+                raise _bad("BUTTON_TYPE_INVALID")  # Web App buttons only in private chats
 
     def _reply_target(self, chat: FakeChat, params: dict) -> FakeMessage | None:
         reply = params.get("reply_parameters")
@@ -1871,9 +2325,23 @@ class FakeTelegram:
         chat.messages[msg.message_id] = msg
         return msg
 
+    def _editable(self, params: dict) -> FakeMessage:
+        """The message to edit: the bot's own, or one sent via the bot (by inline_message_id)."""
+        msg = self._message_for(params, "edit")
+        if not msg.from_bot and not self._by_inline_id(params):
+            raise _bad("message can't be edited")
+        return msg
+
+    @staticmethod
+    def _by_inline_id(params: dict) -> bool:
+        return params.get("chat_id") in (None, "") and not params.get("message_id")
+
     def _edit(self, msg: FakeMessage, fields: dict, drop: Iterable[str],
-              markup: dict | None) -> dict:
-        """Apply an edit as Telegram does: an omitted inline keyboard is removed."""
+              markup: dict | None) -> dict | bool:
+        """Apply an edit as Telegram does: an omitted inline keyboard is removed.
+
+        Returns the message, or True for a message sent via the bot (inline_message_id).
+        """
         skip = {"reply_markup", "edit_date", *drop}
         new = {k: v for k, v in msg.items() if k not in skip}
         new.update(fields)
@@ -1887,14 +2355,14 @@ class FakeTelegram:
         msg.update(new)
         msg.sent_reply_markup = markup
         msg.versions.append((time.monotonic(), _plain(msg)))
-        return _plain(msg)
+        return True if msg.user is not None else _plain(msg)
 
     # ------------------------------------------------------------------ methods
 
     async def _m_getMe(self, params: dict, files: dict) -> dict:
         return {**self.bot_user, "can_join_groups": True,
                 "can_read_all_group_messages": not self.privacy,
-                "supports_inline_queries": False, "can_connect_to_business": False,
+                "supports_inline_queries": self.inline, "can_connect_to_business": False,
                 "has_main_web_app": False}
 
     async def _m_logOut(self, params: dict, files: dict) -> bool:
@@ -1959,7 +2427,7 @@ class FakeTelegram:
             raise _bad("message text is empty")
         if len(text) > MAX_TEXT:
             raise _bad("message is too long")
-        markup = self._markup(params)
+        markup = self._markup(params, chat)
         reply_to = self._reply_target(chat, params)
         fields: dict = {"text": text}
         if entities:
@@ -1970,7 +2438,7 @@ class FakeTelegram:
 
     async def _send_media(self, params: dict, files: dict, kind: str) -> dict:
         chat = self._chat_for(params)
-        markup = self._markup(params)
+        markup = self._markup(params, chat)
         reply_to = self._reply_target(chat, params)
         caption = self._caption_fields(params)
         stored, sizes = await self._resolve_file(params.get(kind), files, kind, kind)
@@ -2018,10 +2486,8 @@ class FakeTelegram:
             sent.append(_plain(self._bot_message(chat, fields, params, reply_to, None)))
         return sent
 
-    async def _m_editMessageText(self, params: dict, files: dict) -> dict:
-        msg = self._message_for(params, "edit")
-        if not msg.from_bot:
-            raise _bad("message can't be edited")
+    async def _m_editMessageText(self, params: dict, files: dict) -> dict | bool:
+        msg = self._editable(params)
         if "text" not in msg:
             raise _bad("there is no text in the message to edit")
         raw = params.get("text")
@@ -2030,32 +2496,28 @@ class FakeTelegram:
         text, entities = format_text(str(raw), params.get("parse_mode"), params.get("entities"))
         if len(text) > MAX_TEXT:
             raise _bad("message is too long")
-        markup = self._markup(params)
+        markup = self._markup(params, msg.chat)
         fields: dict = {"text": text}
         if entities:
             fields["entities"] = entities
         return self._edit(msg, fields, ("text", "entities"), markup)
 
-    async def _m_editMessageCaption(self, params: dict, files: dict) -> dict:
-        msg = self._message_for(params, "edit")
-        if not msg.from_bot:
-            raise _bad("message can't be edited")
+    async def _m_editMessageCaption(self, params: dict, files: dict) -> dict | bool:
+        msg = self._editable(params)
         if "photo" not in msg and "document" not in msg:
             raise _bad("there is no caption in the message to edit")
-        markup = self._markup(params)
+        markup = self._markup(params, msg.chat)
         return self._edit(msg, self._caption_fields(params),
                           ("caption", "caption_entities", "show_caption_above_media"), markup)
 
-    async def _m_editMessageMedia(self, params: dict, files: dict) -> dict:
-        msg = self._message_for(params, "edit")
-        if not msg.from_bot:
-            raise _bad("message can't be edited")
+    async def _m_editMessageMedia(self, params: dict, files: dict) -> dict | bool:
+        msg = self._editable(params)
         if "photo" not in msg and "document" not in msg:
             raise _bad("there is no media in the message to edit")
         media = params.get("media")
         if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
             raise _bad("can't parse InputMedia: media type not supported by the fake server")
-        markup = self._markup(params)
+        markup = self._markup(params, msg.chat)
         stored, sizes = await self._resolve_file(media.get("media"), files, media["type"],
                                                  "media")
         fields: dict = {}
@@ -2072,11 +2534,9 @@ class FakeTelegram:
                                         "show_caption_above_media", "has_media_spoiler"),
                           markup)
 
-    async def _m_editMessageReplyMarkup(self, params: dict, files: dict) -> dict:
-        msg = self._message_for(params, "edit")
-        if not msg.from_bot:
-            raise _bad("message can't be edited")
-        return self._edit(msg, {}, (), self._markup(params))
+    async def _m_editMessageReplyMarkup(self, params: dict, files: dict) -> dict | bool:
+        msg = self._editable(params)
+        return self._edit(msg, {}, (), self._markup(params, msg.chat))
 
     async def _m_deleteMessage(self, params: dict, files: dict) -> bool:
         msg = self._message_for(params, "delete")
@@ -2094,6 +2554,228 @@ class FakeTelegram:
             raise _bad("MESSAGE_TOO_LONG")
         press.answer = {k: v for k, v in params.items() if k != "callback_query_id"}
         return True
+
+    async def _m_answerInlineQuery(self, params: dict, files: dict) -> bool:
+        # What the Bot API server parses, then what TDLib checks, then Telegram's servers.
+        button = self._parse_results_button(params)
+        results = self._parse_inline_results(params.get("results"))
+        if button is not None:
+            self._check_results_button(button)
+        contents = [self._inline_content(result) for result in results]
+        inline = self._inline_by_id.get(str(params.get("inline_query_id") or ""))
+        if (inline is None or inline.answer is not None
+                or time.monotonic() - inline.time > self.inline_query_timeout):
+            raise _bad(QUERY_TOO_OLD)
+        if len(str(params.get("next_offset") or "").encode()) > MAX_NEXT_OFFSET:
+            raise _bad("NEXT_OFFSET_INVALID")
+        seen: set[str] = set()
+        for result, content in zip(results, contents, strict=True):
+            if not 0 < len(result["id"].encode()) <= MAX_RESULT_ID:
+                raise _bad("RESULT_ID_INVALID")
+            if result["id"] in seen:
+                raise _bad("RESULT_ID_DUPLICATE")
+            seen.add(result["id"])
+            if result["type"] == "article" and not result["title"]:
+                raise _bad("ARTICLE_TITLE_EMPTY")
+            fields = content["fields"]
+            if len(fields.get("caption", "")) > MAX_CAPTION:
+                raise _bad("MEDIA_CAPTION_TOO_LONG")
+            if len(fields.get("text", "")) > MAX_TEXT:
+                raise _bad("MESSAGE_TOO_LONG")
+        if button is not None and "start_parameter" in button and not button["text"]:
+            raise _bad("SWITCH_PM_TEXT_EMPTY")
+        answer = {k: v for k, v in params.items() if k not in ("inline_query_id", "results",
+                                                                  "button")}
+        answer["results"] = [result["json"] for result in results]
+        if button is not None:
+            answer["button"] = button
+        inline.contents = {result["id"]: content
+                           for result, content in zip(results, contents, strict=True)}
+        inline.answer = answer
+        return True
+
+    def _parse_results_button(self, params: dict) -> dict | None:
+        """InlineQueryResultsButton as the Bot API server reads it (or the legacy
+        switch_pm_text and switch_pm_parameter)."""
+        raw = params.get("button")
+        if raw is None or raw == "":
+            if params.get("switch_pm_text"):
+                return {"text": str(params["switch_pm_text"]),
+                        "start_parameter": str(params.get("switch_pm_parameter") or "")}
+            return None
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raise _bad("can't parse inline query results button JSON object") from None
+        try:
+            if not isinstance(raw, dict):
+                raise _ParseError("InlineQueryResultsButton must be an Object")
+            _json_str(raw, "text", required=True)
+            # Telegram: "You must use exactly one of the optional fields" (the Bot API server
+            # would take start_parameter when both are given; the fake insists, as the docs).
+            if ("start_parameter" in raw) == ("web_app" in raw):
+                raise _ParseError("InlineQueryResultsButton must have exactly one optional field")
+            if "start_parameter" in raw:
+                _json_str(raw, "start_parameter", required=True)
+            else:
+                _json_str(_json_object(raw, "web_app", required=True), "url", required=True)
+        except _ParseError as exc:
+            raise _bad(f"can't parse inline query results button: {exc}") from None
+        return raw
+
+    @staticmethod
+    def _check_results_button(button: dict) -> None:
+        """TDLib's checks of the results button."""
+        if "start_parameter" in button:
+            parameter = str(button["start_parameter"])
+            if not parameter:
+                raise _bad("can't use empty start_parameter")
+            if len(parameter.encode()) > 64:
+                raise _bad("too long start_parameter specified")
+            if not START_PARAM_RE.match(parameter):
+                raise _bad("unallowed characters in start_parameter are used")
+        else:
+            url = str(button["web_app"]["url"])
+            if not url.startswith("https://"):
+                raise _bad(f"inline query button Web App URL '{url}' is invalid: Only HTTPS "
+                           "links are allowed")
+
+    def _parse_inline_results(self, raw: Any) -> list[dict]:
+        if raw is None or raw == "":
+            return []
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError as exc:
+                raise _bad(f"can't parse JSON encoded inline query results: {exc}") from None
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise _bad("expected an Array of inline query results")
+        if len(raw) > MAX_INLINE_RESULTS:
+            raise _bad("too many inline query results specified")
+        parsed = []
+        for item in raw:
+            try:
+                parsed.append(self._parse_inline_result(item))
+            except _ParseError as exc:
+                raise _bad(f"can't parse inline query result: {exc}") from None
+        return parsed
+
+    def _parse_inline_result(self, obj: Any) -> dict:
+        """One InlineQueryResult as the Bot API server reads it (raises _ParseError)."""
+        if not isinstance(obj, dict):
+            raise _ParseError("Inline query result must be an object")
+        kind = _json_str(obj, "type", required=True).lower()
+        out: dict = {"json": obj, "type": kind, "id": _json_str(obj, "id", required=True),
+                     "text": None, "caption": None, "markup": None, "file_id": None,
+                     "title": None}
+        content = _json_object(obj, "input_message_content")
+        if content is None:  # the legacy fields, still read by the Bot API server
+            message_text = _json_str(obj, "message_text", required=kind == "article")
+            if kind == "article" or message_text:
+                out["text"] = self._inline_text(message_text, _json_str(obj, "parse_mode"),
+                                                obj.get("entities"))
+        else:
+            message_text = _json_str(content, "message_text")
+            if message_text:
+                out["text"] = self._inline_text(message_text, _json_str(content, "parse_mode"),
+                                                content.get("entities"))
+            elif {"latitude", "phone_number", "payload"} & content.keys():
+                raise _bad("input_message_content other than text is not supported by the "
+                           "fake server")
+            elif kind == "article":
+                raise _ParseError("Input message content is not specified")
+        caption = _json_str(obj, "caption")
+        out["caption"] = self._inline_format(caption, _json_str(obj, "parse_mode"),
+                                             obj.get("caption_entities"))
+        out["show_caption_above_media"] = _json_bool(obj, "show_caption_above_media")
+        markup = _json_object(obj, "reply_markup")
+        if markup is not None:
+            out["markup"] = self._parse_markup(markup)
+        if kind == "article":
+            _json_str(obj, "url")
+            _json_bool(obj, "hide_url")
+            out["title"] = _json_str(obj, "title", required=True)
+            _json_str(obj, "description")
+        elif kind in ("photo", "document"):
+            if kind == "document":
+                out["title"] = _json_str(obj, "title", required=True)
+            _json_str(obj, "description")
+            if _json_str(obj, f"{kind}_url"):
+                raise _bad(f"inline query results with a {kind}_url are not supported by the "
+                           "fake server: send a file_id")
+            out["file_id"] = _json_str(obj, f"{kind}_file_id", required=True)
+        elif kind in INLINE_RESULT_TYPES:
+            raise _bad(f'inline query results of type "{kind}" are not supported by the fake '
+                       "server")
+        else:
+            raise _ParseError(f'type "{kind}" is unsupported for the inline query result')
+        return out
+
+    @staticmethod
+    def _inline_format(text: str, parse_mode: str, entities: Any) -> tuple[str, list[dict]]:
+        """parse_mode or entities applied by the Bot API server (raises _ParseError)."""
+        mode = (parse_mode or "").lower()
+        if mode not in ("", "none", "html", "markdown", "markdownv2"):
+            raise _ParseError("Unsupported parse_mode")
+        try:
+            return format_text(text, None if mode == "none" else mode,
+                               entities if isinstance(entities, list) else None)
+        except ApiError as exc:
+            raise _ParseError(_upper_first(exc.description[len("Bad Request: "):])) from None
+
+    def _inline_text(self, text: str, parse_mode: str, entities: Any) -> tuple[str, list[dict]]:
+        if text == "":
+            raise _ParseError("Message text is empty")
+        return self._inline_format(text, parse_mode, entities)
+
+    def _inline_file(self, file_id: str, kind: str) -> StoredFile:
+        """A result's file as TDLib resolves a file_id for answerInlineQuery."""
+        stored = self._files.get(file_id)
+        if stored is None:
+            raise _bad("wrong remote file identifier specified: can't unserialize it. Wrong "
+                       "last symbol")
+        real = "Document" if stored.kind != "photo" else (
+            "Photo" if stored.photo_set is not None else "Thumbnail")
+        wanted = "Photo" if kind == "photo" else "Document"
+        if real != wanted:
+            raise _bad(f"can't use file of type {real} as {wanted}")
+        return stored
+
+    def _inline_content(self, result: dict) -> dict:
+        """TDLib's checks of one result; the message it sends when chosen."""
+        markup = result["markup"]
+        if markup is not None:
+            if "inline_keyboard" not in markup:
+                raise _bad("inline keyboard expected")
+            self._check_markup(markup, None, inline_result=True)
+            if not any(markup["inline_keyboard"]):
+                markup = None
+        fields: dict = {}
+        stored = self._inline_file(result["file_id"], result["type"]) \
+            if result["file_id"] is not None else None
+        if result["text"] is not None:
+            text, entities = result["text"]
+            if not text.strip():
+                raise _bad("text must be non-empty")
+            fields["text"] = text
+            if entities:
+                fields["entities"] = entities
+        elif stored is not None:
+            if result["type"] == "photo":
+                fields["photo"] = [s.photo_size_json() for s in stored.photo_set]
+            else:
+                fields["document"] = self._document_json(stored)
+            caption, entities = result["caption"]
+            if caption:
+                fields["caption"] = caption
+                if entities:
+                    fields["caption_entities"] = entities
+                if result["show_caption_above_media"]:
+                    fields["show_caption_above_media"] = True
+        return {"fields": fields, "markup": markup}
 
     async def _m_sendChatAction(self, params: dict, files: dict) -> bool:
         self._chat_for(params)
