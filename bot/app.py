@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot import handlers
+from bot.artworks import Artworks
 from bot.chat_gate import ChatGate
 from bot.config import BotConfig, load_config
 from bot.delivery import Delivery
@@ -82,7 +84,7 @@ def protect_token(token: str) -> None:
 
 
 def build_application(config: BotConfig, jobs: JobService, store: BotStore, metrics: Metrics,
-                      inbox: Inbox) -> tuple[LienzoApp, EngineView, Delivery]:
+                      inbox: Inbox, artworks: Artworks) -> tuple[LienzoApp, EngineView, Delivery]:
     """The PTB application with its handlers; the view of the workers to keep
     fresh (``_watch_workers``); the delivery to give the job service."""
     gate = ChatGate(store, metrics, on_closed=jobs.cancel_chat, **flood_control())
@@ -92,13 +94,13 @@ def build_application(config: BotConfig, jobs: JobService, store: BotStore, metr
     intake = Intake(application, config, jobs, store, metrics, catalog, workers, inbox)
     handlers.register(application, handlers.Services(
         config=config, jobs=jobs, store=store, metrics=metrics, catalog=catalog, workers=workers,
-        intake=intake, gate=gate))
+        intake=intake, gate=gate, artworks=artworks))
     # Around every other handler: the chat gate and the inbox see each update first,
     # and the inbox learns when its handlers are done (bot.inbox, bot.chat_gate).
     application.add_handler(TypeHandler(Update, gate.on_update), group=-2)
     application.add_handler(TypeHandler(Update, inbox.on_arrival), group=-1)
     application.add_handler(TypeHandler(Update, inbox.on_handled), group=LAST_GROUP)
-    delivery = Delivery(application.bot, jobs, store, metrics, intake,
+    delivery = Delivery(application.bot, jobs, store, metrics, intake, artworks,
                         config.results_dir)
     return application, workers, delivery
 
@@ -172,6 +174,24 @@ async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: floa
             await asyncio.wait_for(stop.wait(), every_s)
 
 
+async def _forget_the_old(config: BotConfig, artworks: Artworks, store: BotStore,
+                          stop: asyncio.Event, every_s: float = 3600.0) -> None:
+    """``LIENZO_RETENTION_DAYS``: older artworks, cached file ids and full-size PNGs go
+    (their job rows go with the job table's own housekeeping, ``retention``)."""
+    while not stop.is_set():
+        try:
+            before = time.time() - config.retention_s
+            await asyncio.to_thread(artworks.purge, config.retention_s)
+            await asyncio.to_thread(store.forget_results_before, before)
+            for png in await asyncio.to_thread(lambda: list(config.results_dir.glob("*.png"))):
+                if png.stat().st_mtime < before:
+                    png.unlink(missing_ok=True)
+        except Exception:  # a full disk, a locked file: try again next time
+            log.exception("forgetting old artworks")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+
+
 async def replay_unfinished(application: LienzoApp, inbox: Inbox) -> None:
     """Updates a previous run received but did not finish: handled again now."""
     unfinished = await asyncio.to_thread(inbox.unfinished)
@@ -192,12 +212,15 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
     metrics = Metrics()
     store = BotStore(config.data_dir / "bot.db")
     inbox = Inbox(config.data_dir / "inbox.db")
+    artworks = Artworks(config.data_dir / "artworks.db")
     own_jobs = jobs is None
     jobs = jobs or JobService(JobQueue(config.engine.queue_url), config.data_dir / "jobs.db",
                               user_limit=config.user_queue_limit, queue_cap=config.queue_cap,
                               heartbeat_timeout=config.heartbeat_timeout_s,
-                              queue_timeout=config.queue_timeout_s)
-    application, workers_view, delivery = build_application(config, jobs, store, metrics, inbox)
+                              queue_timeout=config.queue_timeout_s,
+                              retention=config.retention_s)
+    application, workers_view, delivery = build_application(config, jobs, store, metrics, inbox,
+                                                            artworks)
     runner = web.AppRunner(create_web_app(
         application, jobs, metrics, workers_view, inbox,
         config.webhook_secret if config.webhook_url else None))
@@ -221,11 +244,16 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             jobs.start(delivery.on_progress, delivery.on_result)
             watch_workers = asyncio.create_task(_watch_workers(workers_view, stop))
+            keep = asyncio.create_task(_forget_the_old(config, artworks, store, stop))
             log.info("Lienzo is up as @%s (%s)", application.bot.username,
                      "webhook" if config.webhook_url else "polling")
+            if not application.bot.supports_inline_queries:
+                log.info("inline mode is off, so the Share button cannot work: turn it on "
+                         "with @BotFather (/setinline)")
             await stop.wait()
             log.info("stopping")
             await watch_workers
+            await keep
             await jobs.stop()
             if application.updater and application.updater.running:
                 await application.updater.stop()
@@ -238,6 +266,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             await asyncio.to_thread(workers.stop)
         store.close()
         inbox.close()
+        artworks.close()
         if own_jobs:
             jobs.close()
     raise_worker_failure(workers)

@@ -17,10 +17,15 @@ pattern             data                         the press
 ``RESULT_STRENGTH`` ``r:more|less:<job>``        a result's "stronger" / "weaker"
 ``RESULT_COLORS``   ``r:keep|orig:<job>``        a result's "keep my colours" / "style's"
 ``RESULT_FULL``     ``r:full:<job>``             a result's full-resolution PNG
+``RESULT_SEED``     ``r:seed:<job>``             paint it again with a new random seed
+``ARTWORKS_PAGE``   ``ag:<page>``                /gallery: show the presser's artwork no. page
+``ARTWORKS_DELETE`` ``gd:<job>:<page>``          /gallery: delete that artwork, show ``page``
 ``SETTINGS_OPEN``   ``s:<field>``                /settings: show a field's choices
 ``SETTINGS_SET``    ``s:<field>:<value>``        /settings: choose a value
 ``SETTINGS_BACK``   ``s:back``                   /settings: back to the panel
 ``SETTINGS_CLOSE``  ``s:close``                  /settings: close the panel
+``FORGET_YES``      ``fy:<uid>``                 /forget: "Yes, forget me" (erases everything)
+``FORGET_NO``       ``fn:<uid>``                 /forget: "Cancel"
 ==================  ===========================  ==========================================
 
 ``uid`` is the user who may press the button; anyone else gets an alert.  Data
@@ -43,10 +48,15 @@ RESULT_OTHER = re.compile(r"^r:other:(?P<job>.*)\Z", re.DOTALL)
 RESULT_STRENGTH = re.compile(r"^r:(?P<action>more|less):(?P<job>.*)\Z", re.DOTALL)
 RESULT_COLORS = re.compile(r"^r:(?P<action>keep|orig):(?P<job>.*)\Z", re.DOTALL)
 RESULT_FULL = re.compile(r"^r:full:(?P<job>.*)\Z", re.DOTALL)
+RESULT_SEED = re.compile(r"^r:seed:(?P<job>.*)\Z", re.DOTALL)
+ARTWORKS_PAGE = re.compile(r"^ag:(?P<page>\d+)\Z")
+ARTWORKS_DELETE = re.compile(r"^gd:(?P<job>[^:]+):(?P<page>\d+)\Z")
 SETTINGS_OPEN = re.compile(r"^s:(?!back\Z|close\Z)(?P<field>[^:]+):?\Z")
 SETTINGS_SET = re.compile(r"^s:(?P<field>[^:]+):(?P<value>.+)\Z", re.DOTALL)
 SETTINGS_BACK = re.compile(r"^s:back\Z")
 SETTINGS_CLOSE = re.compile(r"^s:close\Z")
+FORGET_YES = re.compile(r"^fy:(?P<owner>.*)\Z", re.DOTALL)
+FORGET_NO = re.compile(r"^fn:(?P<owner>.*)\Z", re.DOTALL)
 NOOP_DATA = "noop"  # the gallery's page number: no verb, so only answered
 
 
@@ -73,13 +83,26 @@ def own(owner: int) -> str:
     return _fit(f"own:{owner}")
 
 
+def forget(owner: int, yes: bool) -> str:
+    return _fit(f"fy:{owner}" if yes else f"fn:{owner}")
+
+
 def cancel(job_id: str) -> str:
     return _fit(f"c:{job_id}")
 
 
 def result(action: str, job_id: str) -> str:
-    """``action``: other, more, less, keep, orig or full."""
+    """``action``: other, more, less, keep, orig, full or seed."""
     return _fit(f"r:{action}:{job_id}")
+
+
+def artworks_page(number: int) -> str:
+    """/gallery's pages carry no owner: a press shows the presser's own artworks."""
+    return _fit(f"ag:{number}")
+
+
+def artworks_delete(job_id: str, number: int) -> str:
+    return _fit(f"gd:{job_id}:{number}")
 
 
 def settings_field(field: str, value: str | None = None) -> str:
@@ -119,13 +142,18 @@ class Page:
 
 
 def read_owner(match: re.Match[str]) -> int | None:
-    """``OWN``'s user id."""
+    """The user id of ``OWN``, ``FORGET_YES`` and ``FORGET_NO``."""
     return _owner(match["owner"])
 
 
 def read_job(match: re.Match[str]) -> str:
     """The job id of ``CANCEL`` and the ``RESULT_*`` patterns."""
     return match["job"]
+
+
+def read_page(match: re.Match[str]) -> int:
+    """The page number of ``ARTWORKS_PAGE`` and ``ARTWORKS_DELETE``."""
+    return int(match["page"])
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ DEFAULT_QUEUE_CAP = 100
 DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
 DEFAULT_WORKER_OFFLINE_AFTER_S = 60.0
 DEFAULT_QUEUE_TIMEOUT_S = 1800.0
+DEFAULT_RETENTION_DAYS = 30.0
 
 
 class ConfigError(LienzoError):
@@ -44,6 +45,11 @@ class BotConfig:
     heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
     worker_offline_after_s: float = DEFAULT_WORKER_OFFLINE_AFTER_S  # no heartbeat: offline
     queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S  # a job queued longer is dropped
+    retention_days: float = DEFAULT_RETENTION_DAYS  # artworks, their jobs, PNGs, file ids
+
+    @property
+    def retention_s(self) -> float:
+        return self.retention_days * 86400.0
 
     @property
     def base_url(self) -> str:
@@ -114,6 +120,7 @@ def load_config() -> BotConfig:
             worker_offline_after_s=env_number("LIENZO_WORKER_OFFLINE_AFTER",
                                               DEFAULT_WORKER_OFFLINE_AFTER_S, float),
             queue_timeout_s=env_number("LIENZO_QUEUE_TIMEOUT", DEFAULT_QUEUE_TIMEOUT_S, float),
+            retention_days=env_number("LIENZO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, float),
         )
     except InvalidParams as exc:
         raise ConfigError(str(exc)) from None

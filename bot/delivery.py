@@ -33,6 +33,7 @@ import logging
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message, ReplyParameters
@@ -40,13 +41,15 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot import keyboards
+from bot.artworks import Artwork, Artworks
 from bot.chat_gate import is_chat_gone
 from bot.intake import Intake
 from bot.jobs import Job, JobService
 from bot.metrics import Metrics
+from bot.request import style_link
 from bot.status import StatusMessage
 from bot.store import BotStore, CachedResult
-from bot.texts import PARSE_MODE, done_caption, error_text, progress_text, t
+from bot.texts import LANGUAGES, PARSE_MODE, done_caption, error_text, progress_text, t
 from engine.queue import JobResult, ProgressRecord
 
 log = logging.getLogger("lienzo.delivery")
@@ -67,12 +70,13 @@ def status_of(job: Job) -> StatusMessage | None:
 
 class Delivery:
     def __init__(self, bot: Bot, jobs: JobService, store: BotStore, metrics: Metrics,
-                 intake: Intake, results_dir: Path) -> None:
+                 intake: Intake, artworks: Artworks, results_dir: Path) -> None:
         self.bot = bot
         self.jobs = jobs
         self.store = store
         self.metrics = metrics
         self.intake = intake
+        self.artworks = artworks
         self.results_dir = results_dir
         self._edits: dict[str, tuple[float, str]] = {}  # job → (when, text) of the last edit
 
@@ -134,7 +138,8 @@ class Delivery:
         caption = done_caption(
             lang, meta.get("label", ""), round(float(stats.get("seconds", 0)), 1),
             requester=meta.get("requester") if meta.get("group") else None, user_id=job.user_id,
-            time_limit_s=meta["params"].get("time_budget_s") if outcome.partial else None)
+            time_limit_s=meta["params"].get("time_budget_s") if outcome.partial else None,
+            link=self._deep_link(meta))
         as_document = len(jpeg) > PHOTO_MAX_BYTES or width + height > PHOTO_MAX_SIDES
         if as_document:
             caption += "\n" + t(lang, "done.as_file")
@@ -155,9 +160,12 @@ class Delivery:
             sent = await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
         file_id = (sent.document.file_id if sent.document else None) if as_document else \
             (sent.photo[-1].file_id if sent.photo else None)
-        if meta.get("cache_key") and file_id and not outcome.partial:
+        if file_id is None:
+            return
+        if meta.get("cache_key") and not outcome.partial:
             await asyncio.to_thread(self.store.remember_result, meta["cache_key"],
                                     CachedResult(job.id, file_id, as_document, caption))
+        await asyncio.to_thread(self._keep_artwork, job, file_id, as_document)
 
     async def _edit_into_artwork(self, job: Job, status: StatusMessage, jpeg: bytes,
                                  caption: str, markup: keyboards.Markup, as_document: bool
@@ -232,6 +240,20 @@ class Delivery:
             await self.bot.delete_message(job.chat_id, job.status_message_id)
         except TelegramError as exc:
             log.debug("status message of %s not deleted: %s", job.id, exc)
+
+    def _deep_link(self, meta: dict[str, Any]) -> str | None:
+        """The t.me link that opens the bot with this artwork's style(s), if any."""
+        ids = [str(pair[0]) for pair in meta.get("styles", [])]
+        return style_link(self.bot.username, ids) if ids else None
+
+    def _keep_artwork(self, job: Job, file_id: str, as_document: bool) -> None:
+        """For inline mode: the artwork, and every name a search for it may use."""
+        ids = [str(pair[0]) for pair in job.meta.get("styles", [])]
+        catalog = self.intake.catalog
+        names = [name for i in ids if i in catalog for name in catalog[i].names] or \
+            [t(lang, "style.own") for lang in LANGUAGES]
+        self.artworks.add(Artwork(job.user_id, job.id, file_id, as_document, tuple(ids),
+                                  time.time()), names)
 
     def _keep_png(self, job_id: str, png: bytes) -> None:
         self.results_dir.mkdir(parents=True, exist_ok=True)

@@ -143,6 +143,17 @@ class Inbox:
             return None
         return StatusRef(row[0], row[1], bool(row[2]))
 
+    def forget_user(self, user_id: int) -> int:
+        """Drop every recorded update that names the user (/forget): as its sender, its
+        chat (a private chat's id is the user's) or any user inside it (a replied-to
+        message, a mention); how many.  An unfinished one is then simply not replayed."""
+        with self._lock:
+            return self._db.execute(
+                "delete from inbox where update_id in (select distinct inbox.update_id "
+                "from inbox, json_tree(inbox.payload) as node where node.key = 'id' "
+                "and node.value = ? and (node.path like '%.from' or node.path like '%.chat' "
+                "or node.path like '%.user'))", (user_id,)).rowcount
+
     def _mark_done(self, update_id: int) -> None:
         with self._lock:
             self._db.execute("update inbox set done = 1 where update_id = ?", (update_id,))

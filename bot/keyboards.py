@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
+from telegram import SwitchInlineQueryChosenChat
 
 from bot import callback_data as data
 from bot.state import Catalog
@@ -29,7 +30,7 @@ def gallery(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool 
     pages = max(1, -(-len(ids) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     chunk = ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    buttons = [Button(catalog[i].title[:TITLE_CHARS], callback_data=data.pick(user_id, i))
+    buttons = [Button(catalog[i].title_in(lang)[:TITLE_CHARS], callback_data=data.pick(user_id, i))
                for i in chunk]
     rows = [buttons[k:k + 2] for k in range(0, len(buttons), 2)]
     if pages > 1:
@@ -44,14 +45,17 @@ def gallery(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool 
     return Markup(rows)
 
 
-def suggestions(user_id: int, catalog: Catalog, ids: list[str]) -> Markup:
+def suggestions(lang: str, user_id: int, catalog: Catalog, ids: list[str]) -> Markup:
     """One button per style the user may have meant."""
-    return Markup([[Button(catalog[i].title[:TITLE_CHARS], callback_data=data.pick(user_id, i))]
+    return Markup([[Button(catalog[i].title_in(lang)[:TITLE_CHARS],
+                           callback_data=data.pick(user_id, i))]
                    for i in ids if i in catalog])
 
 
 def result(lang: str, job_id: str, color_mode: str) -> Markup:
-    """An artwork's buttons: another style, weaker/stronger, the other colours, full size."""
+    """An artwork's buttons: another style, weaker/stronger, the other colours, full size,
+    and Share: inline mode in a chat the person picks, with this artwork's id typed in
+    (``bot.handlers.inline``)."""
     colors = ("orig", "button.style_colors") if color_mode == "keep" else \
         ("keep", "button.keep_colors")
     return Markup([
@@ -60,7 +64,41 @@ def result(lang: str, job_id: str, color_mode: str) -> Markup:
          Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
         [Button(t(lang, colors[1]), callback_data=data.result(colors[0], job_id)),
          Button(t(lang, "button.full_res"), callback_data=data.result("full", job_id))],
+        [Button(t(lang, "button.share"), switch_inline_query_chosen_chat=share_to(job_id))],
     ])
+
+
+def artworks(lang: str, job_id: str, page: int, pages: int) -> Markup:
+    """A /gallery page's buttons: pages (wrapping), paint again (another style, softer,
+    stronger, a new seed) and delete; ``page`` counts from 0, of ``pages``."""
+    rows = []
+    if pages > 1:
+        rows.append([
+            Button(t(lang, "button.prev"), callback_data=data.artworks_page((page - 1) % pages)),
+            Button(t(lang, "button.next"), callback_data=data.artworks_page((page + 1) % pages)),
+        ])
+    rows += [
+        [Button(t(lang, "button.another_style"), callback_data=data.result("other", job_id))],
+        [Button(t(lang, "button.weaker"), callback_data=data.result("less", job_id)),
+         Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
+        [Button(t(lang, "button.new_seed"), callback_data=data.result("seed", job_id)),
+         Button(t(lang, "button.delete"), callback_data=data.artworks_delete(job_id, page))],
+    ]
+    return Markup(rows)
+
+
+def share_to(job_id: str) -> SwitchInlineQueryChosenChat:
+    """Any chat, group or channel the person picks, with the artwork's id typed in."""
+    return SwitchInlineQueryChosenChat(job_id, allow_user_chats=True, allow_group_chats=True,
+                                       allow_channel_chats=True)
+
+
+def forget(lang: str, user_id: int) -> Markup:
+    """/forget's confirmation: "Yes, forget me" and "Cancel", for ``user_id`` only."""
+    return Markup([[
+        Button(t(lang, "button.forget_yes"), callback_data=data.forget(user_id, True)),
+        Button(t(lang, "button.forget_no"), callback_data=data.forget(user_id, False)),
+    ]])
 
 
 def cancel(lang: str, job_id: str) -> Markup:

@@ -36,6 +36,15 @@ class Metrics:
                                ["status"], registry=self.registry)
         self.submitted = Counter("lienzo_jobs_submitted_total", "Jobs accepted",
                                  registry=self.registry)
+        self.inline_queries = Counter("lienzo_inline_queries_total",
+                                      "Inline queries answered (a person's artworks listed)",
+                                      registry=self.registry)
+        self.shares = Counter("lienzo_shares_total",
+                              "Artworks sent into a chat through inline mode (inline feedback)",
+                              registry=self.registry)
+        self.gallery_opens = Counter("lienzo_gallery_opens_total",
+                                     "/gallery opened in a private chat (its first page shown)",
+                                     registry=self.registry)
         self.telegram_errors = Counter("lienzo_telegram_errors_total",
                                        "Errors from the Telegram Bot API, by kind", ["kind"],
                                        registry=self.registry)

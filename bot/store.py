@@ -107,6 +107,12 @@ class BotStore:
                  time.time()),
             )
 
+    def forget_results_before(self, when: float) -> int:
+        """The retention period: cached file ids of results older than ``when`` go."""
+        with self._lock:
+            return self._db.execute("delete from result_cache where created_at < ?",
+                                    (when,)).rowcount
+
     # -- chats that left --------------------------------------------------------------
     def gone_chats(self) -> set[int]:
         with self._lock:
@@ -119,3 +125,16 @@ class BotStore:
                                  (chat_id, time.time()))
             else:
                 self._db.execute("delete from gone_chats where chat_id = ?", (chat_id,))
+
+    # -- /forget ----------------------------------------------------------------------
+    def forget_user(self, user_id: int, job_ids: list[str]) -> int:
+        """Drop the user's settings, the cached results of ``job_ids`` (their jobs) and
+        their private chat's "gone" mark (its id is the user's); the rows deleted."""
+        with self._lock:
+            count = self._db.execute("delete from user_settings where user_id = ?",
+                                     (user_id,)).rowcount
+            count += self._db.execute("delete from gone_chats where chat_id = ?",
+                                      (user_id,)).rowcount
+            count += self._db.executemany("delete from result_cache where job_id = ?",
+                                          [(j,) for j in job_ids]).rowcount
+        return count

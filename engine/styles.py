@@ -53,14 +53,18 @@ DOWNLOAD_TIMEOUT_S = 30.0
 MIN_STYLE_SIDE = 64  # smaller than this carries no usable texture (and is likely an icon/error)
 SHEET_RETRY_S = 3600  # a contact sheet with grey (failed) tiles is redrawn at most this often
 
-_REQUIRED = ("id", "title", "artist", "year", "source_url", "licence")
+# title_es is required of the packaged catalogue (every painting there has a Spanish
+# title); a style made from a LIENZO_STYLES_DIR file has none (Style.title_in falls back).
+_REQUIRED = ("id", "title", "title_es", "artist", "year", "source_url", "licence")
 _OPTIONAL = ("download_url", "note")
 
 
 @dataclass(frozen=True)
 class Style:
     """One painting. ``path`` is set when the image comes from ``LIENZO_STYLES_DIR``;
-    ``cached`` is where a downloaded copy lives (set by ``load_catalog``)."""
+    ``cached`` is where a downloaded copy lives (set by ``load_catalog``).
+    ``title_es`` is the painting's Spanish title ("La noche estrellada"); empty for
+    a style with no catalogue entry, which is shown by ``title`` in every language."""
 
     id: str
     title: str
@@ -72,6 +76,21 @@ class Style:
     path: Path | None = None
     note: str = ""
     cached: Path | None = None
+    title_es: str = ""
+
+    def title_in(self, lang: str | None) -> str:
+        """The title to show in ``lang``: ``"es"`` → the Spanish title (``title`` when
+        there is none); any other language, or ``None`` → ``title``.  ``lang`` is a
+        catalogue code ("en", "es"), not a raw Telegram tag such as "es-419"."""
+        if lang == "es" and self.title_es:
+            return self.title_es
+        return self.title
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name this style is known by, for searching: the id, the title and the
+        Spanish title when set (as written, not lower-cased; no repeats)."""
+        return tuple(dict.fromkeys(n for n in (self.id, self.title, self.title_es) if n))
 
     @property
     def image_file(self) -> Path:
@@ -116,7 +135,7 @@ def load_catalog(styles_dir: Path | None = None, cache: Path | None = None
 
     ``styles_dir`` and ``cache`` (where downloads go) default to the settings'
     ``LIENZO_STYLES_DIR`` (unset: no folder) and ``<data dir>/styles``.
-    A file whose id is in the catalogue keeps the painting's title and artist but
+    A file whose id is in the catalogue keeps the painting's titles and artist but
     uses the local image; any other id becomes a new style titled from its id.
     A configured folder that does not exist is logged and ignored, so a typo in
     the variable degrades to downloads instead of taking the bot down.

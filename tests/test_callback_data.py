@@ -34,6 +34,8 @@ def matching(text: str) -> list[str]:
     (data.settings_field("quality", "best"), "SETTINGS_SET"),
     (data.SETTINGS_BACK_DATA, "SETTINGS_BACK"),
     (data.SETTINGS_CLOSE_DATA, "SETTINGS_CLOSE"),
+    (data.forget(BIG_USER, True), "FORGET_YES"),
+    (data.forget(BIG_USER, False), "FORGET_NO"),
 ])
 def test_each_button_is_read_by_its_own_verb_only(built, verb):
     assert len(built.encode()) <= data.MAX_BYTES
@@ -49,6 +51,8 @@ def test_what_is_built_reads_back():
     assert pick == data.Pick(BIG_USER, "starry_night")
     assert data.Page.read(data.PAGE.match(data.page(7, 3))) == data.Page(7, 3)
     assert data.read_owner(data.OWN.match(data.own(7))) == 7
+    assert data.read_owner(data.FORGET_YES.match(data.forget(7, True))) == 7
+    assert data.read_owner(data.FORGET_NO.match(data.forget(7, False))) == 7
     assert data.read_job(data.RESULT_FULL.match(data.result("full", JOB))) == JOB
     setting = data.Setting.read(data.SETTINGS_SET.match(data.settings_field("size", "512")))
     assert setting == data.Setting("size", "512")

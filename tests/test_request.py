@@ -21,7 +21,7 @@ from bot.request import (
     TooManyStyles,
     command_target,
     deep_link_payload,
-    deep_link_style,
+    deep_link_styles,
     normalise,
     parse_option,
     parse_style_request,
@@ -335,12 +335,20 @@ def test_command_for_other_bot_still_parses_but_is_not_ours(catalog):
 
 
 def test_deep_links(catalog):
-    assert deep_link_payload("great_wave") == "style_great_wave"
-    assert deep_link_style("style_great_wave", catalog) == "great_wave"
-    assert deep_link_style("style_nope", catalog) is None
-    assert deep_link_style("other", catalog) is None
-    assert deep_link_style(None, catalog) is None
-    assert len(deep_link_payload(max(catalog, key=len))) <= 64  # Telegram's payload limit
+    assert deep_link_payload(["great_wave"]) == "s_great_wave"
+    assert deep_link_payload(["starry_night", "the_scream"]) == "s_starry_night-the_scream"
+    assert deep_link_styles("s_great_wave", catalog) == ["great_wave"]
+    assert deep_link_styles("s_starry_night-the_scream", catalog) == ["starry_night",
+                                                                    "the_scream"]
+    assert deep_link_styles("style_great_wave", catalog) == ["great_wave"]  # older links
+    assert deep_link_styles("s_great_wave-nope", catalog) == []
+    assert deep_link_styles("style_nope", catalog) == []
+    assert deep_link_styles("other", catalog) == []
+    assert deep_link_styles(None, catalog) == []
+    every = sorted(catalog, key=len, reverse=True)
+    assert len(deep_link_payload(every)) <= 64  # Telegram's payload limit: what fits
+    assert deep_link_styles(deep_link_payload(every), catalog) == \
+        every[:len(deep_link_payload(every).split("-"))]
 
 
 def test_normalise():

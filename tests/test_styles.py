@@ -106,7 +106,8 @@ def test_packaged_catalogue_is_complete_and_valid():
     }
     for style_id, s in catalog.items():
         assert s.id == style_id and styles.ID_RE.fullmatch(s.id)
-        for field in ("title", "artist", "year", "source_url", "licence", "download_url"):
+        for field in ("title", "title_es", "artist", "year", "source_url", "licence",
+                      "download_url"):
             assert isinstance(getattr(s, field), str) and getattr(s, field), (style_id, field)
         assert s.licence == "public domain"
         assert s.path is None
@@ -118,6 +119,77 @@ def test_packaged_catalogue_is_complete_and_valid():
         assert "width=1280" in s.download_url or "/thumb/" in s.download_url
     assert catalog["great_wave"].year == "c. 1831"
     assert catalog["wheat_field"].download_url == catalog["wheat_field"].source_url
+
+
+SPANISH_TITLES = {
+    "starry_night": "La noche estrellada",
+    "the_scream": "El grito",
+    "great_wave": "La gran ola de Kanagawa",
+    "composition_vii": "Composición VII",
+    "grande_jatte": "Tarde de domingo en la isla de La Grande Jatte",
+    "wheat_field": "Campo de trigo con cipreses",
+    "starry_night_rhone": "Noche estrellada sobre el Ródano",
+    "metzinger": "Retrato de Jean Metzinger",
+    "woman_with_hat": "Mujer con sombrero",
+    "the_kiss": "El beso",
+    "impression_sunrise": "Impresión, sol naciente",
+}
+
+
+def test_every_packaged_style_has_a_spanish_title():
+    catalog = styles.load_catalog()
+    assert {i: s.title_es for i, s in catalog.items()} == SPANISH_TITLES
+    for style_id, s in catalog.items():
+        assert s.title_es.strip() == s.title_es and s.title_es != s.title, style_id
+        assert s.title_in("es") == s.title_es
+        assert s.title_in("en") == s.title_in(None) == s.title_in("pt") == s.title
+        assert s.names == (style_id, s.title, s.title_es)
+    assert len({s.title_es for s in catalog.values()}) == len(catalog)
+
+
+def test_title_in_and_names_without_a_spanish_title():
+    plain = web_style("https://example.invalid/x.jpg", "my_cat")
+    assert plain.title_es == ""
+    assert plain.title_in("es") == plain.title_in("en") == "Test"
+    assert plain.names == ("my_cat", "Test")
+    same = Style(id="x", title="X", artist="", year="", source_url="", licence="",
+                 title_es="X")
+    assert same.names == ("x", "X")  # no repeats
+
+
+def packaged_toml(text: str, monkeypatch) -> None:
+    """Make _packaged_styles read ``text`` instead of engine/styles.toml."""
+    class Files:
+        def joinpath(self, name):
+            return self
+
+        def read_text(self, encoding="utf-8"):
+            return text
+
+    monkeypatch.setattr(styles.resources, "files", lambda package: Files())
+
+
+ENTRY = """
+[[style]]
+id = "x"
+title = "X"
+artist = "A"
+year = "1900"
+source_url = "https://upload.wikimedia.org/x.jpg"
+licence = "public domain"
+"""
+
+
+@pytest.mark.parametrize("extra", ["", 'title_es = ""', "title_es = 3"])
+def test_packaged_entry_needs_a_spanish_title(monkeypatch, extra):
+    packaged_toml(ENTRY + extra + "\n", monkeypatch)
+    with pytest.raises(ValueError, match="title_es"):
+        styles.load_catalog()
+
+
+def test_packaged_entry_with_a_spanish_title_parses(monkeypatch):
+    packaged_toml(ENTRY + 'title_es = "Equis"\n', monkeypatch)
+    assert styles.load_catalog()["x"].title_in("es") == "Equis"
 
 
 def test_styles_dir_overrides_and_adds(tmp_path, monkeypatch):
@@ -134,8 +206,11 @@ def test_styles_dir_overrides_and_adds(tmp_path, monkeypatch):
     over = catalog["starry_night"]
     assert over.path == folder / "starry_night.jpg"
     assert (over.title, over.artist) == ("The Starry Night", "Vincent van Gogh")
+    assert over.title_in("es") == "La noche estrellada"  # the local image keeps both titles
     new = catalog["my_cat"]
     assert new.path == folder / "my_cat.PNG" and new.title == "My cat"
+    assert new.title_es == "" and new.title_in("es") == "My cat"  # no entry: no Spanish title
+    assert new.names == ("my_cat", "My cat")
     assert list(catalog)[-1] == "my_cat"  # catalogue order first, custom styles after
 
     # The local file is used: no download (there is no network in tests anyway).

@@ -40,7 +40,7 @@ from bot.texts import (
     value_label,
     visible_length,
 )
-from engine.styles import Style
+from engine.styles import Style, load_catalog
 
 EN = CATALOGUES["en"]
 OTHER_LANGUAGES = [lang for lang in LANGUAGES if lang != "en"]
@@ -174,7 +174,8 @@ def test_commands(lang):
     for command, description in commands:
         assert re.fullmatch(r"[a-z0-9_]{1,32}", command)
         assert 3 <= len(description) <= COMMAND_DESCRIPTION_LIMIT
-    assert set(COMMANDS) == {"start", "style", "styles", "status", "cancel", "settings", "help"}
+    assert set(COMMANDS) == {"start", "style", "styles", "gallery", "status", "cancel", "settings",
+                             "help", "privacy", "forget"}
 
 
 def test_commands_differ_between_languages():
@@ -367,9 +368,10 @@ def test_error_texts_differ_by_language():
 
 
 STARRY = Style(id="starry_night", title="The Starry Night", artist="Vincent van Gogh",
-               year="1889", source_url="", licence="public domain")
+               year="1889", source_url="", licence="public domain",
+               title_es="La noche estrellada")
 SCREAM = Style(id="the_scream", title="The Scream", artist="Edvard Munch", year="1893",
-               source_url="", licence="public domain")
+               source_url="", licence="public domain", title_es="El grito")
 LOCAL = Style(id="my_cat", title="My cat", artist="", year="", source_url="",
               licence="local file")
 
@@ -380,6 +382,32 @@ def test_style_label():
     assert style_label("en", [STARRY, SCREAM]) == "The Starry Night + The Scream"
     assert style_label("es", None) == "tu propio cuadro"
     assert style_label("en", [STARRY, None]) == "The Starry Night + your own painting"
+
+
+def test_style_label_in_spanish(monkeypatch):
+    assert style_label("es", STARRY) == "La noche estrellada — Vincent van Gogh"
+    assert style_label("es-419", STARRY) == "La noche estrellada — Vincent van Gogh"
+    assert style_label("es", [STARRY, SCREAM]) == "La noche estrellada + El grito"
+    assert style_label("es", [SCREAM, None]) == "El grito + tu propio cuadro"
+    assert style_label("es", LOCAL) == "My cat"  # no Spanish title: the title
+    assert style_label("pt-br", STARRY) == "The Starry Night — Vincent van Gogh"
+    assert style_label(None, SCREAM) == "The Scream — Edvard Munch"
+    # The catalogue's own entries read the same way.
+    monkeypatch.delenv("LIENZO_STYLES_DIR", raising=False)
+    catalog = load_catalog()
+    assert style_label("es", catalog["great_wave"]) == \
+        "La gran ola de Kanagawa — Katsushika Hokusai"
+
+
+def test_style_label_other_objects():
+    class Plain:  # no title_in: its title, else its id
+        def __init__(self, title="", id=""):
+            self.title, self.id, self.artist = title, id, ""
+
+    assert style_label("es", Plain(title="Cuadro")) == "Cuadro"
+    assert style_label("es", Plain(id="x_1")) == "x_1"
+    assert style_label("en", "starry_night") == "starry_night"
+    assert style_label("es", ["a", "b"]) == "a + b"
 
 
 @pytest.mark.parametrize("lang, option, value, expected", [

@@ -7,6 +7,8 @@
 - ``buttons``: the gallery's, a job's and an artwork's buttons, one handler per
   verb of ``bot.callback_data``;
 - ``settings``: /settings and its panel's buttons;
+- ``gallery``: /gallery, the person's own artworks, and its buttons;
+- ``privacy``: /privacy, and /forget with its confirmation's buttons;
 - ``chats``: chats not allowed, the bot blocked or removed, the error handler.
 
 No handler waits for the engine, nor for a download; each is counted while it
@@ -22,7 +24,10 @@ from bot.handlers.buttons import Buttons
 from bot.handlers.chats import Chats
 from bot.handlers.commands import Commands
 from bot.handlers.common import Services
+from bot.handlers.gallery import Gallery
+from bot.handlers.inline import Inline
 from bot.handlers.photos import Photos
+from bot.handlers.privacy import Privacy
 from bot.handlers.settings import Settings
 from bot.state import LienzoApp
 
@@ -33,12 +38,16 @@ def register(application: LienzoApp, services: Services) -> None:
     """Add every handler, in the order PTB tries them (the first that matches runs)."""
     allowed = _allowed_chats(services)
     chats, buttons, settings = Chats(services), Buttons(services), Settings(services)
-    photos = Photos(services)
+    photos, gallery = Photos(services), Gallery(services)
+    privacy = Privacy(services)
     application.add_handler(chats.not_allowed_handler(allowed))
     application.add_handlers([*Commands(services).handlers(allowed), *settings.handlers(allowed),
-                              *photos.handlers(allowed)])
+                              *photos.handlers(allowed), *gallery.handlers(allowed),
+                              *privacy.handlers(allowed)])
     application.add_handlers([*buttons.handlers(), *settings.button_handlers(),
+                              *gallery.button_handlers(), *privacy.button_handlers(),
                               buttons.unknown()])
+    application.add_handlers(Inline(services).handlers())
     application.add_handler(chats.membership_handler())
     application.add_error_handler(chats.on_error)
 

@@ -9,6 +9,7 @@ or the chat is not allowed.  (The /settings panel's buttons are in ``settings``.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from telegram import CallbackQuery, ReplyParameters, Update, User
@@ -36,6 +37,7 @@ class Buttons:
             (data.CANCEL, self.cancel),
             (data.RESULT_OTHER, self.other_style), (data.RESULT_STRENGTH, self.strength),
             (data.RESULT_COLORS, self.colors), (data.RESULT_FULL, self.full_resolution),
+            (data.RESULT_SEED, self.new_seed),
         ]
         return [CallbackQueryHandler(button(self.s, press), pattern=pattern)
                 for pattern, press in verbs]
@@ -161,6 +163,21 @@ class Buttons:
                                show_alert=True)
             return
         params["strength"] = values[new]
+        await self._again(query, user, lang, job, params)
+
+    async def new_seed(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
+                       context: Context) -> None:
+        """Paint it again with another random seed: the same request, a different picture.
+        The seed draws the starting noise, so the painting starts from noise, not from
+        the photo (``StyleParams.init``: from the photo, every seed paints the same)."""
+        job = await self._requesters_job(query, user, lang, data.read_job(match))
+        if job is None:
+            return
+        params = dict(job.meta["params"])
+        old, seed = params.get("seed"), params.get("seed")
+        while seed == old:  # 0 … 2**32 - 1, what ``seed=`` accepts
+            seed = secrets.randbelow(2**32)
+        params["seed"], params["init"] = seed, "noise"
         await self._again(query, user, lang, job, params)
 
     async def colors(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],

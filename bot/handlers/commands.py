@@ -11,9 +11,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import keyboards
+from bot.handlers import gallery
 from bot.handlers.common import Services, reply, sender
 from bot.jobs import JobState
-from bot.request import deep_link_style
+from bot.request import deep_link_styles
 from bot.state import Context, user_state
 from bot.texts import PARSE_MODE, style_label, t, tn
 from engine import styles
@@ -31,15 +32,20 @@ class Commands:
                 for name, callback in commands.items()]
 
     async def start(self, update: Update, context: Context) -> None:
-        """Welcome; ``/start style_<id>`` (a deep link) preselects that style."""
+        """Welcome; ``/start s_<id>[-<id>…]`` (a deep link, e.g. under a shared
+        painting) preselects that style or blend; anything else: the welcome."""
         if (who := sender(update)) is None:
+            return
+        if context.args and context.args[0] == gallery.START:  # the group /gallery's link
+            await gallery.Gallery(self.s).command(update, context)
             return
         user, message = who
         lang = await self.s.lang(user)
-        style_id = deep_link_style(context.args[0] if context.args else None, self.s.catalog)
-        if style_id:
-            user_state(context).preselected = style_id
-            label = style_label(lang, self.s.catalog[style_id])
+        style_ids = deep_link_styles(context.args[0] if context.args else None,
+                                     self.s.catalog)
+        if style_ids:
+            user_state(context).preselected = "+".join(style_ids)
+            label = style_label(lang, [self.s.catalog[i] for i in style_ids])
             await reply(message, t(lang, "start.welcome_style", name=user.first_name,
                                    style=label))
             return

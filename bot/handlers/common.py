@@ -11,6 +11,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update, User
 
 from bot import keyboards
+from bot.artworks import Artworks
 from bot.chat_gate import ChatGate
 from bot.config import BotConfig
 from bot.engine_view import EngineView
@@ -36,6 +37,7 @@ class Services:
     workers: EngineView  # what the engine workers paint by default
     intake: Intake
     gate: ChatGate  # chats that left
+    artworks: Artworks  # what each person has been sent (inline mode)
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await self.intake.settings_of(user_id)
@@ -58,7 +60,7 @@ async def request_error(message: Message, user: User, lang: str, exc: RequestErr
     """A ``/style`` that cannot be read: say why, with buttons for close style names."""
     markup = None
     if isinstance(exc, UnknownStyle) and exc.suggestions:
-        markup = keyboards.suggestions(user.id, catalog, exc.suggestions)
+        markup = keyboards.suggestions(lang, user.id, catalog, exc.suggestions)
     await reply(message, error_text(lang, exc), reply_markup=markup)
 
 

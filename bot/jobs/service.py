@@ -296,6 +296,25 @@ class JobService:
         self.guard.call("cancelling", self.queue.request_cancel, job_id)
         return "cancelling"
 
+    def forget_user(self, user_id: int) -> list[str]:
+        """/forget: cancel the user's active jobs, drop every job of theirs (or of their
+        private chat) from the queue store and the table - photos, uploaded style
+        images and results go with the rows; their ids (for the result cache and PNGs)."""
+        where = "user_id = ? or chat_id = ?"
+        for job in self.table.jobs(f"({where}) and state in ({marks(ACTIVE)})",
+                                   (user_id, user_id)):
+            try:
+                self.cancel(job.id)
+            except UnknownJob:
+                pass
+        ids = [row[0] for row in self.table.rows(f"select id from jobs where {where}",
+                                                 (user_id, user_id))]
+        for job_id in ids:
+            self.guard.call("forgetting", self.queue.forget, job_id)
+        with self.table.tx() as db:
+            db.executemany("delete from jobs where id = ?", [(j,) for j in ids])
+        return ids
+
     # -- asyncio ---------------------------------------------------------------------
     async def asubmit(self, **kwargs: Any) -> Submitted:
         return await asyncio.to_thread(lambda: self.submit(**kwargs))

@@ -40,11 +40,12 @@ from bot.request.grammar import (
     StyleRequest,
     command_target,
     deep_link_payload,
-    deep_link_style,
+    deep_link_styles,
     parse_option,
     parse_style_request,
     resolve_style,
     split_command,
+    style_link,
     to_params,
 )
 from bot.request.vocabulary import OPTIONS
@@ -54,6 +55,6 @@ from engine.styles import normalise
 __all__ = [
     "MAX_STYLES", "OPTIONS", "BadBlend", "BadOption", "BadValue", "BadWeight", "EmptyRequest",
     "RequestError", "StyleNotFound", "StyleRequest", "TooManyStyles", "command_target",
-    "deep_link_payload", "deep_link_style", "normalise", "parse_option", "parse_style_request",
-    "resolve_style", "split_command", "to_params",
+    "deep_link_payload", "deep_link_styles", "normalise", "parse_option", "parse_style_request",
+    "resolve_style", "split_command", "style_link", "to_params",
 ]

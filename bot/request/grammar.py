@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,19 +114,45 @@ def command_target(text: str | None, bot_username: str | None) -> bool:
     return bool(me) and target.lower() == me.lower()
 
 
-def deep_link_payload(style_id: str) -> str:
-    """The ``/start`` payload that preselects a style: ``style_<id>``."""
-    return f"style_{style_id}"
+START_PAYLOAD_MAX = 64  # Telegram's limit on a /start parameter (A-Z a-z 0-9 _ -)
 
 
-def deep_link_style(payload: str | None, catalog: Mapping[str, Any]) -> str | None:
-    """``style_great_wave`` → ``great_wave`` if that style exists; else None."""
-    if not payload or not payload.lower().startswith("style_"):
-        return None
+def deep_link_payload(style_ids: Sequence[str]) -> str:
+    """The ``/start`` payload that preselects a style or a blend: ``s_<id>[-<id>…]``.
+
+    Style ids are ``[a-z0-9_]``, so ``-`` (allowed in a payload, unlike ``+``)
+    separates a blend's styles; a blend too long for Telegram's 64 characters
+    keeps the styles that fit, first ones first."""
+    payload = "s_" + style_ids[0]
+    for style_id in style_ids[1:]:
+        if len(payload) + 1 + len(style_id) > START_PAYLOAD_MAX:
+            break
+        payload += "-" + style_id
+    return payload
+
+
+def style_link(bot_username: str, style_ids: Sequence[str]) -> str:
+    """``https://t.me/<bot>?start=s_<ids>``: opens the bot with these styles chosen."""
+    return f"https://t.me/{bot_username}?start={deep_link_payload(style_ids)}"
+
+
+def deep_link_styles(payload: str | None, catalog: Mapping[str, Any]) -> list[str]:
+    """``s_great_wave`` or ``s_starry_night-the_scream`` (also the older
+    ``style_great_wave``) → the style ids, if every one exists; else []."""
+    if not payload:
+        return []
+    lower = payload.lower()
+    if lower.startswith("style_"):
+        names = [payload[6:]]
+    elif lower.startswith("s_"):
+        names = payload[2:].split("-")
+    else:
+        return []
     try:
-        return resolve_style(payload[6:], catalog)
+        ids = [resolve_style(name, catalog) for name in names]
     except StyleNotFound:
-        return None
+        return []
+    return ids if 0 < len(ids) <= MAX_STYLES else []
 
 
 def resolve_style(name: str, catalog: Mapping[str, Any]) -> str:

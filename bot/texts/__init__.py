@@ -47,7 +47,8 @@ ALERT_LIMIT = 200
 COMMAND_DESCRIPTION_LIMIT = 256
 
 # The commands registered with setMyCommands, in menu order.
-COMMANDS = ("start", "style", "styles", "status", "cancel", "settings", "help")
+COMMANDS = ("start", "style", "styles", "gallery", "status", "cancel", "settings", "help",
+            "privacy", "forget")
 
 # Worst-case length (characters) of each placeholder's value; longer values are clipped.
 PLACEHOLDER_LIMITS: dict[str, int] = {
@@ -57,14 +58,17 @@ PLACEHOLDER_LIMITS: dict[str, int] = {
     "style": 300,  # a style label, or a blend of up to 5 titles
     "state": 40,  # a state.* fragment
     "bot_username": 32,
+    "url": 116,  # a deep link: "https://t.me/" + a 32-character username + "?start=" + 64
     "count": 6,
     "index": 4,
+    "date": 10,  # YYYY-MM-DD
     "page": 4,
     "pages": 4,
     "percent": 3,
     "bar": 10,
     "eta": 40,  # an eta.* fragment
     "seconds": 8,
+    "days": 5,
     "limit": 8,
     "max_mb": 5,
     "max_side": 5,
@@ -252,7 +256,8 @@ def progress_text(lang: str | None, fraction: float, eta_s: float | None = None)
 def style_label(lang: str | None, styles: Any) -> str:
     """A plain label for one style or a blend, to pass as ``style=``.
 
-    ``styles``: a ``engine.styles.Style`` (→ "The Starry Night — Vincent van Gogh"),
+    ``styles``: a ``engine.styles.Style`` (→ "The Starry Night — Vincent van Gogh",
+    in Spanish "La noche estrellada — Vincent van Gogh": ``Style.title_in``),
     ``None`` (the user's own painting), or an iterable of those (→ titles joined
     by " + ").  Anything else with no ``title`` is shown with ``str``.
     """
@@ -260,11 +265,16 @@ def style_label(lang: str | None, styles: Any) -> str:
         items = [styles]
     else:
         items = list(styles)
+    code = language_for(lang)
 
     def title(style) -> str:
         if style is None:
             return t(lang, "style.own")
-        return str(getattr(style, "title", "") or getattr(style, "id", "") or style)
+        title_in = getattr(style, "title_in", None)
+        named = title_in(code) if callable(title_in) else getattr(style, "title", "")
+        if not isinstance(named, str):  # str.title is a method: a plain string is its own name
+            named = ""
+        return str(named or getattr(style, "id", "") or style)
 
     if len(items) == 1:
         style = items[0]
@@ -300,10 +310,12 @@ def value_label(lang: str | None, option: str, value: Any) -> str:
 
 
 def done_caption(lang: str | None, style: str, seconds: float, *, requester: str | None = None,
-                 user_id: int | None = None, time_limit_s: float | None = None) -> str:
+                 user_id: int | None = None, time_limit_s: float | None = None,
+                 link: str | None = None) -> str:
     """The result's caption; in groups (``requester`` given) it names who asked.
 
     ``time_limit_s``: the job stopped at its time budget; a note says so.
+    ``link``: a deep link that opens the bot with the same style(s), last.
     """
     if requester is not None:
         text = t(lang, "done.caption_group", style=style, seconds=seconds,
@@ -312,6 +324,8 @@ def done_caption(lang: str | None, style: str, seconds: float, *, requester: str
         text = t(lang, "done.caption", style=style, seconds=seconds)
     if time_limit_s is not None:
         text += "\n\n" + t(lang, "done.time_limit", limit=time_limit_s)
+    if link is not None:
+        text += "\n" + t(lang, "done.deep_link", url=link)
     return text
 
 

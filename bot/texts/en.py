@@ -15,10 +15,13 @@ TEXTS: dict[str, str] = {
     "command.start": "Start and see what I can do",
     "command.style": "Paint a photo in a style: /style starry_night",
     "command.styles": "See all the paintings",
+    "command.gallery": "Your latest paintings",
     "command.status": "Your pictures in progress",
     "command.cancel": "Stop your current picture",
     "command.settings": "Default strength, colours, size and language",
     "command.help": "How to use me",
+    "command.privacy": "What I keep about you, and for how long",
+    "command.forget": "Erase everything I keep about you",
 
     # ------------------------------------------------------------------ /start, /help
     "start.welcome": (
@@ -44,9 +47,38 @@ TEXTS: dict[str, str] = {
         "<b>Your own painting:</b> send two photos as an album (photo first, painting "
         "second), reply to your photo with the painting, or tap “Use my own painting”.\n\n"
         "<b>In groups:</b> reply to a photo with <code>/style@{bot_username} great_wave</code>.\n\n"
+        "/gallery — your latest paintings: paint them again, or delete them.\n"
         "/styles — paintings · /status — your pictures · /cancel — stop · "
         "/settings — defaults"
+        "\n\n🔒 /privacy — what I keep about you · /forget — erase it all"
     ),
+
+    # ------------------------------------------------------------------ /privacy, /forget
+    "privacy.text": (
+        "🔒 <b>What I keep about you</b>\n\n"
+        "• Your photos (and any painting you send as a style) only while I paint them, "
+        "plus a record of each picture (its style and settings).\n"
+        "• The artworks I sent you — full-size copies (for “full resolution”) and their "
+        "Telegram file ids (for /gallery and sharing) — for {days} days.\n"
+        "• Your /settings, until you change them.\n"
+        "• Nothing else: no contacts, no messages beyond the last day's.\n\n"
+        "To erase everything now, send /forget."
+    ),
+    "forget.confirm": (
+        "🗑 <b>Forget everything about you?</b>\n\n"
+        "I'll stop any picture in progress and delete your pictures' records, the "
+        "artworks I keep for sharing, your settings, any paintings you uploaded as styles "
+        "and the messages I recorded. The pictures already in this chat stay. "
+        "This can't be undone."
+    ),
+    "forget.done": "Done — I've forgotten everything about you.",
+    "forget.kept": "👍 OK, I haven't deleted anything.",
+    "forget.private_only": (
+        "🔒 To erase your data, send /forget to me in a private chat: @{bot_username}"
+    ),
+    "button.forget_yes": "🗑 Yes, forget me",
+    "button.forget_no": "Cancel",
+    "alert.not_yours": "Only the person who asked can press these buttons.",
 
     # ------------------------------------------------------------------ styles & gallery
     "styles.caption": (
@@ -102,6 +134,11 @@ TEXTS: dict[str, str] = {
     "done.time_limit": (
         "⏱ I hit the time limit ({limit} s), so this is the best version so far."
     ),
+    "inline.caption": "🎨 {style} · painted with @{bot_username}",
+    "artworks.caption": "🖼 {index} of {count} — {style} · {date}",
+    "artworks.empty": "You have no paintings yet — send me a photo!",
+    "artworks.private_only": "🖼 Your gallery opens in our private chat — tap below.",
+    "done.deep_link": "<a href=\"{url}\">🖌 Paint yours in this style</a>",
     "done.ready": "✨ Your painting is ready!",
     "done.as_file": "📎 Too big to send as a photo, so here it is as a file.",
     "done.full_caption": "📥 Full resolution — {width}×{height} px",
@@ -113,6 +150,11 @@ TEXTS: dict[str, str] = {
     "button.keep_colors": "🌈 Keep my colours",
     "button.style_colors": "🖌 Painting's colours",
     "button.full_res": "📥 Full resolution",
+    "button.share": "📤 Share",
+    "button.inline_empty": "No paintings yet — make one!",
+    "button.new_seed": "🎲 New seed",
+    "button.delete": "🗑 Delete",
+    "button.open_gallery": "🖼 Open my gallery",
     "button.cancel": "✖️ Cancel",
     "button.prev": "◀️ Prev",
     "button.next": "Next ▶️",
@@ -190,6 +232,7 @@ TEXTS: dict[str, str] = {
     "alert.nothing_to_cancel": "Nothing to cancel.",
     "alert.strongest": "That's already the strongest.",
     "alert.weakest": "That's already the softest.",
+    "alert.deleted": "🗑 Deleted",
 
     # ------------------------------------------------------------------ errors: images & engine
     "error.bad_image": "😕 I couldn't use that image. Please send a normal photo (JPEG or PNG).",

@@ -10,10 +10,13 @@ TEXTS: dict[str, str] = {
     "command.start": "Empezar y ver qué puedo hacer",
     "command.style": "Pinta una foto con un estilo: /style starry_night",
     "command.styles": "Ver todos los cuadros",
+    "command.gallery": "Tus últimos cuadros",
     "command.status": "Tus fotos en proceso",
     "command.cancel": "Detener tu foto en curso",
     "command.settings": "Fuerza, colores, tamaño e idioma por defecto",
     "command.help": "Cómo usarme",
+    "command.privacy": "Qué guardo sobre ti y durante cuánto tiempo",
+    "command.forget": "Borrar todo lo que guardo sobre ti",
 
     # ------------------------------------------------------------------ /start, /help
     "start.welcome": (
@@ -40,9 +43,38 @@ TEXTS: dict[str, str] = {
         "cuadro), responde a tu foto con el cuadro o toca «Usar mi propio cuadro».\n\n"
         "<b>En grupos:</b> responde a una foto con "
         "<code>/style@{bot_username} great_wave</code>.\n\n"
+        "/gallery — tus últimos cuadros: píntalos de nuevo o bórralos.\n"
         "/styles — cuadros · /status — tus fotos · /cancel — detener · "
         "/settings — ajustes"
+        "\n\n🔒 /privacy — qué guardo sobre ti · /forget — borrarlo todo"
     ),
+
+    # ------------------------------------------------------------------ /privacy, /forget
+    "privacy.text": (
+        "🔒 <b>Qué guardo sobre ti</b>\n\n"
+        "• Tus fotos (y los cuadros que envíes como estilo) solo mientras las pinto, "
+        "más un registro de cada imagen (su estilo y ajustes).\n"
+        "• Los cuadros que te envié — copias a tamaño completo (para «resolución completa») "
+        "y sus identificadores de Telegram (para /gallery y compartir) — durante {days} días.\n"
+        "• Tus /settings, hasta que los cambies.\n"
+        "• Nada más: ni contactos, ni mensajes más allá de los del último día.\n\n"
+        "Para borrarlo todo ahora, envía /forget."
+    ),
+    "forget.confirm": (
+        "🗑 <b>¿Olvido todo sobre ti?</b>\n\n"
+        "Detendré las imágenes en curso y borraré los registros de tus imágenes, los "
+        "cuadros que guardo para compartir, tus ajustes, los cuadros que subiste como "
+        "estilo y los mensajes que registré. Las imágenes que ya están en este chat se "
+        "quedan. No se puede deshacer."
+    ),
+    "forget.done": "Hecho: he olvidado todo sobre ti.",
+    "forget.kept": "👍 De acuerdo, no he borrado nada.",
+    "forget.private_only": (
+        "🔒 Para borrar tus datos, envíame /forget en un chat privado: @{bot_username}"
+    ),
+    "button.forget_yes": "🗑 Sí, olvídame",
+    "button.forget_no": "Cancelar",
+    "alert.not_yours": "Solo quien lo pidió puede pulsar estos botones.",
 
     # ------------------------------------------------------------------ estilos y galería
     "styles.caption": (
@@ -98,6 +130,11 @@ TEXTS: dict[str, str] = {
     "done.time_limit": (
         "⏱ Llegué al tiempo máximo ({limit} s), así que esta es la mejor versión que tengo."
     ),
+    "inline.caption": "🎨 {style} · pintado con @{bot_username}",
+    "artworks.caption": "🖼 {index} de {count} — {style} · {date}",
+    "artworks.empty": "Aún no tienes cuadros: ¡envíame una foto!",
+    "artworks.private_only": "🖼 Tu galería se abre en nuestro chat privado: toca abajo.",
+    "done.deep_link": "<a href=\"{url}\">🖌 Pinta el tuyo en este estilo</a>",
     "done.ready": "✨ ¡Tu cuadro está listo!",
     "done.as_file": "📎 Es demasiado grande para enviarla como foto, así que va como archivo.",
     "done.full_caption": "📥 Resolución completa: {width}×{height} px",
@@ -109,6 +146,11 @@ TEXTS: dict[str, str] = {
     "button.keep_colors": "🌈 Mantener mis colores",
     "button.style_colors": "🖌 Colores del cuadro",
     "button.full_res": "📥 Resolución completa",
+    "button.share": "📤 Compartir",
+    "button.inline_empty": "Aún no hay cuadros: ¡pinta uno!",
+    "button.new_seed": "🎲 Otra semilla",
+    "button.delete": "🗑 Borrar",
+    "button.open_gallery": "🖼 Abrir mi galería",
     "button.cancel": "✖️ Cancelar",
     "button.prev": "◀️ Anterior",
     "button.next": "Siguiente ▶️",
@@ -186,6 +228,7 @@ TEXTS: dict[str, str] = {
     "alert.nothing_to_cancel": "No hay nada que cancelar.",
     "alert.strongest": "Ya está al máximo.",
     "alert.weakest": "Ya está al mínimo.",
+    "alert.deleted": "🗑 Borrado",
 
     # ------------------------------------------------------------------ errores: imágenes y motor
     "error.bad_image": "😕 No pude usar esa imagen. Envíame una foto normal (JPEG o PNG).",

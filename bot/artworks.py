@@ -1,0 +1,101 @@
+"""The artworks each person has been sent: what inline mode lists (``@bot``) and
+what the Share button shares (issue #11, "Share and keep").
+
+One row per (user, job): the Telegram file id of the delivered picture (sending
+it again costs nothing), whether it went as a file, its styles and the names
+a search matches (ids and display names in every language, lower-cased), and
+when.  ``<data dir>/artworks.db``; a user's rows are read newest first through
+the ``(user_id, created_at)`` index, so listing one person's artworks costs the
+same with a thousand people in the store as with one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+create table if not exists artworks (
+    user_id integer not null,
+    job_id text not null,
+    file_id text not null,
+    as_document integer not null,
+    styles text not null,
+    names text not null,
+    created_at real not null,
+    primary key (user_id, job_id)
+);
+create index if not exists artworks_by_user on artworks (user_id, created_at desc);
+"""
+
+
+@dataclass(frozen=True)
+class Artwork:
+    user_id: int
+    job_id: str
+    file_id: str
+    as_document: bool
+    styles: tuple[str, ...]  # catalogue ids; empty: the person's own painting
+    created_at: float
+
+
+class Artworks:
+    """The store; thread-safe (one connection behind a lock, short statements)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("pragma journal_mode=wal")
+        self._db.execute("pragma synchronous=normal")  # as the job table: safe if we crash
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def add(self, artwork: Artwork, names: list[str]) -> None:
+        """Keep ``artwork``; ``names``: what a search for it may match."""
+        with self._lock:
+            self._db.execute(
+                "insert or replace into artworks values (?, ?, ?, ?, ?, ?, ?)",
+                (artwork.user_id, artwork.job_id, artwork.file_id, int(artwork.as_document),
+                 json.dumps(list(artwork.styles)), "\n".join(n.lower() for n in names),
+                 artwork.created_at))
+
+    def of_user(self, user_id: int, search: str = "", offset: int = 0,
+                limit: int = 50) -> list[Artwork]:
+        """The user's artworks, newest first; ``search`` (any part of a style's id or
+        name, or an artwork's job id) narrows them."""
+        sql = "select * from artworks where user_id = ?"
+        args: list[object] = [user_id]
+        if search:
+            sql += " and (instr(names, ?) > 0 or job_id = ?)"
+            args += [search.lower(), search]
+        sql += " order by created_at desc, job_id limit ? offset ?"
+        with self._lock:
+            rows = self._db.execute(sql, [*args, limit, offset]).fetchall()
+        return [Artwork(user_id, job_id, file_id, bool(as_document), tuple(json.loads(styles)),
+                        created_at)
+                for user_id, job_id, file_id, as_document, styles, _, created_at in rows]
+
+    def delete(self, user_id: int, job_id: str) -> bool:
+        with self._lock:
+            return self._db.execute("delete from artworks where user_id = ? and job_id = ?",
+                                    (user_id, job_id)).rowcount > 0
+
+    def forget_user(self, user_id: int) -> int:
+        """Drop every artwork of the user (/forget); how many there were."""
+        with self._lock:
+            return self._db.execute("delete from artworks where user_id = ?",
+                                    (user_id,)).rowcount
+
+    def purge(self, older_than_s: float) -> int:
+        """Drop artworks older than the retention period."""
+        with self._lock:
+            return self._db.execute("delete from artworks where created_at < ?",
+                                    (time.time() - older_than_s,)).rowcount

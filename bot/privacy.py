@@ -1,0 +1,70 @@
+"""/forget's work: erase everything the bot keeps about one person (issue #11).
+
+What is kept, and where (docs/architecture.md, "Processes"):
+
+- ``jobs.db`` (``JobService``): each job's row - the photo and any uploaded style
+  image (``spec``) while it is painted, the result until it is delivered, and the
+  record itself; the queue store holds the job's keys while it runs;
+- ``bot.db`` (``BotStore``): settings, the result cache (Telegram file ids of
+  results), the private chat's "gone" mark;
+- ``artworks.db`` (``Artworks``): the artworks inline mode lists;
+- ``inbox.db`` (``Inbox``): the updates received in the last day;
+- ``<data dir>/results/<job>.png``: the full-resolution PNGs.
+
+``forget`` deletes all of it for one user.  Otherwise artworks, file ids and
+settings are kept ``BotConfig.retention_days`` (``LIENZO_RETENTION_DAYS``, what
+/privacy says).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.artworks import Artworks
+from bot.inbox import Inbox
+from bot.jobs import JobService
+from bot.store import BotStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Everything that keeps something about a person."""
+
+    jobs: JobService
+    store: BotStore
+    artworks: Artworks
+    inbox: Inbox
+    results_dir: Path
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What ``forget`` deleted (for the log and the tests)."""
+
+    jobs: int
+    artworks: int
+    updates: int
+    files: int
+
+
+def forget_now(stores: Stores, user_id: int) -> Forgotten:
+    """Erase ``user_id``: jobs first (cancelled, off the queue), then what points at
+    them (cached results, PNGs), their artworks, settings and recorded updates."""
+    job_ids = stores.jobs.forget_user(user_id)
+    stores.store.forget_user(user_id, job_ids)
+    artworks = stores.artworks.forget_user(user_id)
+    updates = stores.inbox.forget_user(user_id)
+    files = 0
+    for job_id in job_ids:
+        with contextlib.suppress(FileNotFoundError):
+            (stores.results_dir / f"{job_id}.png").unlink()
+            files += 1
+    return Forgotten(len(job_ids), artworks, updates, files)
+
+
+async def forget(stores: Stores, user_id: int) -> Forgotten:
+    """``forget_now`` off the event loop (it blocks on SQLite and the queue store)."""
+    return await asyncio.to_thread(forget_now, stores, user_id)
