@@ -181,7 +181,7 @@ async def _forget_the_old(config: BotConfig, artworks: Artworks, store: BotStore
     while not stop.is_set():
         try:
             before = time.time() - config.retention_s
-            await asyncio.to_thread(artworks.purge, config.retention_s)
+            await asyncio.to_thread(artworks.purge, before)
             await asyncio.to_thread(store.forget_results_before, before)
             for png in await asyncio.to_thread(lambda: list(config.results_dir.glob("*.png"))):
                 if png.stat().st_mtime < before:

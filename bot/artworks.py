@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +93,8 @@ class Artworks:
             return self._db.execute("delete from artworks where user_id = ?",
                                     (user_id,)).rowcount
 
-    def purge(self, older_than_s: float) -> int:
-        """Drop artworks older than the retention period."""
+    def purge(self, before: float) -> int:
+        """Drop artworks made before ``before`` (the retention period)."""
         with self._lock:
             return self._db.execute("delete from artworks where created_at < ?",
-                                    (time.time() - older_than_s,)).rowcount
+                                    (before,)).rowcount

@@ -100,10 +100,12 @@ class Inbox:
         self._db.executescript(_SCHEMA)
         self._last_purge = 0.0
         self._purge(time.time())
-        # Updates not to handle again in this process: done before it started, or
-        # begun here (a replay that Telegram sends again, never confirmed).
-        self._skip: set[int] = {row[0] for row in self._db.execute(
-            "select update_id from inbox where done = 1")}
+        # Telegram's offsets only grow, so within one process an update can come twice
+        # only if the last process left it behind: done (skip it), or unfinished (handle
+        # the first copy - the replay or Telegram's re-send - and skip the other).
+        rows = self._db.execute("select update_id, done from inbox").fetchall()
+        self._skip: set[int] = {update_id for update_id, done in rows if done}
+        self._left_over: set[int] = {update_id for update_id, done in rows if not done}
         self._holds: dict[int, int] = {}
         self._handled: set[int] = set()
 
@@ -169,7 +171,9 @@ class Inbox:
         """False when this process has handled (or is handling) the update already."""
         if update_id in self._skip:
             return False
-        self._skip.add(update_id)
+        if update_id in self._left_over:
+            self._left_over.discard(update_id)
+            self._skip.add(update_id)
         return True
 
     def keep(self, update_id: int) -> None:

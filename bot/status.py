@@ -22,6 +22,7 @@ from typing import Any
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest
 
+from bot.chat_gate import is_chat_gone
 from bot.inbox import StatusRef
 from bot.state import Media
 from bot.texts import PARSE_MODE
@@ -68,8 +69,8 @@ async def send_status(chat: Chat, content: Media, text: str,
                                                parse_mode=PARSE_MODE, reply_parameters=reply_to)
         return StatusMessage(chat.id, message.message_id, media=True)
     except BadRequest as exc:
-        if "not found" in str(exc).lower() or "kicked" in str(exc).lower():
-            raise  # the chat is gone: nothing else would get through either
+        if is_chat_gone(exc):
+            raise  # nothing else would get through either
         log.info("status as a picture refused (%s); as text", exc)
     message = await chat.send_message(text, parse_mode=PARSE_MODE, reply_parameters=reply_to)
     return StatusMessage(chat.id, message.message_id, media=False)

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 
 from telegram import (
     CallbackQuery,
-    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaDocument,
@@ -120,7 +119,7 @@ class Gallery:
         found = await self._artworks(user.id)
         if not found:  # a picture cannot be edited into text: replace the message
             await quietly(message.delete())
-            await _send_empty(message.chat, lang)
+            await message.chat.send_message(t(lang, "artworks.empty"), parse_mode=PARSE_MODE)
             return
         number %= len(found)
         caption, markup = self._page(lang, found, number)
@@ -143,7 +142,3 @@ class Gallery:
         caption = t(lang, "artworks.caption", index=number + 1, count=len(found),
                     style=style_label(lang, styles or None), date=date)
         return caption, keyboards.artworks(lang, art.job_id, number, len(found))
-
-
-async def _send_empty(chat: Chat, lang: str) -> None:
-    await chat.send_message(t(lang, "artworks.empty"), parse_mode=PARSE_MODE)
