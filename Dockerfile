@@ -1,6 +1,8 @@
 # Lienzo on a GPU: one image for both the bot and the engine workers.
 #   docker build -t lienzo .
-#   docker run --gpus all -e TELEGRAM_BOT_TOKEN=... -v lienzo-data:/data lienzo bot
+#   docker run --gpus all -e TELEGRAM_BOT_TOKEN=... -e LIENZO_ENGINE_WORKERS=auto \
+#     -v lienzo-data:/data lienzo bot       # one worker per GPU (auto:2 = two per GPU)
+#   docker run --gpus '"device=1"' ... lienzo worker     # one worker, one GPU (compose)
 # The VGG19 ImageNet weights and the catalogue's paintings are fetched at build
 # time, so a running container needs no network for them.
 FROM python:3.11-slim
@@ -11,7 +13,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     KERAS_HOME=/opt/lienzo/keras \
     LIENZO_STYLES_DIR=/opt/lienzo/styles \
     LIENZO_DATA_DIR=/data \
-    KERAS_BACKEND=tensorflow
+    KERAS_BACKEND=tensorflow \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility
+# utility: nvidia-smi in the container, which LIENZO_ENGINE_WORKERS=auto counts GPUs
+# with and a TensorFlow worker's LIENZO_GPU_MEMORY_FRACTION reads the memory from.
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

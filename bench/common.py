@@ -212,7 +212,7 @@ def fmt(value, digits: int = 3) -> str:
 
 
 def adam_inputs(engine, content: np.ndarray, style: np.ndarray, params, size: int) -> dict:
-    """Everything one compiled ``Engine._adam_step`` needs at ``size`` px, built the
+    """Everything one compiled ``Engine._plain.adam_step`` needs at ``size`` px, built the
     way ``Engine.stylize`` builds it: the start image ``x``, the targets ``ct``/``gt``,
     ``coefs``, the first step's learning rate ``lr`` and the scaled content's ``(w, h)``."""
     from keras import ops

@@ -10,7 +10,7 @@ TF vs JAX.
 
 Parts (each backend runs in its own subprocess, KERAS_BACKEND set before keras loads):
 
-a) overhead: one compiled Adam step of the Engine (``Engine._adam_step``, driven as
+a) overhead: one compiled Adam step of the Engine (``Engine._plain.adam_step``, driven as
    ``Engine._adam`` drives it) ÷ a bare compiled VGG19 forward+backward to the same
    depth (gradient of the sum of the same net's outputs w.r.t. the input, through
    ``engine.backend.value_and_grad`` + ``engine.backend.compile``), interleaved
@@ -19,7 +19,7 @@ a) overhead: one compiled Adam step of the Engine (``Engine._adam_step``, driven
 b) time to quality: the JJ objective (content 5, style 100, tv 1e-3) on seeded random
    VGG19 weights; full-resolution-equivalent evaluations and seconds each method
    needs to reach a target loss.  Lienzo runs through ``Engine.stylize``; the
-   baselines are re-implemented below on ``Engine._value_and_grad``.
+   baselines are re-implemented below on ``Engine._plain.value_and_grad``.
 c) backends: seconds per step, TensorFlow vs JAX (from the part-a workers, run
    alternately so drift hits both).
 x) what-if: Lienzo variants that are not presets (the peak learning rate, two scales
@@ -97,7 +97,7 @@ def worker_overhead(args) -> dict:
     from keras import ops
 
     from engine.params import StyleParams
-    from engine.transfer import learning_rate_at
+    from engine.steps import learning_rate_at
 
     e = _setup_worker()
     content, style = common.pictures(args.photo, args.style)
@@ -118,7 +118,7 @@ def worker_overhead(args) -> dict:
                 # the learning rate as Engine._adam computes and passes it each step
                 # (its value does not change the step's cost)
                 lr = learning_rate_at(params.learning_rate, state["t"] / 1000, params.lr_hold)
-                x, m, v, loss, _ = e._adam_step(
+                x, m, v, loss, _ = e._plain.adam_step(
                     state["x"], state["m"], state["v"],
                     ops.convert_to_tensor(state["t"], "float32"),
                     e.net.weights, ct, gt, coefs, ops.convert_to_tensor(lr, "float32"),
@@ -141,7 +141,7 @@ def worker_overhead(args) -> dict:
             # into the loss (Grams, MSE, TV) and the Adam update + call plumbing
             t0 = time.perf_counter()
             for _ in range(n):
-                loss, _, grad = e._value_and_grad(x0, e.net.weights, ct, gt, coefs)
+                loss, _, grad = e._plain.value_and_grad(x0, e.net.weights, ct, gt, coefs)
                 float(loss)
             _to_numpy(grad)
             return (time.perf_counter() - t0) / n
@@ -229,15 +229,15 @@ class Quality:
         """The objective of an H×W×3 picture (uint8, or float 0-255) at the final size."""
         from engine.transfer import _batch
 
-        total, _ = self.e._objective(_batch(np.asarray(image, np.float32)), self.e.net.weights,
-                                     self.ct, self.gt, self.coefs)
+        total, _ = self.e._plain.objective(_batch(np.asarray(image, np.float32)),
+                                           self.e.net.weights, self.ct, self.gt, self.coefs)
         return float(total)
 
     def value_and_grad(self, x):
         from engine.transfer import _batch
 
-        loss, _, grad = self.e._value_and_grad(_batch(x), self.e.net.weights, self.ct, self.gt,
-                                               self.coefs)
+        loss, _, grad = self.e._plain.value_and_grad(_batch(x), self.e.net.weights, self.ct,
+                                                     self.gt, self.coefs)
         return float(loss), _to_numpy(grad)[0].astype(np.float32)
 
     # -- Lienzo, through Engine.stylize --------------------------------------------
@@ -555,7 +555,7 @@ def overhead_table(overhead, backends, sizes, meta) -> str:
                          f(loop * 1e3), f"{loop / bare:.3f}"])
     return (
         "### a) Step overhead\n\n"
-        "One compiled Adam step of the Engine (`Engine._adam_step`, called as `Engine._adam` "
+        "One compiled Adam step of the Engine (`Engine._plain.adam_step`, called as `Engine._adam` "
         "calls it, `float(loss)` included) ÷ a bare compiled VGG19 forward+backward to the "
         "same depth (value and input-gradient of the sum of the same net's outputs, through "
         "`engine.backend`), same size and backend. Timed in interleaved chunks of "
@@ -563,7 +563,7 @@ def overhead_table(overhead, backends, sizes, meta) -> str:
         f"{meta['rounds']} process(es) per backend. The machine is shared, and noise only adds "
         "time, so the milliseconds are the fastest chunk of each kind and the ratio is the "
         "ratio of those; the median and range of the per-repeat ratios show the spread. "
-        "\"objective v+g\" is `Engine._value_and_grad` alone (VGG + Grams + losses, no Adam "
+        "\"objective v+g\" is `Engine._plain.value_and_grad` alone (VGG + Grams + losses, no Adam "
         "update): it splits the step's extra time between the loss itself and the update and "
         "call. \"stylize loop\" is the time per iteration of a real one-scale "
         "`Engine.stylize` run between its first and last progress callbacks (Python loop, "

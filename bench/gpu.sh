@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# The prepared GPU benchmark (DESIGN.md §8), for a machine with JAX and no TensorFlow.
+# The prepared GPU benchmark (issue 14; docs/benchmarks.md, "GPU"), for a machine with
+# JAX and no TensorFlow (this workplace's H100/H200 image).
 #
 #   bash bench/fetch_wheels.sh       # once, here (PyPI reachable): fills bench/wheels/
-#   bash bench/gpu.sh                # there; the device tool: carry ["bench/wheels"]
+#   bash bench/gpu.sh                # there; the device tool: carry ["bench/wheels"],
+#                                    # timeout_s 480 (the run stops itself near 300 s)
 #   bash bench/gpu.sh --tiny         # CPU dry run (KERAS_BACKEND=jax, the .venv has JAX)
 #
 # Installs Keras and its small pure-Python needs from bench/wheels/ when they are
 # missing (into /tmp/lienzo-site, nothing global), then runs bench.gpu_speed with
-# KERAS_BACKEND=jax: seconds per 512 and 1024 px picture for each quality preset,
-# the step's TFLOP/s against the card's peak, bf16 vs float32.  Results go to
-# $OUT (if set, else bench/results/gpu): gpu.md, gpu.json, gpu.log.  The run stops
-# starting new work after --budget-s (default 270 s) so the whole thing fits in
-# about 5 minutes.  Extra arguments go to bench.gpu_speed.
+# KERAS_BACKEND=jax and the workers' own memory settings (no preallocation):
+# seconds per job for 512 px balanced and 1024 px best in fp32 and bf16, with the
+# peak memory of each; the step's TFLOP/s against the card's peak, bf16 against
+# fp32; jobs per hour with 1, 2 and 4 worker processes sharing the GPU.  Results go
+# to $OUT (if set, else bench/results/gpu): gpu.md, gpu.json, gpu.log.  The run
+# stops starting new work after --budget-s (default 300 s).  Extra arguments go to
+# bench.gpu_speed.
 # Then, here: `.venv/bin/python -m bench.gpu_speed --merge <files_at>/gpu.md` puts the
 # tables into docs/benchmarks.md.
 set -euo pipefail

@@ -7,15 +7,28 @@ a search matches (ids and display names in every language, lower-cased), and
 when.  ``<data dir>/artworks.db``; a user's rows are read newest first through
 the ``(user_id, created_at)`` index, so listing one person's artworks costs the
 same with a thousand people in the store as with one.
+
+An artwork's timelapse frames (issue 13, "Watch it paint": the photo, the
+snapshots, the painting, as JPEGs from the worker's result) are kept next to
+the database, ``<data dir>/timelapse/<job>.zip`` (stored, not compressed:
+JPEGs do not shrink), on disk rather than in memory, for as long as the
+artwork: ``purge`` removes them with the rows, and /forget by job
+(``bot.privacy``).  The "🎞 Timelapse" button makes the MP4 from them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+import time
+import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from engine.queue.payloads import JOB_ID_RE
 
 _SCHEMA = """
 create table if not exists artworks (
@@ -52,6 +65,7 @@ class Artworks:
         self._db.execute("pragma journal_mode=wal")
         self._db.execute("pragma synchronous=normal")  # as the job table: safe if we crash
         self._db.executescript(_SCHEMA)
+        self.timelapse_dir = path.parent / "timelapse"
 
     def close(self) -> None:
         with self._lock:
@@ -94,7 +108,45 @@ class Artworks:
                                     (user_id,)).rowcount
 
     def purge(self, before: float) -> int:
-        """Drop artworks made before ``before`` (the retention period)."""
+        """Drop artworks made before ``before`` (the retention period), and their
+        timelapses (by the file's age: a timelapse may outlive its row's job)."""
+        for path in self.timelapse_dir.glob("*.zip"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < before:
+                    path.unlink()
         with self._lock:
             return self._db.execute("delete from artworks where created_at < ?",
                                     (before,)).rowcount
+
+    # -- timelapses ---------------------------------------------------------------------
+    def _timelapse_path(self, job_id: str) -> Path:
+        if not JOB_ID_RE.fullmatch(job_id):
+            raise ValueError(f"bad job id {job_id!r}")
+        return self.timelapse_dir / f"{job_id}.zip"
+
+    def keep_timelapse(self, job_id: str, frames: Sequence[bytes]) -> None:
+        """Keep a job's timelapse frames (written whole, then renamed: never half a file)."""
+        path = self._timelapse_path(job_id)
+        self.timelapse_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{job_id}.{time.monotonic_ns()}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+            for i, frame in enumerate(frames):
+                archive.writestr(f"{i:03d}.jpg", frame)
+        tmp.replace(path)
+
+    def timelapse(self, job_id: str) -> list[bytes] | None:
+        """The job's timelapse frames in order, or None (none kept, or purged)."""
+        try:
+            with zipfile.ZipFile(self._timelapse_path(job_id)) as archive:
+                return [archive.read(name) for name in sorted(archive.namelist())]
+        except (FileNotFoundError, zipfile.BadZipFile, ValueError):
+            return None
+
+    def forget_timelapses(self, job_ids: Iterable[str]) -> int:
+        """/forget: the timelapses of these jobs; how many there were."""
+        count = 0
+        for job_id in job_ids:
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                self._timelapse_path(job_id).unlink()
+                count += 1
+        return count

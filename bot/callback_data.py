@@ -6,27 +6,28 @@ photo).  ``bot.keyboards`` builds the data with the functions below; each verb
 has one pattern, and ``bot.handlers`` registers one ``CallbackQueryHandler`` per
 pattern, which reads the press back with the verb's ``read``:
 
-==================  ===========================  ==========================================
-pattern             data                         the press
-==================  ===========================  ==========================================
-``PICK``            ``g:<uid>:<style>``          pick a style from the gallery
-``PAGE``            ``gp:<uid>:<page>``          turn the gallery's page
-``OWN``             ``own:<uid>``                "use my own painting"
-``CANCEL``          ``c:<job>``                  cancel that job
-``RESULT_OTHER``    ``r:other:<job>``            a result's "another style"
-``RESULT_STRENGTH`` ``r:more|less:<job>``        a result's "stronger" / "weaker"
-``RESULT_COLORS``   ``r:keep|orig:<job>``        a result's "keep my colours" / "style's"
-``RESULT_FULL``     ``r:full:<job>``             a result's full-resolution PNG
-``RESULT_SEED``     ``r:seed:<job>``             paint it again with a new random seed
-``ARTWORKS_PAGE``   ``ag:<page>``                /gallery: show the presser's artwork no. page
-``ARTWORKS_DELETE`` ``gd:<job>:<page>``          /gallery: delete that artwork, show ``page``
-``SETTINGS_OPEN``   ``s:<field>``                /settings: show a field's choices
-``SETTINGS_SET``    ``s:<field>:<value>``        /settings: choose a value
-``SETTINGS_BACK``   ``s:back``                   /settings: back to the panel
-``SETTINGS_CLOSE``  ``s:close``                  /settings: close the panel
-``FORGET_YES``      ``fy:<uid>``                 /forget: "Yes, forget me" (erases everything)
-``FORGET_NO``       ``fn:<uid>``                 /forget: "Cancel"
-==================  ===========================  ==========================================
+====================  ===========================  ==========================================
+pattern               data                         the press
+====================  ===========================  ==========================================
+``PICK``              ``g:<uid>:<style>``          pick a style from the gallery
+``PAGE``              ``gp:<uid>:<page>``          turn the gallery's page
+``OWN``               ``own:<uid>``                "use my own painting"
+``CANCEL``            ``c:<job>``                  cancel that job
+``RESULT_OTHER``      ``r:other:<job>``            a result's "another style"
+``RESULT_STRENGTH``   ``r:more|less:<job>``        a result's "stronger" / "weaker"
+``RESULT_COLORS``     ``r:keep|orig:<job>``        a result's "keep my colours" / "style's"
+``RESULT_FULL``       ``r:full:<job>``             a result's full-resolution PNG
+``RESULT_SEED``       ``r:seed:<job>``             paint it again with a new random seed
+``RESULT_TIMELAPSE``  ``r:tl:<job>``               a result's timelapse, as an MP4 animation
+``ARTWORKS_PAGE``     ``ag:<page>``                /gallery: show the presser's artwork no. page
+``ARTWORKS_DELETE``   ``gd:<job>:<page>``          /gallery: delete that artwork, show ``page``
+``SETTINGS_OPEN``     ``s:<field>``                /settings: show a field's choices
+``SETTINGS_SET``      ``s:<field>:<value>``        /settings: choose a value
+``SETTINGS_BACK``     ``s:back``                   /settings: back to the panel
+``SETTINGS_CLOSE``    ``s:close``                  /settings: close the panel
+``FORGET_YES``        ``fy:<uid>``                 /forget: "Yes, forget me" (erases everything)
+``FORGET_NO``         ``fn:<uid>``                 /forget: "Cancel"
+====================  ===========================  ==========================================
 
 ``uid`` is the user who may press the button; anyone else gets an alert.  Data
 that no pattern matches (``noop``, a button of an older version) is answered and
@@ -49,6 +50,7 @@ RESULT_STRENGTH = re.compile(r"^r:(?P<action>more|less):(?P<job>.*)\Z", re.DOTAL
 RESULT_COLORS = re.compile(r"^r:(?P<action>keep|orig):(?P<job>.*)\Z", re.DOTALL)
 RESULT_FULL = re.compile(r"^r:full:(?P<job>.*)\Z", re.DOTALL)
 RESULT_SEED = re.compile(r"^r:seed:(?P<job>.*)\Z", re.DOTALL)
+RESULT_TIMELAPSE = re.compile(r"^r:tl:(?P<job>.*)\Z", re.DOTALL)
 ARTWORKS_PAGE = re.compile(r"^ag:(?P<page>\d+)\Z")
 ARTWORKS_DELETE = re.compile(r"^gd:(?P<job>[^:]+):(?P<page>\d+)\Z")
 SETTINGS_OPEN = re.compile(r"^s:(?!back\Z|close\Z)(?P<field>[^:]+):?\Z")
@@ -92,7 +94,7 @@ def cancel(job_id: str) -> str:
 
 
 def result(action: str, job_id: str) -> str:
-    """``action``: other, more, less, keep, orig, full or seed."""
+    """``action``: other, more, less, keep, orig, full, seed or tl (timelapse)."""
     return _fit(f"r:{action}:{job_id}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.local_workers import visible_gpus
 from engine import config as engine_config
 from engine.config import EngineSettings, MachineDefaults, env_ids, env_number, env_text
 from engine.errors import InvalidParams, LienzoError
@@ -39,7 +40,7 @@ class BotConfig:
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     http_port: int = 8080
-    engine_workers: int = 1  # local workers the bot starts; 0 = they run elsewhere
+    engine_workers: int = 1  # local workers the bot starts (auto resolved); 0 = run elsewhere
     user_queue_limit: int = DEFAULT_USER_QUEUE_LIMIT
     queue_cap: int = DEFAULT_QUEUE_CAP
     heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
@@ -82,8 +83,23 @@ class BotConfig:
 
 
 def engine_worker_count() -> int:
-    """``LIENZO_ENGINE_WORKERS`` (default 1; 0 = workers run elsewhere)."""
-    count = env_number("LIENZO_ENGINE_WORKERS", 1, int)
+    """``LIENZO_ENGINE_WORKERS``: a number (default 1; 0 = workers run elsewhere), spread
+    over the GPUs by ``bot.local_workers``; ``auto``, one per visible GPU; or
+    ``auto:N``, N per GPU.  Without a GPU, ``auto`` is one worker: one already keeps
+    every CPU core busy."""
+    raw = env_text("LIENZO_ENGINE_WORKERS").lower()
+    if raw == "auto" or raw.startswith("auto:"):
+        per_gpu = raw.partition(":")[2] or "1"
+        if not per_gpu.isdigit() or int(per_gpu) < 1:
+            raise InvalidParams(f"LIENZO_ENGINE_WORKERS must be a number, auto or auto:N "
+                                f"(N workers per GPU, 1 or more), not {raw!r}")
+        gpus = visible_gpus(engine_config.cuda_visible_devices())
+        return max(1, int(per_gpu) * len(gpus))
+    try:
+        count = env_number("LIENZO_ENGINE_WORKERS", 1, int)
+    except InvalidParams:
+        raise InvalidParams(f"LIENZO_ENGINE_WORKERS must be a number, auto or auto:N "
+                            f"(N workers per GPU), not {raw!r}") from None
     if count < 0:
         raise InvalidParams("LIENZO_ENGINE_WORKERS must be 0 or more")
     return count

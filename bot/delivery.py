@@ -8,14 +8,18 @@
   most every ``EDIT_EVERY_S`` seconds per message and only when the text
   changes (Telegram's flood limits; ``RetryAfter`` is honoured by PTB's
   rate limiter).  A progress edit that fails is dropped: the next one carries
-  newer news.
+  newer news.  While the job runs, some of these edits also replace the
+  picture with the worker's newest preview (``bot.preview``: paced per chat
+  type, off by /settings or after any error, never after the result).
 - A result replaces the status message's picture with the artwork
   (``editMessageMedia``; as a file when it breaks the photo limits), with its
   caption and buttons: **exactly once** whatever crashes, because doing the
   same edit again after a restart changes nothing (Telegram answers "not
   modified").  Only where there is no picture to edit (a text status, a status
   the user deleted) is the artwork sent as a new message.  The PNG is kept for
-  the "full resolution" button; the result cache remembers the file id.
+  the "full resolution" button, the timelapse's frames (if the worker sent
+  them) for the "🎞 Timelapse" button (``Artworks.keep_timelapse``); the result
+  cache remembers the file id.
   An edit makes no notification, so in a private chat a painting that took
   ``READY_PING_AFTER_S`` or more (its owner has likely looked away) is
   followed by a one-line "ready" reply to it, which does.
@@ -46,6 +50,7 @@ from bot.chat_gate import is_chat_gone
 from bot.intake import Intake
 from bot.jobs import Job, JobService
 from bot.metrics import Metrics
+from bot.preview import LivePreview
 from bot.request import style_link
 from bot.status import StatusMessage
 from bot.store import BotStore, CachedResult
@@ -79,6 +84,7 @@ class Delivery:
         self.artworks = artworks
         self.results_dir = results_dir
         self._edits: dict[str, tuple[float, str]] = {}  # job → (when, text) of the last edit
+        self.preview = LivePreview(bot)
 
     async def on_progress(self, job: Job, progress: ProgressRecord,
                           preview: bytes | None) -> None:
@@ -92,11 +98,19 @@ class Delivery:
             if state == "running" else t(lang, f"progress.{state}")
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
         now = time.monotonic()
+        markup = keyboards.cancel(lang, job.id)
+        if state == "running":
+            if not self.preview.knows(job.id):
+                self.preview.begin(job.id, (await self.intake.settings_of(job.user_id)).previews)
+            if self.preview.offer(job.id, status, bool(job.meta.get("group")), preview, text,
+                                  markup, may_edit=now - last_at >= EDIT_EVERY_S):
+                self._edits[job.id] = (now, text)
+                return
         if text == last_text or now - last_at < EDIT_EVERY_S:
             return
         self._edits[job.id] = (now, text)
         try:
-            await status.show(self.bot, text, keyboards.cancel(lang, job.id))
+            await status.show(self.bot, text, markup)
         except RetryAfter as exc:  # flood control: skip this one, the next edit will do
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -107,6 +121,7 @@ class Delivery:
 
     async def on_result(self, job: Job, outcome: JobResult) -> None:
         await self.intake.settled(job.id)
+        await self.preview.finish(job.id)  # the result's edit is the last one
         self._edits.pop(job.id, None)
         try:
             if outcome.status == "done":
@@ -145,8 +160,11 @@ class Delivery:
             caption += "\n" + t(lang, "done.as_file")
         if outcome.png:
             await asyncio.to_thread(self._keep_png, job.id, outcome.png)
+        timelapse = bool(outcome.timelapse) and await asyncio.to_thread(
+            self._keep_timelapse, job.id, outcome.timelapse)
         await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height])
-        markup = keyboards.result(lang, job.id, meta["params"].get("color_mode", "style"))
+        markup = keyboards.result(lang, job.id, meta["params"].get("color_mode", "style"),
+                                  timelapse=timelapse)
         await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
         status = status_of(job)
         if status is not None and status.media:
@@ -244,7 +262,8 @@ class Delivery:
     def _deep_link(self, meta: dict[str, Any]) -> str | None:
         """The t.me link that opens the bot with this artwork's style(s), if any."""
         ids = [str(pair[0]) for pair in meta.get("styles", [])]
-        return style_link(self.bot.username, ids) if ids else None
+        split = meta.get("params", {}).get("split") == "person"
+        return style_link(self.bot.username, ids, split=split) if ids else None
 
     def _keep_artwork(self, job: Job, file_id: str, as_document: bool) -> None:
         """For inline mode: the artwork, and every name a search for it may use."""
@@ -254,6 +273,16 @@ class Delivery:
             [t(lang, "style.own") for lang in LANGUAGES]
         self.artworks.add(Artwork(job.user_id, job.id, file_id, as_document, tuple(ids),
                                   time.time()), names)
+
+    def _keep_timelapse(self, job_id: str, frames: tuple[bytes, ...]) -> bool:
+        """The frames on disk for the Timelapse button; a disk that refuses them costs
+        the button, never the painting."""
+        try:
+            self.artworks.keep_timelapse(job_id, frames)
+            return True
+        except OSError as exc:
+            log.warning("job %s: timelapse not kept (%s)", job_id, exc)
+            return False
 
     def _keep_png(self, job_id: str, png: bytes) -> None:
         self.results_dir.mkdir(parents=True, exist_ok=True)

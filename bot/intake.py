@@ -42,6 +42,7 @@ from bot.inbox import CURRENT, Inbox, Origin
 from bot.jobs import JobService, Submitted
 from bot.metrics import Metrics
 from bot.request import (
+    BadSplit,
     EmptyRequest,
     StyleRequest,
     TooManyStyles,
@@ -139,10 +140,13 @@ class Intake:
         """A style request, its size capped at what the workers paint (raises RequestError)."""
         return parse_style_request(text, self.catalog, max_side=self.workers.max_side)
 
-    def label(self, lang: str, request: StyleRequest | None) -> str:
+    def label(self, lang: str, request: StyleRequest | None, split: str | None = None) -> str:
+        """The styles' label; ``split`` (a job's ``params["split"]``, which a re-paint
+        keeps while its request is rebuilt as a list of styles) beats the request's."""
         if request is None or not request.styles:
             return t(lang, "style.own")
-        return style_label(lang, [self.catalog[i] for i, _ in request.styles])
+        return style_label(lang, [self.catalog[i] for i, _ in request.styles],
+                           split=(split or request.split) == "person")
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await asyncio.to_thread(self.store.settings, user_id)
@@ -151,12 +155,16 @@ class Intake:
         """The job's StyleParams fields: user settings < request.
 
         Size and quality are sent only when someone chose them; otherwise the
-        worker uses its machine's defaults (a GPU paints bigger than a CPU).
+        worker uses its machine's defaults (a GPU paints bigger than a CPU).  Faces,
+        brush (``style_scale``) and split are always sent: they change the picture,
+        so they are part of the result cache's key (``_cache_key``), and a re-paint
+        (the result buttons copy these params) keeps them.
         """
         settings = await self.settings_of(user_id)
         params = to_params(request, settings, self.workers.max_side)
         chosen: dict[str, Any] = dict(
             strength=params.strength, color_mode=params.color_mode, seed=params.seed,
+            faces=params.faces, style_scale=params.style_scale, split=params.split,
             time_budget_s=float(self.config.job_time_limit_s))
         asked = set(request.overrides) if request is not None else set()
         if settings.size or "size" in asked:
@@ -191,11 +199,13 @@ class Intake:
                         and media.size > images.MAX_BYTES:
                     raise FileTooBig(images.MAX_BYTES)
             params = params or await self.job_params(user.id, request)
+            if params.get("split", "none") != "none" and style_media is not None:
+                raise BadSplit("painting")  # two regions, three styles
             key = self._cache_key(content, request, style_media, params)
             if await self._send_cached(chat, key, reply_to):
                 return
             await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
-        except LienzoError as exc:  # EmptyRequest, FileTooBig, UserLimitReached
+        except LienzoError as exc:  # EmptyRequest, BadSplit, FileTooBig, UserLimitReached
             await chat.send_message(error_text(lang, exc), parse_mode=PARSE_MODE,
                                     reply_parameters=reply_to)
             return
@@ -285,7 +295,8 @@ class Intake:
             "status_media": status.media,
             "content": dataclasses.asdict(content), "styles": ids,
             "style_media": dataclasses.asdict(style_media) if style_media else None,
-            "params": params, "cache_key": key, "label": self.label(lang, request),
+            "params": params, "cache_key": key,
+            "label": self.label(lang, request, params.get("split")),
         }
         return await self.jobs.asubmit(
             user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg, params=params,
@@ -326,6 +337,9 @@ class Intake:
     @staticmethod
     def _cache_key(content: Media, request: StyleRequest | None, style_media: Media | None,
                    params: dict[str, Any]) -> str:
+        """The photo, the styles (in order: a split's are background, person) and every
+        parameter the job sends - faces, ``style_scale`` (brush) and split included -
+        but the time budget, which changes when the picture stops, not what it is."""
         what = [content.unique_id, style_pairs(request),
                 style_media.unique_id if style_media else None,
                 {k: v for k, v in params.items() if k != "time_budget_s"}]

@@ -10,7 +10,7 @@ from telegram import SwitchInlineQueryChosenChat
 from bot import callback_data as data
 from bot.state import Catalog
 from bot.texts import LANGUAGE_NAMES, t, value_label
-from engine.params import COLOR_MODES, QUALITIES, STRENGTHS
+from engine.params import BRUSHES, COLOR_MODES, FACES, QUALITIES, STRENGTHS
 
 PAGE_SIZE = 8  # styles per gallery page, two per row
 TITLE_CHARS = 40  # a style button shows this much of the painting's title
@@ -20,6 +20,9 @@ SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "colors": COLOR_MODES,
     "quality": tuple(QUALITIES),
     "size": ("256", "384", "512", "768", "1024"),
+    "faces": FACES,
+    "brush": tuple(BRUSHES),
+    "previews": ("on", "off"),
     "language": tuple(LANGUAGE_NAMES),
 }
 
@@ -52,10 +55,10 @@ def suggestions(lang: str, user_id: int, catalog: Catalog, ids: list[str]) -> Ma
                    for i in ids if i in catalog])
 
 
-def result(lang: str, job_id: str, color_mode: str) -> Markup:
+def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False) -> Markup:
     """An artwork's buttons: another style, weaker/stronger, the other colours, full size,
-    and Share: inline mode in a chat the person picks, with this artwork's id typed in
-    (``bot.handlers.inline``)."""
+    the timelapse (when the worker sent one), and Share: inline mode in a chat the
+    person picks, with this artwork's id typed in (``bot.handlers.inline``)."""
     colors = ("orig", "button.style_colors") if color_mode == "keep" else \
         ("keep", "button.keep_colors")
     return Markup([
@@ -64,6 +67,8 @@ def result(lang: str, job_id: str, color_mode: str) -> Markup:
          Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
         [Button(t(lang, colors[1]), callback_data=data.result(colors[0], job_id)),
          Button(t(lang, "button.full_res"), callback_data=data.result("full", job_id))],
+        *([[Button(t(lang, "button.timelapse"), callback_data=data.result("tl", job_id))]]
+          if timelapse else []),
         [Button(t(lang, "button.share"), switch_inline_query_chosen_chat=share_to(job_id))],
     ])
 
@@ -111,7 +116,10 @@ def settings_main(lang: str) -> Markup:
          Button(t(lang, "button.set_colors"), callback_data=data.settings_field("colors"))],
         [Button(t(lang, "button.set_size"), callback_data=data.settings_field("size")),
          Button(t(lang, "button.set_quality"), callback_data=data.settings_field("quality"))],
-        [Button(t(lang, "button.set_language"), callback_data=data.settings_field("language"))],
+        [Button(t(lang, "button.set_faces"), callback_data=data.settings_field("faces")),
+         Button(t(lang, "button.set_brush"), callback_data=data.settings_field("brush"))],
+        [Button(t(lang, "button.set_previews"), callback_data=data.settings_field("previews")),
+         Button(t(lang, "button.set_language"), callback_data=data.settings_field("language"))],
         [Button(t(lang, "button.close"), callback_data=data.SETTINGS_CLOSE_DATA)],
     ])
 

@@ -25,8 +25,14 @@ thread that forwards every line to ``output`` and learns two things from it:
 TensorFlow's start-up noise (absl's pre-init banner, oneDNN and no-CUDA notes)
 is dropped on the way; ``TF_CPP_MIN_LOG_LEVEL`` does not reach those lines.
 
-With several workers on one machine and ``CUDA_VISIBLE_DEVICES`` unset, worker
-*i* gets GPU *i mod n* (``nvidia-smi -L`` counts them): one worker per GPU.
+GPUs (docs/architecture.md, "GPU serving"): the visible GPUs are those
+``CUDA_VISIBLE_DEVICES`` lists when the bot's environment sets it, else those
+``nvidia-smi -L`` lists; worker *i* gets the *(i mod n)*-th, alone
+(``CUDA_VISIBLE_DEVICES`` and ``LIENZO_GPU`` in its environment), so the workers
+spread evenly.  When several share one GPU and ``LIENZO_GPU_MEMORY_FRACTION`` is
+``auto``, each is given an equal slice of its memory
+(``engine.config.auto_memory_fraction``), so that one big picture runs out of its
+own worker's memory and is retried smaller rather than starving the others.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from engine.config import auto_memory_fraction
+
 log = logging.getLogger("lienzo.local_workers")
 
 QUICK_DEATH_S = 30.0  # a worker that dies sooner than this after starting is crash-looping
@@ -51,12 +59,40 @@ EXIT_CONFIG = 2  # `lienzo worker`'s status for a configuration error (engine.cl
 READER_GRACE_S = 5.0  # wait this long for a dead worker's last lines (its reason)
 
 
-def _gpu_count() -> int:
+def visible_gpus(cuda_visible_devices: str | None) -> list[str]:
+    """The GPUs workers may use, as ``CUDA_VISIBLE_DEVICES`` entries: that variable's own
+    when it is set (empty, or an entry -1: none), else nvidia-smi's indices (none
+    when it is missing: a machine without NVIDIA's driver)."""
+    if cuda_visible_devices is not None:
+        entries = [e.strip() for e in cuda_visible_devices.split(",") if e.strip()]
+        return [] if "-1" in entries else entries
     try:
         out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        return 0
-    return sum(1 for line in out.stdout.splitlines() if line.startswith("GPU "))
+        return []
+    found = (re.match(r"GPU (\d+):", line) for line in out.stdout.splitlines())
+    return [m.group(1) for m in found if m]
+
+
+def assign_gpus(count: int, gpus: list[str]) -> list[str | None]:
+    """Worker i → GPU i mod n (None for all without a GPU)."""
+    return [gpus[i % len(gpus)] if gpus else None for i in range(count)]
+
+
+def gpu_env(env: dict[str, str], gpu: str | None, sharing: int) -> dict[str, str]:
+    """One worker's environment: ``env`` pinned to ``gpu``, which ``sharing`` workers use,
+    and given its share of the GPU's memory unless the deployment set one."""
+    env = dict(env)
+    if gpu is not None:
+        env["CUDA_VISIBLE_DEVICES"] = gpu
+        env.pop("LIENZO_GPU", None)
+        if gpu.isdigit():  # not a UUID: the worker names it in its heartbeat
+            env["LIENZO_GPU"] = gpu
+        fraction = auto_memory_fraction(sharing)
+        asked = env.get("LIENZO_GPU_MEMORY_FRACTION", "").strip().lower()
+        if fraction and asked in ("", "auto"):
+            env["LIENZO_GPU_MEMORY_FRACTION"] = f"{fraction:g}"
+    return env
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -154,12 +190,12 @@ class LocalWorkers:
         """Start the workers (from a long-lived monitor thread; returns at once)."""
         if self.count == 0 or self._thread is not None:
             return
-        gpus = _gpu_count() if self.count > 1 and "CUDA_VISIBLE_DEVICES" not in self.env else 0
-        for i in range(self.count):
-            env = dict(self.env)
-            if gpus:
-                env["CUDA_VISIBLE_DEVICES"] = str(i % gpus)
+        gpus = assign_gpus(self.count, visible_gpus(self.env.get("CUDA_VISIBLE_DEVICES")))
+        for i, gpu in enumerate(gpus):
+            env = gpu_env(self.env, gpu, gpus.count(gpu))
             self._slots.append(_Slot(i, f"{self.name_prefix}{i}", env))
+        if any(gpus):
+            log.info("engine workers on GPUs %s", ", ".join(str(g) for g in gpus))
         self._thread = threading.Thread(target=self._monitor, name="local-workers",
                                         daemon=True)
         self._thread.start()

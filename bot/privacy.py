@@ -9,7 +9,8 @@ What is kept, and where (docs/architecture.md, "Processes"):
   results), the private chat's "gone" mark;
 - ``artworks.db`` (``Artworks``): the artworks inline mode lists;
 - ``inbox.db`` (``Inbox``): the updates received in the last day;
-- ``<data dir>/results/<job>.png``: the full-resolution PNGs.
+- ``<data dir>/results/<job>.png``: the full-resolution PNGs;
+- ``<data dir>/timelapse/<job>.zip`` (``Artworks``): the timelapses' frames.
 
 ``forget`` deletes all of it for one user.  Otherwise artworks, file ids and
 settings are kept ``BotConfig.retention_days`` (``LIENZO_RETENTION_DAYS``, what
@@ -52,12 +53,12 @@ class Forgotten:
 
 def forget_now(stores: Stores, user_id: int) -> Forgotten:
     """Erase ``user_id``: jobs first (cancelled, off the queue), then what points at
-    them (cached results, PNGs), their artworks, settings and recorded updates."""
+    them (cached results, PNGs, timelapses), their artworks, settings and recorded updates."""
     job_ids = stores.jobs.forget_user(user_id)
     stores.store.forget_user(user_id, job_ids)
     artworks = stores.artworks.forget_user(user_id)
+    files = stores.artworks.forget_timelapses(job_ids)
     updates = stores.inbox.forget_user(user_id)
-    files = 0
     for job_id in job_ids:
         with contextlib.suppress(FileNotFoundError):
             (stores.results_dir / f"{job_id}.png").unlink()

@@ -38,13 +38,20 @@ create table if not exists gone_chats (
 
 @dataclass(frozen=True)
 class UserSettings:
-    """Per-user defaults; ``language`` None means 'follow Telegram's language'."""
+    """Per-user defaults; ``language`` None means 'follow Telegram's language'.
+
+    Kept as one JSON object per user (``user_settings.value``), so a field added
+    here needs no new column: a row written before it existed reads back with the
+    field's default, and a field this version does not know is ignored."""
 
     language: str | None = None
     strength: str = "medium"
     color_mode: str = "style"
     quality: str | None = None  # None: the deployment's default
     size: int | None = None  # None: the deployment's default
+    faces: str | None = None  # None: StyleParams' default ("soft"); engine.params.FACES
+    brush: str | None = None  # None: StyleParams' style_scale (medium); engine.params.BRUSHES
+    previews: bool = True  # the status message shows the painting as it forms (bot.delivery)
 
     def with_changes(self, **changes) -> UserSettings:
         return replace(self, **changes)

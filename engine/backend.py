@@ -1,20 +1,33 @@
-"""The only backend-specific code: a value-and-gradient transform, a compiler and
-the name of the device they run on.
+"""The only backend-specific code: a value-and-gradient transform, a compiler, the
+device they run on (its name, its precision) and its memory.
 
 Everything else in the engine is written with ``keras.ops`` and runs
 unchanged on TensorFlow (default) and JAX.  ``value_and_grad(f)`` turns
 ``f(x, *args) -> (loss, aux)`` into ``g(x, *args) -> (loss, aux, dloss/dx)``;
 ``compile(f)`` returns the XLA-compiled form where the backend offers it.
+
+GPU serving (docs/architecture.md, "GPU serving"): ``device()`` names the GPU
+with the index nvidia-smi gives it ("GPU 1: NVIDIA H100"), so a heartbeat says
+which card of a machine a worker runs on; ``precision("auto")`` is bfloat16 on
+GPUs with bf16 tensor cores (compute capability 8.0, Ampere, and later) and
+float32 elsewhere; ``configure_memory`` makes TensorFlow take only what it needs
+(JAX gets the same from ``engine.config.backend_environment``).
 """
 
 from __future__ import annotations
 
+import logging
+import subprocess
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import keras
 
-from engine.config import is_gpu
+from engine import config
+from engine.errors import InvalidParams
+
+log = logging.getLogger("lienzo.engine")
+BF16_MIN_CAPABILITY = (8, 0)  # Ampere: the first NVIDIA GPUs with bf16 tensor cores
 
 Tensor: TypeAlias = Any
 """A backend tensor (tf.Tensor or jax.Array).  Keras and TensorFlow ship no types, and
@@ -72,21 +85,106 @@ def compile(f: Callable[..., Any]) -> Callable[..., Any]:  # noqa: A001 - the ve
     return compiled
 
 
-def device() -> str:
-    """What the step runs on, in words: 'GPU: NVIDIA H100' or 'CPU'."""
+def gpu() -> tuple[str, tuple[int, int] | None] | None:
+    """The GPU the step runs on (the first visible one): its model and compute
+    capability (None if the backend does not say); None on a CPU."""
     if name() == "jax":
         import jax
 
         d = jax.devices()[0]
-        return "CPU" if d.platform == "cpu" else f"GPU: {d.device_kind}"
+        if d.platform == "cpu":
+            return None
+        return str(d.device_kind), _capability(getattr(d, "compute_capability", None))
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
-        return "CPU"
+        return None
     details = tf.config.experimental.get_device_details(gpus[0])
-    return f"GPU: {details.get('device_name', gpus[0].name)}"
+    return str(details.get("device_name", gpus[0].name)), _capability(
+        details.get("compute_capability"))
+
+
+def _capability(value: object) -> tuple[int, int] | None:
+    """(8, 0) from TensorFlow's (8, 0) or JAX's "8.0"."""
+    try:
+        if isinstance(value, str):
+            major, minor = value.split(".")[:2]
+            return int(major), int(minor)
+        if isinstance(value, tuple | list) and len(value) >= 2:
+            return int(value[0]), int(value[1])
+    except ValueError:
+        pass
+    return None
+
+
+def device(gpu_index: int | None = None) -> str:
+    """What the step runs on, in words: 'GPU 1: NVIDIA H100' or 'CPU'.  The number is
+    nvidia-smi's index of the GPU (``LIENZO_GPU``; default: read from the settings,
+    0 when the worker was not pinned: the first GPU it sees)."""
+    found = gpu()
+    if found is None:
+        return "CPU"
+    if gpu_index is None:
+        gpu_index = config.load().gpu or 0
+    return f"GPU {gpu_index}: {found[0]}"
 
 
 def has_gpu() -> bool:
-    return is_gpu(device())
+    return gpu() is not None
+
+
+def precision(requested: str = "auto") -> str:
+    """``fp32`` or ``bf16``: ``requested`` unless it is ``auto``, which is bf16 on a
+    GPU with bf16 tensor cores (there it roughly doubles the convolutions' speed,
+    docs/benchmarks.md, "GPU") and fp32 elsewhere (a CPU gains little or nothing)."""
+    if requested not in config.PRECISIONS:
+        raise InvalidParams(f"precision must be one of {', '.join(config.PRECISIONS)}")
+    if requested != "auto":
+        return requested
+    found = gpu()
+    capability = found[1] if found else None
+    return "bf16" if capability is not None and capability >= BF16_MIN_CAPABILITY else "fp32"
+
+
+def configure_memory(fraction: float | None) -> str:
+    """Make TensorFlow take only the GPU memory it needs (``fraction`` None: memory
+    growth) or a fixed slice of it (a logical device of ``fraction`` × the GPU's
+    memory); call before the first operation.  JAX is configured by the variables
+    of ``engine.config.backend_environment`` instead.  Returns what was done, for
+    the log."""
+    share = "as needed" if fraction is None else f"at most {fraction:.0%}"
+    if name() == "jax":
+        return f"JAX allocates {share}"
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "no GPU"
+    limit_mb = None
+    if fraction is not None:
+        limit_mb = int(fraction * gpu_memory_mb("LIENZO_GPU_MEMORY_FRACTION"))
+    try:
+        for g in gpus:
+            if limit_mb is None:
+                tf.config.experimental.set_memory_growth(g, True)
+            else:
+                tf.config.set_logical_device_configuration(
+                    g, [tf.config.LogicalDeviceConfiguration(memory_limit=limit_mb)])
+    except RuntimeError as e:  # the runtime had started already (tests, a library caller)
+        log.warning("GPU memory options not applied: %s", e)
+        return "TensorFlow's defaults (the runtime had started)"
+    return f"TensorFlow allocates {share}" + (f" ({limit_mb} MiB)" if limit_mb else "")
+
+
+def gpu_memory_mb(setting: str) -> int:
+    """The smallest GPU's memory in MiB, from nvidia-smi (TensorFlow cannot tell
+    before it has started, and a memory limit must be set before that)."""
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.total",
+                              "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=30, check=True)
+        return min(int(line.strip()) for line in out.stdout.splitlines() if line.strip())
+    except (OSError, subprocess.SubprocessError, ValueError) as e:
+        raise InvalidParams(f"{setting} needs nvidia-smi to read the GPU's memory under "
+                            f"TensorFlow ({type(e).__name__}); set it to auto") from None

@@ -17,15 +17,18 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine import config
+from engine import config, paint_clip
 from engine.errors import LienzoError
 from engine.params import (
+    BRUSHES,
     COLOR_MODES,
+    FACES,
     INITS,
     OPTIMIZERS,
     QUALITIES,
     STRENGTHS,
     StyleParams,
+    brush_scale,
     strength_value,
 )
 from engine.worker import command as worker_command
@@ -67,13 +70,29 @@ def _build_parser() -> argparse.ArgumentParser:
     paint.add_argument("--size", type=int, default=None, help="long side of the output, px")
     paint.add_argument("--quality", choices=list(QUALITIES), default=None)
     paint.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    paint.add_argument("--style-scale", type=float, default=1.0)
+    paint.add_argument("--brush", choices=list(BRUSHES), default=None,
+                       help="stroke size (sets --style-scale: "
+                            + ", ".join(f"{k} {v}" for k, v in BRUSHES.items()) + ")")
+    paint.add_argument("--style-scale", type=float, default=None,
+                       help="measure the painting at this fraction of the output size")
+    paint.add_argument("--faces", choices=FACES, default="soft",
+                       help="faces found in the photo: soft (default: lightly painted, "
+                            "photo colours), keep (not painted) or paint (like the rest)")
+    paint.add_argument("--mask", type=Path, default=None, metavar="IMAGE",
+                       help="two styles in one picture: white = the first --style, "
+                            "black = the second (same size as the photo)")
     paint.add_argument("--iterations", type=int, default=None, help="steps per scale")
     paint.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
     paint.add_argument("--seed", type=int, default=0)
     paint.add_argument("--init", choices=INITS, default="content")
+    paint.add_argument("--precision", choices=config.PRECISIONS, default=None,
+                       help="convolutions in fp32 or bf16 (default: $LIENZO_PRECISION, else auto)")
     paint.add_argument("-o", "--output", type=Path, default=None,
-                       help="output file (.jpg or .png); default <photo>-lienzo.jpg")
+                       help="output file (.jpg or .png; .mp4 for a GIF or video); "
+                            "default <photo>-lienzo.jpg (.mp4)")
+    paint.add_argument("--timelapse", type=Path, default=None, metavar="MP4",
+                       help="also write the painting as it forms to this MP4 (H.264, ≤ 6 s)")
+    paint_clip.add_arguments(paint)  # moving pictures: --temporal-weight, --fps, --seconds
 
     worker = sub.add_parser("worker", help="run one engine worker (takes jobs from the queue)")
     worker_command.add_arguments(worker)
@@ -93,29 +112,27 @@ def _build_parser() -> argparse.ArgumentParser:
 def _paint(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from engine import backend, images, styles
+    from engine import backend, clips, images, regions, styles, timelapse
     from engine.transfer import get_engine
 
     if not args.style and not args.style_image:
         raise LienzoError("Name at least one --style ID or --style-image FILE.")
     settings = config.load()
-    content = images.load_image(args.photo)
     catalog = styles.load_catalog(settings.styles_dir, settings.style_cache_dir)
     chosen = [(styles.style_image(name, catalog), w) for name, w in args.style]
     chosen += [(images.load_image(Path(path)), w) for path, w in args.style_image]
+    if clips.is_clip(args.photo):  # a GIF or a video: engine/paint_clip.py
+        return paint_clip.paint(args, settings, chosen, style_params)
+    content = images.load_image(args.photo)
+    mask = None
+    if args.mask is not None:
+        if len(chosen) != 2:
+            raise LienzoError("--mask needs exactly two styles: white gets the first, "
+                              "black the second.")
+        mask = regions.load_mask(args.mask.read_bytes(), content.shape[1], content.shape[0])
     defaults = settings.defaults_for(backend.has_gpu())
-    params = StyleParams(
-        size=args.size or defaults.size,
-        quality=args.quality or defaults.quality,
-        strength=strength_value(args.strength),
-        color_mode=args.colors,
-        style_scale=args.style_scale,
-        optimizer=args.optimizer,
-        init=args.init,
-        seed=args.seed,
-        time_budget_s=args.time_budget,
-        iterations=args.iterations,
-    )
+    params = style_params(args, defaults.size, defaults.quality,
+                          "mask" if mask is not None else "none")
     output = args.output or Path(f"{args.photo.stem}-lienzo.jpg")
     with tqdm(total=sum(n for _, n in params.schedule()), unit="step", file=sys.stderr) as bar:
 
@@ -123,16 +140,48 @@ def _paint(args: argparse.Namespace) -> int:
             bar.update(p.step - bar.n)
             bar.set_postfix(scale=f"{p.scale}/{p.scales}", loss=f"{p.loss:.4g}", refresh=False)
 
-        result = get_engine(settings.weights, params.pooling).stylize(content, chosen, params,
-                                                                      on_progress=on_progress)
+        engine = get_engine(settings.weights, params.pooling,
+                            args.precision or settings.precision)
+        snaps = timelapse.Snapshots(*timelapse.frame_size(content.shape[1], content.shape[0],
+                                                          params.size))
+        result = engine.stylize(content, chosen, params, on_progress=on_progress, mask=mask,
+                                on_preview=snaps.add if args.timelapse else None,
+                                preview_every=timelapse.preview_every(params))
+    if args.timelapse:
+        clip = timelapse.to_mp4(snaps.finish(content, result.image))
+        args.timelapse.write_bytes(clip.mp4)
     data = images.encode_png(result.image) if output.suffix.lower() == ".png" else \
         images.encode_jpeg(result.image)
     output.write_bytes(data)
     s = result.stats
     note = " (time budget reached: best so far)" if s["stopped"] else ""
+    if s["faces"]:
+        note += f"  {s['faces']} face(s) {'kept' if params.faces == 'keep' else 'protected'}"
     print(f"{output}  {s['size'][0]}x{s['size'][1]}  {s['iterations']} steps  "
           f"{s['seconds']:.1f} s  {s['backend']} on {s['device']}{note}")
     return 0
+
+
+def style_params(args: argparse.Namespace, size: int, quality: str, split: str) -> StyleParams:
+    """``lienzo paint``'s options as parameters (photos and moving pictures alike);
+    ``size`` and ``quality`` are the machine's defaults."""
+    if args.brush and args.style_scale is not None:
+        raise LienzoError("Give --brush or --style-scale, not both.")
+    return StyleParams(
+        size=args.size or size,
+        quality=args.quality or quality,
+        strength=strength_value(args.strength),
+        color_mode=args.colors,
+        style_scale=(brush_scale(args.brush) if args.brush
+                     else 1.0 if args.style_scale is None else args.style_scale),
+        faces=args.faces,
+        split=split,
+        optimizer=args.optimizer,
+        init=args.init,
+        seed=args.seed,
+        time_budget_s=args.time_budget,
+        iterations=args.iterations,
+    )
 
 
 def _plugins() -> dict[str, EntryPoint]:

@@ -9,6 +9,12 @@ line naming the variable, not mid-job.
 
 The machine decides the defaults: a 1024 px "balanced" picture takes a GPU
 seconds and a CPU many minutes, so a CPU-only machine paints smaller and faster.
+
+GPU serving (docs/architecture.md, "GPU serving"): ``LIENZO_GPU`` pins a worker
+to one GPU, ``LIENZO_GPU_MEMORY_FRACTION`` caps its share of that GPU's memory,
+``LIENZO_PRECISION`` chooses float32 or bfloat16 convolutions.  The first two
+must reach CUDA and JAX before the backend starts: ``backend_environment`` says
+which variables that means, and ``lienzo worker`` sets them before Keras loads.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class MachineDefaults:
 
     quality: str
     max_side: int  # cap on the output's long side, whatever the user asks
+    clip_side: int = 384  # cap on a moving picture's long side (every frame is a painting)
 
     @property
     def size(self) -> int:
@@ -39,9 +46,14 @@ class MachineDefaults:
 
 
 GPU_DEFAULTS = MachineDefaults(quality="balanced", max_side=1024)
-CPU_DEFAULTS = MachineDefaults(quality="fast", max_side=384)
+CPU_DEFAULTS = MachineDefaults(quality="fast", max_side=384, clip_side=128)
+# Moving pictures (engine.clips): what of a clip is painted, on any machine.
+CLIP_SECONDS, CLIP_FPS, CLIP_MAX_BYTES = 4.0, 12.0, 20 * 1024 * 1024
+CLIP_TEMPORAL_WEIGHT = 1e3  # Ruder et al.'s default (engine.video)
 DEFAULT_SIZE = 512
 DEFAULT_JOB_TIME_LIMIT_S = 300.0
+PRECISIONS = ("auto", "fp32", "bf16")
+GPU_MEMORY_SHARE = 0.9  # of a GPU's memory, split between the workers sharing it
 
 
 def is_gpu(device: str) -> bool:
@@ -57,7 +69,8 @@ def machine_defaults(has_gpu: bool) -> MachineDefaults:
 class EngineSettings:
     """``LIENZO_DATA_DIR``, ``LIENZO_QUEUE_URL``, ``LIENZO_STYLES_DIR``,
     ``LIENZO_VGG19_WEIGHTS``, ``LIENZO_MAX_SIDE``, ``LIENZO_DEFAULT_QUALITY``,
-    ``LIENZO_JOB_TIME_LIMIT`` and Keras's own ``KERAS_HOME``."""
+    ``LIENZO_JOB_TIME_LIMIT``, ``LIENZO_GPU``, ``LIENZO_GPU_MEMORY_FRACTION``,
+    ``LIENZO_PRECISION``, ``LIENZO_CLIP_MAX_SIDE`` and Keras's own ``KERAS_HOME``."""
 
     data_dir: Path
     queue_url: str
@@ -67,6 +80,10 @@ class EngineSettings:
     default_quality: str | None  # None: the machine's default
     job_time_limit_s: float
     keras_home: Path
+    gpu: int | None = None  # nvidia-smi's index of the one GPU to use; None: the first visible
+    gpu_memory_fraction: float | None = None  # None: auto (grow as needed)
+    precision: str = "auto"  # PRECISIONS; auto: bf16 on GPUs with bf16 tensor cores
+    clip_max_side: int | None = None  # LIENZO_CLIP_MAX_SIDE; None: the machine's default
 
     @property
     def style_cache_dir(self) -> Path:
@@ -77,7 +94,8 @@ class EngineSettings:
         """The machine's defaults with the deployment's overrides applied."""
         machine = machine_defaults(has_gpu)
         return MachineDefaults(quality=self.default_quality or machine.quality,
-                               max_side=self.max_side or machine.max_side)
+                               max_side=self.max_side or machine.max_side,
+                               clip_side=self.clip_max_side or machine.clip_side)
 
 
 def env_text(name: str, default: str = "") -> str:
@@ -107,6 +125,77 @@ def env_ids(name: str) -> frozenset[int]:
         raise InvalidParams(f"{name} must be a comma-separated list of numeric ids") from None
 
 
+def gpu_index(name: str, raw: str) -> int:
+    """A GPU's index as nvidia-smi numbers it (``LIENZO_GPU``, ``--gpu``)."""
+    if not raw.strip().isdigit():
+        raise InvalidParams(f"{name} must be a GPU's index as nvidia-smi -L numbers it "
+                            f"(0, 1, ...), not {raw!r}")
+    return int(raw)
+
+
+def memory_fraction(name: str, raw: str) -> float | None:
+    """``auto`` (None) or a share of a GPU's memory in (0, 1]."""
+    text = raw.strip().lower()
+    if text in ("", "auto"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise InvalidParams(f"{name} must be auto or a share of the GPU's memory above 0 and "
+                            f"at most 1 (0.45 = 45%), not {raw!r}")
+    return value
+
+
+def precision(name: str, raw: str) -> str:
+    text = raw.strip().lower() or "auto"
+    if text not in PRECISIONS:
+        raise InvalidParams(f"{name} must be one of {', '.join(PRECISIONS)}, not {raw!r}")
+    return text
+
+
+def auto_memory_fraction(workers_on_gpu: int) -> float | None:
+    """What ``LIENZO_GPU_MEMORY_FRACTION=auto`` means for one of ``workers_on_gpu``
+    workers the bot runs on one GPU: alone, no cap (it grows as it needs); shared,
+    an equal slice of 90% each, so that one worker's big picture runs out of its
+    own memory (and is retried smaller) instead of starving its neighbours."""
+    if workers_on_gpu <= 1:
+        return None
+    return round(GPU_MEMORY_SHARE / workers_on_gpu, 3)
+
+
+def cuda_visible_devices() -> str | None:
+    """``CUDA_VISIBLE_DEVICES`` as set (None when unset; empty means no GPU at all)."""
+    return os.environ.get("CUDA_VISIBLE_DEVICES")
+
+
+def backend_environment(settings: EngineSettings) -> dict[str, str]:
+    """The variables that carry ``settings``' GPU choices to CUDA and JAX; set them
+    before Keras loads (CUDA reads its mask and JAX its allocator options once, when
+    the backend starts).  TensorFlow's memory options are set through its API
+    instead (``engine.backend.configure_memory``).
+
+    - ``LIENZO_GPU=N`` → ``CUDA_VISIBLE_DEVICES=N`` (and ``LIENZO_GPU`` itself, so
+      that code reading the settings later in this process names the same GPU);
+    - JAX never preallocates (``XLA_PYTHON_CLIENT_PREALLOCATE=false``): each worker
+      takes what its pictures need; a fraction caps it
+      (``XLA_PYTHON_CLIENT_MEM_FRACTION``, the name every JAX version reads).
+      JAX's own variables, when the deployment sets them, are left as they are.
+    """
+    env: dict[str, str] = {}
+    if settings.gpu is not None:
+        env["CUDA_VISIBLE_DEVICES"] = env["LIENZO_GPU"] = str(settings.gpu)
+    jax_set = {k for k in ("XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION",
+                           "XLA_CLIENT_MEM_FRACTION") if os.environ.get(k) is not None}
+    if "XLA_PYTHON_CLIENT_PREALLOCATE" not in jax_set:
+        env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+    if settings.gpu_memory_fraction is not None and not jax_set & {
+            "XLA_PYTHON_CLIENT_MEM_FRACTION", "XLA_CLIENT_MEM_FRACTION"}:
+        env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{settings.gpu_memory_fraction:g}"
+    return env
+
+
 def load() -> EngineSettings:
     """Read and check the engine's variables (raises InvalidParams on a bad value)."""
     data_dir = Path(env_text("LIENZO_DATA_DIR", "data")).expanduser()
@@ -120,6 +209,10 @@ def load() -> EngineSettings:
     limit = env_number("LIENZO_JOB_TIME_LIMIT", DEFAULT_JOB_TIME_LIMIT_S, float)
     if not limit > 0:
         raise InvalidParams("LIENZO_JOB_TIME_LIMIT must be above 0")
+    gpu = env_text("LIENZO_GPU")
+    clip_side = env_number("LIENZO_CLIP_MAX_SIDE", 0, int) or None
+    if clip_side is not None and clip_side < 32:
+        raise InvalidParams("LIENZO_CLIP_MAX_SIDE must be at least 32 (pixels)")
     return EngineSettings(
         data_dir=data_dir,
         queue_url=env_text("LIENZO_QUEUE_URL") or f"sqlite:///{data_dir / 'queue.db'}",
@@ -129,4 +222,9 @@ def load() -> EngineSettings:
         default_quality=quality,
         job_time_limit_s=limit,
         keras_home=Path(env_text("KERAS_HOME") or Path.home() / ".keras"),
+        gpu=gpu_index("LIENZO_GPU", gpu) if gpu else None,
+        gpu_memory_fraction=memory_fraction("LIENZO_GPU_MEMORY_FRACTION",
+                                            env_text("LIENZO_GPU_MEMORY_FRACTION")),
+        precision=precision("LIENZO_PRECISION", env_text("LIENZO_PRECISION")),
+        clip_max_side=clip_side,
     )

@@ -97,3 +97,28 @@ class OutOfMemory(LienzoError):
     """The accelerator ran out of memory, also after one retry at a smaller size."""
 
     code = "out_of_memory"
+
+
+class ClipError(LienzoError):
+    """The bytes we were given cannot be used as a moving picture (engine.clips)."""
+
+    code = "bad_clip"
+
+
+class NotAClip(ClipError):
+    """Not a GIF or a video container with a picture stream in it."""
+
+    code = "not_a_clip"
+
+
+class CorruptClip(ClipError):
+    """Recognised as a video, but its frames cannot be decoded."""
+
+    code = "corrupt_clip"
+
+
+class ClipTooLarge(ClipError):
+    """Too many bytes (``values``: ``mb``, ``limit_mb``), or frames too large to decode
+    safely (key ``error.clip_too_large_frames``; ``side``, ``limit``)."""
+
+    code = "clip_too_large"

@@ -11,6 +11,12 @@ Weights (``LIENZO_VGG19_WEIGHTS``, read by engine.config):
 - a path to a ``.h5`` / ``.weights.h5`` file with the same layer names;
 - ``random``: seeded He-normal weights, for tests and development only.
 There is no silent fallback from one to another.
+
+Precision (``LIENZO_PRECISION``, ``engine.backend.precision``): ``bf16`` builds
+the net under Keras's ``mixed_bfloat16`` dtype policy - weights kept in float32,
+convolutions computed in bfloat16, where GPUs have tensor cores for them - while
+Gram matrices, losses and the optimiser's state stay float32 (``engine.losses``
+casts the features).  ``fp32`` is float32 throughout.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", 
 IMAGENET_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 IMAGENET_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" + IMAGENET_FILE
 RANDOM_SEED = 1234
+POLICIES = {"fp32": "float32", "bf16": "mixed_bfloat16"}  # precision -> Keras dtype policy
 
 
 def weights_spec() -> str:
@@ -108,6 +115,7 @@ class FeatureNet:
     layers: tuple[str, ...]
     weights: tuple[Tensor, ...]
     spec: str
+    precision: str = "fp32"  # "fp32" or "bf16" (the convolutions')
 
     def features(self, weights: Sequence[Tensor], image: Tensor) -> dict[str, Tensor]:
         x = vgg19.preprocess_input(image)
@@ -115,22 +123,36 @@ class FeatureNet:
         return dict(zip(self.layers, outputs, strict=True))
 
 
+def _copy(layer: keras.layers.Layer, policy: str, pooling: str) -> keras.layers.Layer:
+    """A new layer like ``layer`` under the dtype ``policy`` (its weights are set once
+    it is built); a max-pooling layer becomes an average one for ``pooling="avg"``."""
+    if isinstance(layer, keras.layers.MaxPooling2D) and pooling == "avg":
+        return keras.layers.AveragePooling2D(2, 2, name=layer.name.replace("pool", "avgpool"),
+                                             dtype=policy)
+    copy: keras.layers.Layer = layer.__class__.from_config({**layer.get_config(),
+                                                            "dtype": policy})
+    return copy
+
+
 @functools.cache
 def feature_net(
     spec: str | None = None,
     layers: tuple[str, ...] = STYLE_LAYERS + CONTENT_LAYERS,
     pooling: str = "max",
+    precision: str = "fp32",
 ) -> FeatureNet:
-    """Load once per process (and per layer set and pooling)."""
+    """Load once per process (and per layer set, pooling and precision)."""
+    if precision not in POLICIES:
+        raise ValueError(f"precision must be one of {', '.join(POLICIES)}, not {precision!r}")
     spec = spec or weights_spec()
     base = load_vgg19(spec)
     inputs = keras.Input((None, None, 3))
     x, found = inputs, {}
     for layer in base.layers[1:]:
-        if isinstance(layer, keras.layers.MaxPooling2D) and pooling == "avg":
-            x = keras.layers.AveragePooling2D(2, 2, name=layer.name.replace("pool", "avgpool"))(x)
-        else:
-            x = layer(x)
+        copy = _copy(layer, POLICIES[precision], pooling)
+        x = copy(x)
+        if layer.weights:
+            copy.set_weights(layer.get_weights())
         if layer.name in layers:
             found[layer.name] = x
         if len(found) == len(layers):
@@ -141,4 +163,5 @@ def feature_net(
     model = keras.Model(inputs, [found[name] for name in layers])
     model.trainable = False
     weights = tuple(v.value for v in model.non_trainable_variables)
-    return FeatureNet(model=model, layers=layers, weights=weights, spec=spec)
+    return FeatureNet(model=model, layers=layers, weights=weights, spec=spec,
+                      precision=precision)

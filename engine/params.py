@@ -35,6 +35,21 @@ painting's colour statistics matched to the photo's before optimising."""
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "noise")
 
+FACES = ("soft", "keep", "paint")
+"""What happens to faces the engine finds (engine.faces): soft: the face keeps its
+features and its photo colours, the brushwork reaches it lightly (the default);
+keep: no brushwork on it; paint: no protection, the picture as a whole."""
+
+SPLITS = ("none", "person", "mask")
+"""Two styles in one picture: none: the styles are blended; person: the first
+paints the background, the second the person (found by their face, else the
+middle of the picture); mask: a mask image the caller passes (white = first)."""
+
+BRUSHES = {"small": 0.6, "medium": 1.0, "large": 1.6}
+"""Brush size → ``style_scale``: the painting is measured at this fraction of
+each scale's size, so strokes keep their size relative to the picture (a
+preview and a full-size result look alike)."""
+
 
 @dataclass(frozen=True)
 class Quality:
@@ -78,6 +93,8 @@ class StyleParams:
     learning_rate: float = 30.0  # Adam's peak step per scale, 0-255 pixel units
     lr_hold: float = 0.7  # share of each scale at the peak rate; then a half cosine to 0
     lbfgs_history: int = 10
+    faces: str = "soft"
+    split: str = "none"
     pooling: str = "max"
     iterations: int | None = None  # overrides the preset's per-scale counts (tests, CLI)
     min_side: int | None = None  # overrides the preset's first scale
@@ -95,6 +112,8 @@ class StyleParams:
         need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}")
         need(self.init in INITS, f"init must be one of {', '.join(INITS)}")
         need(self.pooling in ("max", "avg"), "pooling must be max or avg")
+        need(self.faces in FACES, f"faces must be one of {', '.join(FACES)}")
+        need(self.split in SPLITS, f"split must be one of {', '.join(SPLITS)}")
         need(self.time_budget_s is None or self.time_budget_s > 0, "time budget must be > 0")
         need(0 <= self.lr_hold < 1, "lr_hold must be at least 0 and below 1")
         need(self.iterations is None or self.iterations >= 1, "iterations must be >= 1")
@@ -169,6 +188,14 @@ def _coerce(name: str, value: object) -> int | float | str:
             return int(value)
     raise InvalidParams(f"bad parameter type ({name} must be {_KIND_NAMES[kind]}, "
                         f"not {type(value).__name__})")
+
+
+def brush_scale(name: str) -> float:
+    """'small' → 0.6.  Raises InvalidParams with what is allowed."""
+    key = name.strip().lower()
+    if key not in BRUSHES:
+        raise InvalidParams(f"brush must be one of {', '.join(BRUSHES)}")
+    return BRUSHES[key]
 
 
 def strength_value(name_or_number: str | float) -> float:

@@ -6,6 +6,8 @@ done weighted by each step's pixel count, so the ETA holds across scales),
 asks ``should_stop`` before each, and stops the run at its deadline.  With a
 deadline it also tells each scale how far through its share of the time it is,
 so that Adam's learning rate anneals in time (``scale_fraction``).
+A moving picture (engine.video) is one run per frame; its progress carries
+``frame`` of ``frames``, with steps, work and ETA counted over the whole clip.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Progress:
     scale: int  # 1-based
     scales: int
     size: tuple[int, int]  # (width, height) of the current scale
+    frame: int = 0  # 1-based frame of a moving picture (engine.video); 0 for a photo
+    frames: int = 0  # frames in the moving picture; 0 for a photo
 
 
 ProgressFn: TypeAlias = Callable[[Progress], None]

@@ -24,40 +24,47 @@ builds one at start-up (``get_engine``: one per weights and pooling).
    accounting is engine.progress's ``Run``);
 5. upscale the result to the output size; ``color_mode="keep"`` then puts the
    photo's colours back under the stylised luminance.
+
+With regions (engine.regions: protected faces, two styles split by a mask) the
+objective is the guided one (masked Grams, a content weight per pixel), each
+scale starts from the photo where a region asks, and the photo's colours come
+back there at the end.  Without them the plain objective runs unchanged.
+A moving picture's later frames (engine.video) start from the previous painting
+carried along the motion, held there by a temporal loss (the guided objective).
+The compiled steps (one set per objective) are engine.steps'.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias, TypedDict
+from typing import Any, TypeAlias, TypedDict
 
 import keras
 import numpy as np
 import numpy.typing as npt
 from keras import ops
 
-from engine import backend, colors, images, losses
+from engine import backend, colors, flow, images, losses, regions, scales
 from engine.backend import Tensor
 from engine.errors import InvalidParams
 from engine.images import RGB, Floats
 from engine.model import CONTENT_LAYERS, STYLE_LAYERS, FeatureNet, feature_net
 from engine.params import StyleParams
 from engine.progress import ProgressFn, Run
+from engine.regions import Mask, Region
+from engine.steps import Steps, learning_rate_at
 
 Targets: TypeAlias = dict[str, Tensor]  # layer name -> content features or Gram matrix
 StyleImages: TypeAlias = Sequence[tuple[RGB, float]]  # (painting, blend weight)
 PreviewFn: TypeAlias = Callable[[RGB], None]
 
-ADAM_BETAS = (0.9, 0.99)  # KC's betas: a shorter second-moment memory than 0.999
-ADAM_EPS = 1e-8
 GRAM_CACHE_SIZE = 64
-MIN_VGG_SIDE = 16
 DEFAULT_PARAMS = StyleParams()  # frozen, so a safe shared default
+WHOLE = Region(np.ones((1, 1), np.float32))  # one region, the whole picture
 
 
 class Stats(TypedDict):
@@ -72,6 +79,7 @@ class Stats(TypedDict):
     device: str
     weights: str  # the weights' spec: "imagenet", "random" or a file
     stopped: str | None  # "time_budget" when the budget ended it early
+    faces: int  # faces protected (engine.regions)
 
 
 @dataclass
@@ -80,51 +88,29 @@ class Result:
     stats: Stats
 
 
-def _adam_update(x: Tensor, m: Tensor, v: Tensor, t: Tensor, grad: Tensor,
-                 lr: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """One clamped Adam step in pixel units."""
-    b1, b2 = ADAM_BETAS
-    m = b1 * m + (1 - b1) * grad
-    v = b2 * v + (1 - b2) * ops.square(grad)
-    m_hat = m / (1 - b1**t)
-    v_hat = v / (1 - b2**t)
-    x = ops.clip(x - lr * m_hat / (ops.sqrt(v_hat) + ADAM_EPS), 0.0, 255.0)
-    return x, m, v
-
-
-def learning_rate_at(peak: float, fraction: float, hold: float) -> float:
-    """Adam's learning rate ``fraction`` (0-1) of the way through a scale: ``peak``
-    for the first ``hold`` of it, then down to zero on a half cosine (the
-    warmup-stable-decay shape, without the warmup: Adam's bias correction already
-    keeps the first steps small).  Large steps held long find a lower basin than a
-    rate that starts decaying at once, and the quick anneal settles the picture in
-    it, so the last iterate is the answer (bench part b: docs/benchmarks.md)."""
-    if fraction < hold:
-        return peak
-    decay = min(1.0, (fraction - hold) / (1.0 - hold))
-    return peak * 0.5 * (1.0 + math.cos(math.pi * decay))
-
-
 class Engine:
-    """The feature net and compiled steps for one weights file and pooling mode."""
+    """The feature net and compiled steps for one weights file, pooling mode and
+    precision (``auto``, ``fp32`` or ``bf16``: engine.backend.precision)."""
 
-    def __init__(self, weights: str | None = None, pooling: str = "max") -> None:
-        self.net: FeatureNet = feature_net(weights, STYLE_LAYERS + CONTENT_LAYERS, pooling)
+    def __init__(self, weights: str | None = None, pooling: str = "max",
+                 precision: str = "auto") -> None:
+        self.precision = backend.precision(precision)
+        self.net: FeatureNet = feature_net(weights, STYLE_LAYERS + CONTENT_LAYERS, pooling,
+                                           self.precision)
         self.backend = backend.name()
         self.device = backend.device()
         net = self.net
 
-        def objective(x: Tensor, weights: Sequence[Tensor], content_t: Targets,
-                      gram_t: Targets, coefs: Tensor) -> tuple[Tensor, Tensor]:
+        def plain(x: Tensor, weights: Sequence[Tensor], content_t: Targets,
+                  gram_t: Targets, coefs: Tensor) -> tuple[Tensor, Tensor]:
             return losses.objective(net, weights, x, content_t, gram_t, coefs)
 
-        value_and_grad = backend.value_and_grad(objective)
+        def guided(x: Tensor, weights: Sequence[Tensor], content_t: Targets,
+                   guide: losses.Guide, coefs: Tensor) -> tuple[Tensor, Tensor]:
+            return losses.guided_objective(net, weights, x, content_t, guide, coefs)
 
-        def adam_step(x: Tensor, m: Tensor, v: Tensor, t: Tensor, weights: Sequence[Tensor],
-                      content_t: Targets, gram_t: Targets, coefs: Tensor,
-                      lr: Tensor) -> tuple[Tensor, ...]:
-            loss, parts, grad = value_and_grad(x, weights, content_t, gram_t, coefs)
-            return (*_adam_update(x, m, v, t, grad, lr), loss, parts)
+        self._plain = Steps(plain)
+        self._guided = Steps(guided)
 
         def content_features(weights: Sequence[Tensor], x: Tensor) -> Targets:
             feats = net.features(weights, x)
@@ -134,9 +120,6 @@ class Engine:
             feats = net.features(weights, x)
             return {name: losses.gram(feats[name]) for name in STYLE_LAYERS}
 
-        self._adam_step = backend.compile(adam_step)
-        self._value_and_grad = backend.compile(value_and_grad)
-        self._objective = backend.compile(objective)
         self._content_features = backend.compile(content_features)
         self._style_grams = backend.compile(style_grams)
         self._grams: OrderedDict[tuple[str, tuple[int, ...], int], Targets] = OrderedDict()
@@ -149,7 +132,7 @@ class Engine:
             self._grams.move_to_end(key)
             return self._grams[key]
         grams: Targets = self._style_grams(self.net.weights,
-                                           _batch(_resize_for_vgg(style, side)))
+                                           _batch(scales.resize_for_vgg(style, side)))
         self._grams[key] = grams
         if len(self._grams) > GRAM_CACHE_SIZE:
             self._grams.popitem(last=False)
@@ -159,9 +142,38 @@ class Engine:
                 side: int) -> tuple[Targets, Targets]:
         """Content features and blended Gram targets for a scale of ``side`` px."""
         content_t: Targets = self._content_features(self.net.weights, _batch(content))
-        style_side = max(MIN_VGG_SIDE, round(side * params.style_scale))
+        return content_t, self._blend(styles, scales.style_side(side, params))
+
+    def _blend(self, styles: StyleImages, style_side: int) -> Targets:
         grams = [self.style_grams(image, style_side) for image, _ in styles]
-        return content_t, losses.blend_grams(grams, [w for _, w in styles])
+        return losses.blend_grams(grams, [w for _, w in styles])
+
+    def guide(self, layout: Sequence[Region], content: RGB, job_grams: Targets,
+              params: StyleParams, side: int,
+              previous: flow.Warped | None = None) -> losses.Guide:
+        """The regions' masks, Gram targets and weights at ``content``'s size (one scale).
+        A region without styles of its own takes the job's blend, ``job_grams``."""
+        h, w = content.shape[:2]
+        masks = regions.at_size(layout, w, h)
+        weights = sum(m * r.content_weight for m, r in zip(masks, layout, strict=True))
+        content_map = regions.pool(np.asarray(weights, np.float32),
+                                   regions.POOLINGS[CONTENT_LAYERS[0]])
+        styled: list[tuple[Targets, Targets, Tensor]] = []
+        for mask, region in zip(masks, layout, strict=True):
+            if not region.styled:
+                continue
+            grams = job_grams if region.styles is None else self._blend(
+                _prepare_styles(region.styles, content, params), scales.style_side(side, params))
+            pyramid = regions.pyramid(mask)
+            styled.append(({name: _tensor(pyramid[name]) for name in grams}, grams,
+                           _tensor(region.style_weight)))
+        guide: losses.Guide = {"content": _tensor(content_map[None, :, :, None]),
+                               "regions": styled}
+        if previous is not None:  # a moving picture's later frame: the temporal loss
+            at = previous.at(w, h)
+            guide["temporal"] = {"previous": _batch(at.image),
+                                 "weight": _tensor(at.weights()[None, :, :, None])}
+        return guide
 
     def coefs(self, params: StyleParams) -> Tensor:
         return ops.convert_to_tensor(
@@ -176,7 +188,7 @@ class Engine:
         content = images.resize_to(content, w, h)
         styles = _prepare_styles(styles, content, params)
         content_t, gram_t = self.targets(content, styles, params, max(h, w))
-        total, parts = self._objective(
+        total, parts = self._plain.objective(
             _batch(image), self.net.weights, content_t, gram_t, self.coefs(params)
         )
         c, s, tv = (float(p) for p in np.asarray(parts))
@@ -192,38 +204,62 @@ class Engine:
         should_stop: Callable[[], bool] | None = None,
         on_preview: PreviewFn | None = None,
         preview_every: int = 50,
+        mask: Mask | None = None,
+        previous: flow.Warped | None = None,
     ) -> Result:
-        """Repaint ``content`` (H×W×3 uint8) in the blend of ``styles`` ((image, weight)…)."""
+        """Repaint ``content`` (H×W×3 uint8) in the blend of ``styles`` ((image, weight)…).
+
+        Faces are protected as ``params.faces`` says; ``params.split`` puts the two
+        styles in two parts of the picture (``mask``, H×W in 0-1, for "mask").
+        ``previous``: a moving picture's last painting carried to this frame, to
+        start from and be held to where it is trusted (engine.video)."""
         if not styles:
             raise InvalidParams("at least one style is needed")
         if any(w <= 0 for _, w in styles):
             raise InvalidParams("style blend weights must be positive")
         started = time.monotonic()
         deadline = started + params.time_budget_s if params.time_budget_s else None
+        layout = regions.plan(content, styles, params, mask)
         styles = _prepare_styles(styles, content, params)
-        plan, sizes = _plan_sizes(params, content.shape[1], content.shape[0])
+        plan, sizes = scales.plan_sizes(params, content.shape[1], content.shape[0])
         full_w, full_h = sizes[-1]
-        total_work = sum(n * w * h for (_, n), (w, h) in zip(plan, sizes, strict=True))
+        total_work = scales.work(plan, sizes)
         run = Run(plan, total_work, started, on_progress, should_stop, deadline)
 
         x: Floats | None = None
         for scale, ((side, iterations), (w, h)) in enumerate(zip(plan, sizes, strict=True), 1):
             scaled = images.resize_to(content, w, h)
             if x is None:
-                x = _initial_image(scaled, params)
+                x = _initial_image(scaled, params) if previous is None else previous.at(w, h).image
             else:
                 x = images.resize_to(x, w, h)
+            if layout.regions is not None:
+                x = regions.start_from_photo(x, scaled, layout.regions)
             content_t, gram_t = self.targets(scaled, styles, params, side)
+            targets: tuple[Targets, Any] = (content_t, gram_t)
+            steps, pace = self._plain, None
+            if layout.regions is not None or previous is not None:
+                steps, parts = self._guided, layout.regions or [WHOLE]
+                targets = (content_t, self.guide(parts, scaled, gram_t, params, side, previous))
+                pace = regions.pace(parts, w, h)
             run.begin_scale(scale, (w, h))
-            optimise = self._adam if params.optimizer == "adam" else self._lbfgs
-            x = optimise(x, iterations, content_t, gram_t, params, run, on_preview, preview_every)
+            if params.optimizer == "adam":
+                x = self._adam(x, iterations, steps, targets, params, run, on_preview,
+                               preview_every, pace)
+            else:
+                x = self._lbfgs(x, iterations, steps, targets, params, run, on_preview,
+                                preview_every)
             if run.stopped:
                 break
 
         assert x is not None  # the plan has at least one scale
         out = images.to_uint8(images.resize_to(x, full_w, full_h))
+        photo = images.resize_to(content, full_w, full_h)
         if params.color_mode == "keep":
-            out = colors.keep_luminance(out, images.resize_to(content, full_w, full_h))
+            out = colors.keep_luminance(out, photo)
+        if layout.regions is not None:
+            out = regions.bring_back_photo(out, photo, layout.regions,
+                                           recolour=params.color_mode != "keep")
         return Result(
             image=out,
             stats={
@@ -236,31 +272,34 @@ class Engine:
                 "device": self.device,
                 "weights": self.net.spec,
                 "stopped": run.stopped,
+                "faces": layout.faces,
             },
         )
 
-    def _adam(self, x: Floats, iterations: int, content_t: Targets, gram_t: Targets,
+    def _adam(self, x: Floats, iterations: int, steps: Steps, targets: tuple[Targets, Any],
               params: StyleParams, run: Run, on_preview: PreviewFn | None,
-              preview_every: int) -> Floats:
+              preview_every: int, pace: Floats | None = None) -> Floats:
+        """Adam; ``pace`` (1×H×W×1) scales its step per pixel (regions.pace)."""
         coefs = self.coefs(params)
+        pace_t = None if pace is None else _tensor(pace)
         xt = _batch(x)
         m, v = ops.zeros_like(xt), ops.zeros_like(xt)
         for t in range(1, iterations + 1):
             if not run.may_continue():
                 break
             fraction = run.scale_fraction(t - 1, iterations)
-            lr = learning_rate_at(params.learning_rate, fraction, params.lr_hold)
-            xt, m, v, loss, _ = self._adam_step(
+            lr = ops.convert_to_tensor(
+                learning_rate_at(params.learning_rate, fraction, params.lr_hold), "float32")
+            xt, m, v, loss, _ = steps.adam_step(
                 xt, m, v, ops.convert_to_tensor(t, "float32"),
-                self.net.weights, content_t, gram_t, coefs,
-                ops.convert_to_tensor(lr, "float32"),
+                self.net.weights, *targets, coefs, lr if pace_t is None else lr * pace_t,
             )
             run.stepped(float(loss))
             if on_preview and run.step % preview_every == 0:
                 on_preview(images.to_uint8(_unbatch(xt)))
         return _unbatch(xt)
 
-    def _lbfgs(self, x: Floats, iterations: int, content_t: Targets, gram_t: Targets,
+    def _lbfgs(self, x: Floats, iterations: int, steps: Steps, targets: tuple[Targets, Any],
                params: StyleParams, run: Run, on_preview: PreviewFn | None,
                preview_every: int) -> Floats:
         from scipy.optimize import Bounds, minimize
@@ -276,9 +315,7 @@ class Engine:
             if run.step - first_step >= iterations or not run.may_continue():
                 raise _Stop
             xt = ops.convert_to_tensor(flat.reshape(shape), dtype="float32")
-            loss, _, grad = self._value_and_grad(
-                xt, self.net.weights, content_t, gram_t, coefs
-            )
+            loss, _, grad = steps.value_and_grad(xt, self.net.weights, *targets, coefs)
             loss = float(loss)
             if loss < best_loss:
                 best_loss, best_x = loss, flat.reshape(x.shape).astype(np.float32)
@@ -303,32 +340,6 @@ class _Stop(Exception):
     """Unwinds SciPy's minimiser at the time budget or the planned step count."""
 
 
-def _vgg_fit(width: int, height: int, long_side: int) -> tuple[int, int]:
-    """``fit_within``, but never a short side under MIN_VGG_SIDE (VGG19 pools 4 times
-    before block5_conv1: a smaller picture has no pixels left there)."""
-    w, h = images.fit_within(width, height, long_side)
-    if min(w, h) < MIN_VGG_SIDE:
-        w, h = images.fit_within(width, height, math.ceil(
-            long_side * MIN_VGG_SIDE / min(w, h)))
-    return w, h
-
-
-def _resize_for_vgg(image: RGB, long_side: int) -> RGB:
-    return images.resize_to(image, *_vgg_fit(image.shape[1], image.shape[0], long_side))
-
-
-def _plan_sizes(params: StyleParams, width: int,
-                height: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The schedule's scales as (w, h), dropping coarse scales too small for VGG19.
-
-    A very narrow picture gets a longer long side than asked rather than a crash.
-    """
-    plan = params.schedule()
-    kept = [(side, n) for i, (side, n) in enumerate(plan) if i == len(plan) - 1
-            or min(images.fit_within(width, height, side)) >= MIN_VGG_SIDE]
-    return kept, [_vgg_fit(width, height, side) for side, _ in kept]
-
-
 def _prepare_styles(styles: StyleImages, content: RGB,
                     params: StyleParams) -> list[tuple[RGB, float]]:
     if params.color_mode == "match":
@@ -343,6 +354,10 @@ def _initial_image(content: RGB, params: StyleParams) -> Floats:
     return rng.uniform(0, 255, content.shape).astype(np.float32)
 
 
+def _tensor(array: npt.ArrayLike) -> Tensor:
+    return ops.convert_to_tensor(np.asarray(array, dtype=np.float32), dtype="float32")
+
+
 def _batch(image: npt.ArrayLike) -> Tensor:
     return ops.convert_to_tensor(np.asarray(image, dtype=np.float32)[None], dtype="float32")
 
@@ -352,13 +367,14 @@ def _unbatch(tensor: Tensor) -> Floats:
     return image
 
 
-_engines: dict[tuple[str | None, str], Engine] = {}
+_engines: dict[tuple[str | None, str, str], Engine] = {}
 
 
-def get_engine(weights: str | None = None, pooling: str = "max") -> Engine:
-    """One Engine per weights and pooling per process (VGG19 loads once)."""
-    key = (weights, pooling)
+def get_engine(weights: str | None = None, pooling: str = "max",
+               precision: str = "auto") -> Engine:
+    """One Engine per weights, pooling and precision per process (VGG19 loads once)."""
+    key = (weights, pooling, backend.precision(precision))  # auto: this machine's choice
     if key not in _engines:
-        _engines[key] = Engine(weights, pooling)
+        _engines[key] = Engine(weights, pooling, precision)
     return _engines[key]
 

@@ -58,6 +58,22 @@ def test_what_is_built_reads_back():
     assert setting == data.Setting("size", "512")
 
 
+def test_every_settings_choice_is_a_button_read_back():
+    """Each field of the /settings panel (faces and brush included) and each of its
+    values: built, within 64 bytes, read back by its own verb only."""
+    from bot import keyboards
+
+    assert {"faces", "brush"} <= set(keyboards.SETTING_CHOICES)
+    for field, values in keyboards.SETTING_CHOICES.items():
+        opened = data.settings_field(field)
+        assert matching(opened) == ["SETTINGS_OPEN"]
+        assert data.Setting.read(data.SETTINGS_OPEN.match(opened)) == data.Setting(field, None)
+        for value in values:
+            built = data.settings_field(field, value)
+            assert len(built.encode()) <= data.MAX_BYTES and matching(built) == ["SETTINGS_SET"]
+            assert data.Setting.read(data.SETTINGS_SET.match(built)) == data.Setting(field, value)
+
+
 def test_data_over_64_bytes_is_refused_and_style_ids_cannot_make_it():
     with pytest.raises(ValueError):
         data.pick(BIG_USER, "s" * 60)

@@ -80,6 +80,42 @@ def test_bad_option_values(workspace):
     assert run.returncode == 2 and "--style" in run.stderr
 
 
+def test_two_styles_by_mask_faces_and_brush(workspace):
+    """--mask splits the picture between two styles; --faces and --brush are taken."""
+    tmp, env = workspace
+    mask = np.zeros((45, 60), np.uint8)
+    mask[:, :30] = 255
+    Image.fromarray(mask).save(tmp / "mask.png")
+    out = tmp / "split.jpg"
+    run = lienzo("paint", tmp / "photo.jpg", "--style", "stripes", "--style-image",
+                 tmp / "mine.png", "--mask", tmp / "mask.png", "--faces", "keep",
+                 "--brush", "large", "--size", "48", "--iterations", "2", "-o", out,
+                 env_extra=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "split.jpg  48x36  2 steps" in run.stdout
+    with Image.open(out) as img:
+        assert img.size == (48, 36)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--mask", "wrong.png", "--style-image", "mine.png"],
+     "the mask is 20×10 px but the photo is 60×45 px: they must be the same size"),
+    (["--mask", "photo.txt", "--style-image", "mine.png"], "the mask is not an image"),
+    (["--mask", "wrong.png"], "--mask needs exactly two styles"),
+    (["--brush", "huge"], "argument --brush: invalid choice: 'huge'"),
+    (["--brush", "small", "--style-scale", "0.5"], "--brush or --style-scale, not both"),
+])
+def test_bad_mask_or_brush_is_one_clear_line(workspace, extra, message):
+    tmp, env = workspace
+    Image.fromarray(np.zeros((10, 20), np.uint8)).save(tmp / "wrong.png")
+    (tmp / "photo.txt").write_text("not a mask")
+    extra = [str(tmp / a) if a.endswith((".png", ".txt")) else a for a in extra]
+    run = lienzo("paint", tmp / "photo.jpg", "--style", "stripes", *extra, env_extra=env)
+    assert run.returncode == 2
+    assert message in run.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in run.stderr
+
+
 def test_styles_lists_catalogue_and_writes_sheet(workspace):
     tmp, env = workspace
     sheet = tmp / "sheet.jpg"

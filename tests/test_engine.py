@@ -97,7 +97,7 @@ def test_time_budget_returns_best_so_far(engine, pictures):
 
 
 def test_learning_rate_holds_its_peak_then_anneals_to_zero():
-    from engine.transfer import learning_rate_at
+    from engine.steps import learning_rate_at
 
     assert learning_rate_at(30.0, 0.0, 0.7) == pytest.approx(30.0)
     assert learning_rate_at(30.0, 0.69, 0.7) == pytest.approx(30.0)  # held

@@ -46,8 +46,9 @@ async def test_blocked_user_is_not_called_again_until_they_write(
         await telegram.wait_for(lambda _: "🎨" in status.content, timeout=JOB_S,
                                 message="the job to be painting")
         bob.blocked = True  # blocked; the my_chat_member update comes later, or never
-        first_403 = await telegram.wait_for_call(
-            "editMessageCaption", lambda c: c.chat_id == bob.id and c.status == 403,
+        first_403 = await telegram.wait_for_call(  # a progress edit: caption or preview
+            ("editMessageCaption", "editMessageMedia"),
+            lambda c: c.chat_id == bob.id and c.status == 403,
             timeout=30)
 
         def cancelled():
@@ -220,9 +221,9 @@ async def test_bot_killed_just_after_a_result_is_sent_sends_it_once(
             since = time.monotonic()
             sent = await user.send_photo(user.chat, assets.photo(50 + i),
                                          caption="/style the_scream")
-            await telegram.wait_for_call(
+            await telegram.wait_for_call(  # the painting's edit, not a live preview's
                 "editMessageMedia", lambda c, u=user, s=since: c.chat_id == u.id and c.ok
-                and c.time > s, timeout=JOB_S)
+                and c.time > s and "r:full:" in str(c.params.get("reply_markup")), timeout=JOB_S)
             await asyncio.sleep(delay)
             bot.kill()
             bot.start()

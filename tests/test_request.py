@@ -12,6 +12,7 @@ from bot.request import (
     MAX_STYLES,
     BadBlend,
     BadOption,
+    BadSplit,
     BadValue,
     BadWeight,
     EmptyRequest,
@@ -21,6 +22,7 @@ from bot.request import (
     TooManyStyles,
     command_target,
     deep_link_payload,
+    deep_link_request,
     deep_link_styles,
     normalise,
     parse_option,
@@ -29,7 +31,7 @@ from bot.request import (
     to_params,
 )
 from engine.errors import LienzoError, UnknownStyle
-from engine.params import STRENGTHS, StyleParams
+from engine.params import BRUSHES, STRENGTHS, StyleParams
 from engine.styles import Style, load_catalog
 
 MAX_SIDE = 1024
@@ -112,6 +114,30 @@ VALID = [
     ("size=512 great_wave colors=keep", (("great_wave", 1.0),), {"colors": "keep", "size": 512}),
     ("strength=high", (), {"strength": "high"}),  # options only: own painting or gallery
     ("/style colors=keep", (), {"colors": "keep"}),
+    # faces and brush (issue 12), English and Spanish names and values
+    ("/style starry_night faces=keep brush=large", (("starry_night", 1.0),),
+     {"faces": "keep", "brush": "large"}),
+    ("starry_night faces=soft", (("starry_night", 1.0),), {"faces": "soft"}),
+    ("starry_night faces=paint", (("starry_night", 1.0),), {"faces": "paint"}),
+    ("starry_night face=Keep", (("starry_night", 1.0),), {"faces": "keep"}),
+    ("starry_night protect=yes", (("starry_night", 1.0),), {"faces": "keep"}),
+    ("starry_night protect=no", (("starry_night", 1.0),), {"faces": "paint"}),
+    ("starry_night faces:gentle", (("starry_night", 1.0),), {"faces": "soft"}),
+    ("starry_night caras=conservar", (("starry_night", 1.0),), {"faces": "keep"}),
+    ("starry_night caras = suave", (("starry_night", 1.0),), {"faces": "soft"}),
+    ("starry_night rostros=pintar", (("starry_night", 1.0),), {"faces": "paint"}),
+    ("starry_night brush=small", (("starry_night", 1.0),), {"brush": "small"}),
+    ("starry_night brush=MEDIUM", (("starry_night", 1.0),), {"brush": "medium"}),
+    ("starry_night brush=fine", (("starry_night", 1.0),), {"brush": "small"}),
+    ("starry_night strokes=thin", (("starry_night", 1.0),), {"brush": "small"}),
+    ("starry_night brush=big", (("starry_night", 1.0),), {"brush": "large"}),
+    ("starry_night stroke=broad", (("starry_night", 1.0),), {"brush": "large"}),
+    ("starry_night pincel=pequeño", (("starry_night", 1.0),), {"brush": "small"}),
+    ("starry_night Pincel=Mediano", (("starry_night", 1.0),), {"brush": "medium"}),
+    ("starry_night pincel=grande", (("starry_night", 1.0),), {"brush": "large"}),
+    ("/style starry night caras=conservar pincel=grande fuerza=alta",
+     (("starry_night", 1.0),), {"strength": "high", "faces": "keep", "brush": "large"}),
+    ("brush=large", (), {"brush": "large"}),  # options only, like strength= alone
 ]
 
 
@@ -121,8 +147,9 @@ def test_valid(catalog, text, styles, options):
     assert request.styles == styles
     assert request.options == options
     assert not request.size_capped and request.requested_size is None
+    assert request.split == "none" and "split" not in request.overrides
     reparsed = parse(request.text(), catalog)  # the canonical text round-trips
-    assert (reparsed.styles, reparsed.options) == (request.styles, request.options)
+    assert reparsed == request
     assert hash(reparsed) == hash(request)
 
 
@@ -136,6 +163,16 @@ def test_overrides_are_style_params_fields(catalog):
         "starry_night strength=high colors=keep size=768 quality=best seed=7"
     assert parse("starry_night strength=2.5", catalog).overrides == {"strength": 2.5}
     assert request.style_ids == ("starry_night",)
+
+
+@pytest.mark.parametrize("brush", list(BRUSHES))
+@pytest.mark.parametrize("faces", ["soft", "keep", "paint"])
+def test_faces_and_brush_become_style_params(catalog, faces, brush):
+    request = parse(f"starry_night faces={faces} brush={brush}", catalog)
+    assert request.overrides == {"faces": faces, "style_scale": BRUSHES[brush]}
+    params = StyleParams().replace(**request.overrides)  # valid StyleParams fields
+    assert (params.faces, params.style_scale) == (faces, BRUSHES[brush])
+    assert request.text() == f"starry_night faces={faces} brush={brush}"
 
 
 # --------------------------------------------------------------------------- invalid requests
@@ -180,6 +217,21 @@ INVALID = [
     ("+starry_night", BadBlend, "bad_blend", {}),
     ("starry_night+", BadBlend, "bad_blend", {}),
     (":0.3", BadBlend, "bad_blend", {}),
+    ("starry_night faces=hidden", BadValue, "bad_value", {"value": "hidden"}),
+    ("starry_night caras=", BadValue, "bad_value", {"value": ""}),
+    ("starry_night brush=huge", BadValue, "bad_value", {"value": "huge"}),
+    ("starry_night pincel=1.5", BadValue, "bad_value", {"value": "1.5"}),
+    # a split: exactly one style on each side of the bar, two different ones
+    ("starry_night |", BadSplit, "bad_split", {}),
+    ("| the_scream", BadSplit, "bad_split", {}),
+    ("starry_night || the_scream", BadSplit, "bad_split", {}),
+    ("/style | faces=keep", BadSplit, "bad_split", {}),
+    ("starry_night | the_scream | great_wave", BadSplit, "bad_split", {}),
+    ("starry_night+great_wave | the_scream", BadSplit, "bad_split", {}),
+    ("starry_night | the_scream+great_wave:0.3", BadSplit, "bad_split", {}),
+    ("starry_night | Starry Night", BadSplit, "bad_split", {}),
+    ("starry_night | nope", StyleNotFound, "unknown_style", {"style": "nope"}),
+    ("starry_night:0 | the_scream", BadWeight, "bad_weight", {"value": "0"}),
 ]
 
 
@@ -222,6 +274,80 @@ def test_bad_value_says_what_is_allowed(catalog):
         parse("great_wave size=5", catalog, max_side=384)
     assert "32" in texts.error_text("en", info.value) and "384" in texts.error_text(
         "en", info.value)
+
+
+@pytest.mark.parametrize("text, reason, key", [
+    ("starry_night |", "empty", "error.bad_split"),
+    ("starry_night | the_scream | great_wave", "parts", "error.bad_split.parts"),
+    ("starry_night+great_wave | the_scream", "blend", "error.bad_split.blend"),
+    ("the_scream|the scream", "same", "error.bad_split.same"),
+])
+def test_each_bad_split_says_what_to_change(catalog, text, reason, key):
+    with pytest.raises(BadSplit) as info:
+        parse(text, catalog)
+    assert (info.value.reason, info.value.key) == (reason, key)
+    english, spanish = texts.error_text("en", info.value), texts.error_text("es", info.value)
+    assert english != spanish
+    assert "|" in english or reason == "same"  # how to write it, except "write it once"
+    assert {texts.error_text("en", BadSplit(r)) for r in BadSplit.REASONS} == \
+        {texts.t("en", k) for k in texts.CATALOGUES["en"] if k.startswith("error.bad_split")}
+
+
+def test_bad_faces_and_brush_values_say_what_is_allowed(catalog):
+    with pytest.raises(BadValue) as info:
+        parse("starry_night faces=hidden", catalog)
+    assert info.value.allowed == ("soft", "keep", "paint")
+    assert info.value.key == "error.bad_value.faces"
+    assert "hidden" in texts.error_text("en", info.value)
+    with pytest.raises(BadValue) as info:
+        parse("starry_night pincel=enorme", catalog)
+    assert info.value.allowed == tuple(BRUSHES) and info.value.key == "error.bad_value.brush"
+    message = texts.error_text("es", info.value)
+    assert "enorme" in message and "pequeño" in message and "grande" in message
+
+
+def test_bad_option_lists_faces_and_brush(catalog):
+    with pytest.raises(BadOption) as info:
+        parse("starry_night brillo=alto", catalog)
+    assert {"faces", "brush"} <= set(info.value.allowed)
+    assert "caras=" in texts.error_text("es", info.value)
+    assert "brush=" in texts.error_text("en", info.value)
+
+
+# --------------------------------------------------------------------------- two styles, split
+
+SPLITS = [
+    # text, styles (background, person), options
+    ("starry_night | the_scream", (("starry_night", 1.0), ("the_scream", 1.0)), {}),
+    ("/style starry_night|the_scream", (("starry_night", 1.0), ("the_scream", 1.0)), {}),
+    ("/style@LienzoBot  Starry Night  |  The Scream ",
+     (("starry_night", 1.0), ("the_scream", 1.0)), {}),
+    ("the_scream | starry_night", (("the_scream", 1.0), ("starry_night", 1.0)), {}),
+    ("starry_night:0.5 | the_scream", (("starry_night", 0.5), ("the_scream", 1.0)), {}),
+    ("starry_night|the_scream faces=keep brush=large",
+     (("starry_night", 1.0), ("the_scream", 1.0)), {"faces": "keep", "brush": "large"}),
+    ("caras=suave starry night | the scream pincel=pequeño",
+     (("starry_night", 1.0), ("the_scream", 1.0)), {"faces": "soft", "brush": "small"}),
+    ("starry_night|faces=paint the_scream", (("starry_night", 1.0), ("the_scream", 1.0)),
+     {"faces": "paint"}),
+]
+
+
+@pytest.mark.parametrize("text, styles, options", SPLITS)
+def test_split(catalog, text, styles, options):
+    request = parse(text, catalog)
+    assert request.split == "person" and request.overrides["split"] == "person"
+    assert request.styles == styles and request.options == options
+    assert StyleParams().replace(**request.overrides).split == "person"
+    assert " | " in request.text()
+    reparsed = parse(request.text(), catalog)  # the canonical text round-trips, split and all
+    assert reparsed == request and hash(reparsed) == hash(request)
+    assert parse("+".join(request.style_ids), catalog) != request  # a blend is not a split
+
+
+def test_split_text_is_canonical(catalog):
+    request = parse("/style Starry Night|The Scream:0.50 brush=big caras=conservar", catalog)
+    assert request.text() == "starry_night | the_scream:0.5 faces=keep brush=large"
 
 
 def test_bad_option_names_it(catalog):
@@ -334,6 +460,21 @@ def test_command_for_other_bot_still_parses_but_is_not_ours(catalog):
     assert parse(text, catalog).styles == (("great_wave", 1.0),)
 
 
+def test_deep_links_for_a_split(catalog):
+    payload = deep_link_payload(["starry_night", "the_scream"], split=True)
+    assert payload == "s_starry_night--the_scream"
+    assert deep_link_request(payload, catalog) == "starry_night | the_scream"
+    assert parse(deep_link_request(payload, catalog), catalog).split == "person"
+    assert deep_link_styles(payload, catalog) == ["starry_night", "the_scream"]
+    assert deep_link_request("s_starry_night-the_scream", catalog) == "starry_night+the_scream"
+    assert deep_link_request("s_great_wave", catalog) == "great_wave"
+    for bad in ("s_great_wave--nope", "s_a--b--c", "s_great_wave--great_wave", "s_--great_wave"):
+        assert deep_link_request(bad, catalog) is None, bad
+    long_ids = sorted(catalog, key=len, reverse=True)[:2]
+    if len("s_" + "--".join(long_ids)) > 64:  # too long for Telegram: the background alone
+        assert deep_link_payload(long_ids, split=True) == "s_" + long_ids[0]
+
+
 def test_deep_links(catalog):
     assert deep_link_payload(["great_wave"]) == "s_great_wave"
     assert deep_link_payload(["starry_night", "the_scream"]) == "s_starry_night-the_scream"
@@ -382,11 +523,28 @@ def test_to_params_accepts_a_settings_object(catalog):
         color_mode: str = "style"
         quality: str | None = None
         size: int | None = None
+        faces: str | None = None
+        brush: str | None = None
 
     params = to_params(parse("great_wave", catalog), UserSettings(strength="max", size=2000),
                        max_side=1024)
     assert params.strength == STRENGTHS["max"] and params.size == 1024
     assert params.color_mode == "style"
+    assert (params.faces, params.style_scale) == (StyleParams().faces, StyleParams().style_scale)
+    params = to_params(parse("great_wave", catalog), UserSettings(faces="keep", brush="small"))
+    assert (params.faces, params.style_scale) == ("keep", BRUSHES["small"])
+
+
+def test_to_params_applies_faces_and_brush_settings(catalog):
+    settings = {"faces": "keep", "brush": "large", "language": "es"}
+    params = to_params(parse("great_wave", catalog), settings, 1024)
+    assert (params.faces, params.style_scale, params.split) == ("keep", BRUSHES["large"], "none")
+    params = to_params(parse("great_wave faces=paint pincel=pequeño", catalog), settings, 1024)
+    assert (params.faces, params.style_scale) == ("paint", BRUSHES["small"])  # request wins
+    unset = to_params(parse("great_wave", catalog), {"faces": None, "brush": None}, 1024)
+    assert (unset.faces, unset.style_scale) == (StyleParams().faces, StyleParams().style_scale)
+    split = to_params(parse("great_wave | the_scream", catalog), settings, 1024)
+    assert split.split == "person" and split.faces == "keep"
 
 
 def test_to_params_caps_size_always(catalog):

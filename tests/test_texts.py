@@ -53,7 +53,8 @@ ENGINE_CODES = ["bad_image", "empty_image", "not_an_image", "image_too_large", "
                 "invalid_params", "cancelled", "out_of_memory", "engine_error"]
 BOT_CODES = ["file_too_big", "user_limit", "queue_full", "chat_not_allowed", "not_your_job",
              "unknown_job", "worker_lost", "bad_result", "queue_unavailable", "photo_gone",
-             "empty_request", "bad_option", "too_many_styles", "bad_weight", "bad_blend"]
+             "empty_request", "bad_option", "too_many_styles", "bad_weight", "bad_blend",
+             "bad_split"]
 
 
 def worst_values(template: str, char: str = "W", factor: int = 1) -> dict[str, str]:
@@ -417,6 +418,9 @@ def test_style_label_other_objects():
     ("es", "color_mode", "style", "Los del cuadro"), ("en", "quality", "best", "Best"),
     ("es", "quality", "fast", "Rápida"), ("en", "size", 768, "768 px"),
     ("en", "language", "es", "Español"), ("es", "language", "en", "English"),
+    ("en", "faces", "soft", "Gently painted"), ("es", "faces", "keep", "Tal cual"),
+    ("en", "faces", "paint", "Painted like the rest"), ("en", "brush", "large", "Large"),
+    ("es", "brush", "small", "Pequeño"), ("en", "faces", "weird", "weird"),
 ])
 def test_value_label(lang, option, value, expected):
     assert value_label(lang, option, value) == expected
@@ -429,6 +433,27 @@ def test_settings_text_formats_with_labels():
              quality=value_label(lang, "quality", "balanced"),
              language=value_label(lang, "language", "es"))
     assert "Fuerza: Media" in text and "Idioma: Español" in text and "512 px" in text
+    assert "Caras: …" in text  # a forgotten value shows, never raises
+    text = t("en", "settings.text", strength="a", colors="b", size="c", quality="d",
+             faces=value_label("en", "faces", "keep"), brush=value_label("en", "brush", "small"),
+             language="e")
+    assert "Faces: Left as they are" in text and "Brush: Small" in text
+
+
+def test_split_label_names_background_and_person():
+    assert style_label("en", [STARRY, SCREAM], split=True) == \
+        "The Starry Night, the person in The Scream"
+    assert style_label("es", [STARRY, SCREAM], split=True) == \
+        "La noche estrellada, la persona en El grito"
+    assert style_label("en", [STARRY, SCREAM]) == "The Starry Night + The Scream"  # a blend
+    assert style_label("en", [STARRY], split=True) == style_label("en", STARRY)
+
+
+def test_help_is_two_texts_that_say_faces_brush_and_split():
+    for lang, faces, brush in (("en", "faces=", "brush="), ("es", "caras=", "pincel=")):
+        first = t(lang, "help.text", max_side=1024)
+        assert faces in first and brush in first and "starry_night | the_scream" in first
+        assert "/gallery" in t(lang, "help.more", bot_username="LienzoBot")
 
 
 def test_done_caption():

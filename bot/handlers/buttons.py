@@ -8,6 +8,7 @@ or the chat is not allowed.  (The /settings panel's buttons are in ``settings``.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from typing import Any
@@ -23,6 +24,7 @@ from bot.intake import quietly
 from bot.jobs import Job
 from bot.state import Context, Media, user_state
 from bot.texts import PARSE_MODE, style_label, t
+from engine import timelapse
 from engine.params import STRENGTHS
 
 
@@ -37,7 +39,7 @@ class Buttons:
             (data.CANCEL, self.cancel),
             (data.RESULT_OTHER, self.other_style), (data.RESULT_STRENGTH, self.strength),
             (data.RESULT_COLORS, self.colors), (data.RESULT_FULL, self.full_resolution),
-            (data.RESULT_SEED, self.new_seed),
+            (data.RESULT_SEED, self.new_seed), (data.RESULT_TIMELAPSE, self.timelapse),
         ]
         return [CallbackQueryHandler(button(self.s, press), pattern=pattern)
                 for pattern, press in verbs]
@@ -221,3 +223,24 @@ class Buttons:
             path.read_bytes(), filename=f"lienzo-{job.id[:8]}.png",
             caption=t(lang, "done.full_caption", width=width, height=height),
             parse_mode=PARSE_MODE)
+
+    async def timelapse(self, query: CallbackQuery, user: User, lang: str,
+                        match: re.Match[str], context: Context) -> None:
+        """The artwork's timelapse as an MP4 animation, made now from the frames kept on
+        disk (``Artworks.keep_timelapse``): encoding takes a moment, storing MP4s for
+        every artwork would take disk for a button few press."""
+        job = await self._requesters_job(query, user, lang, data.read_job(match))
+        if job is None:
+            return
+        frames = await asyncio.to_thread(self.s.artworks.timelapse, job.id)
+        message = message_of(query)
+        if message is None or not frames:
+            await query.answer(t(lang, "alert.no_timelapse"), show_alert=True)
+            return
+        await query.answer()
+        await message.chat.send_action(ChatAction.UPLOAD_VIDEO)
+        clip = await asyncio.to_thread(timelapse.to_mp4, frames)
+        await message.reply_animation(
+            clip.mp4, filename=f"lienzo-{job.id[:8]}.mp4", width=clip.width,
+            height=clip.height, duration=max(1, round(clip.seconds)),
+            caption=t(lang, "done.timelapse_caption"), parse_mode=PARSE_MODE)

@@ -14,9 +14,9 @@ from bot import keyboards
 from bot.handlers import gallery
 from bot.handlers.common import Services, reply, sender
 from bot.jobs import JobState
-from bot.request import deep_link_styles
+from bot.request import deep_link_request
 from bot.state import Context, user_state
-from bot.texts import PARSE_MODE, style_label, t, tn
+from bot.texts import PARSE_MODE, t, tn
 from engine import styles
 
 
@@ -32,8 +32,9 @@ class Commands:
                 for name, callback in commands.items()]
 
     async def start(self, update: Update, context: Context) -> None:
-        """Welcome; ``/start s_<id>[-<id>…]`` (a deep link, e.g. under a shared
-        painting) preselects that style or blend; anything else: the welcome."""
+        """Welcome; ``/start s_<id>[-<id>…]`` or ``s_<id>--<id>`` (a deep link, e.g.
+        under a shared painting) preselects that style, blend or split; anything
+        else: the welcome."""
         if (who := sender(update)) is None:
             return
         if context.args and context.args[0] == gallery.START:  # the group /gallery's link
@@ -41,23 +42,25 @@ class Commands:
             return
         user, message = who
         lang = await self.s.lang(user)
-        style_ids = deep_link_styles(context.args[0] if context.args else None,
-                                     self.s.catalog)
-        if style_ids:
-            user_state(context).preselected = "+".join(style_ids)
-            label = style_label(lang, [self.s.catalog[i] for i in style_ids])
+        preselect = deep_link_request(context.args[0] if context.args else None,
+                                      self.s.catalog)
+        if preselect:
+            user_state(context).preselected = preselect
+            label = self.s.intake.label(lang, self.s.intake.parse(preselect))
             await reply(message, t(lang, "start.welcome_style", name=user.first_name,
                                    style=label))
             return
         await reply(message, t(lang, "start.welcome", name=user.first_name))
 
     async def help(self, update: Update, context: Context) -> None:
+        """Two texts in one message: each stays within the length every text is
+        checked against (a caption's), the message well within Telegram's 4096."""
         if (who := sender(update)) is None:
             return
         user, message = who
         lang = await self.s.lang(user)
-        await reply(message, t(lang, "help.text", max_side=self.s.workers.max_side,
-                               bot_username=context.bot.username))
+        await reply(message, t(lang, "help.text", max_side=self.s.workers.max_side) + "\n\n"
+                    + t(lang, "help.more", bot_username=context.bot.username))
 
     async def show_styles(self, update: Update, context: Context) -> None:
         """The catalogue's contact sheet, with the gallery's buttons (no photo: they preselect)."""

@@ -1,5 +1,5 @@
-"""``/settings``: the user's defaults (strength, colours, size, quality, language)
-as a panel of buttons that edits itself; kept in ``bot.store``."""
+"""``/settings``: the user's defaults (strength, colours, size, quality, faces, brush,
+live preview, language) as a panel of buttons that edits itself; kept in ``bot.store``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ from bot.handlers.common import Services, button, message_of, reply, sender
 from bot.intake import quietly
 from bot.state import Context
 from bot.texts import PARSE_MODE, t, value_label
+from engine.params import BRUSHES, StyleParams
 
 STORED_AS = {"colors": "color_mode"}  # a panel field → its UserSettings field, where they differ
+# The brush a job gets when none is chosen: the one whose scale is StyleParams' default.
+DEFAULT_BRUSH = next(name for name, scale in BRUSHES.items() if scale == StyleParams().style_scale)
 
 
 class Settings:
@@ -41,7 +44,8 @@ class Settings:
                     reply_markup=keyboards.settings_main(lang))
 
     async def _text(self, user: User, lang: str) -> str:
-        """The panel: each setting's value, the workers' defaults where none is chosen."""
+        """The panel: each setting's value, the workers' defaults where none is chosen
+        (faces and brush: ``StyleParams``' own, which no machine changes)."""
         settings = await self.s.settings_of(user.id)
         defaults = self.s.workers.defaults()
         return t(lang, "settings.text",
@@ -49,6 +53,9 @@ class Settings:
                  colors=value_label(lang, "colors", settings.color_mode),
                  size=value_label(lang, "size", settings.size or defaults.size),
                  quality=value_label(lang, "quality", settings.quality or defaults.quality),
+                 faces=value_label(lang, "faces", settings.faces or StyleParams().faces),
+                 brush=value_label(lang, "brush", settings.brush or DEFAULT_BRUSH),
+                 previews=value_label(lang, "previews", "on" if settings.previews else "off"),
                  language=value_label(lang, "language", lang))
 
     async def _show_panel(self, query: CallbackQuery, user: User, lang: str) -> None:
@@ -92,7 +99,8 @@ class Settings:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return
         current = await self.s.settings_of(user.id)
-        setting: str | int = int(value) if field == "size" else value
+        setting: str | int | bool = int(value) if field == "size" else \
+            value == "on" if field == "previews" else value
         changed = current.with_changes(**{STORED_AS.get(field, field): setting})
         await asyncio.to_thread(self.s.store.save_settings, user.id, changed)
         lang = await self.s.lang(user)

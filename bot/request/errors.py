@@ -80,3 +80,26 @@ class BadBlend(RequestError):
 
     def __init__(self, text: str):
         super().__init__(f"Cannot read the blend {text!r}.")
+
+
+class BadSplit(RequestError):
+    """A ``background | person`` request that is not one style on each side.
+
+    ``reason``: ``empty`` (a side with no style: ``a |``), ``parts`` (more than two
+    sides: ``a | b | c``), ``blend`` (a mix on a side: ``a+b | c``), ``same`` (one
+    style on both sides: that is just the style) or ``painting`` (two styles and
+    the user's own painting as well: three for two regions).  Each has its own
+    text (``error.bad_split.<reason>``; an empty side gets the plain how-to,
+    ``error.bad_split``), so the user reads what to change."""
+
+    code = "bad_split"
+    REASONS = ("empty", "parts", "blend", "same", "painting")
+
+    def __init__(self, reason: str):
+        if reason not in self.REASONS:
+            raise ValueError(f"unknown split problem {reason!r}")
+        self.reason = reason
+        super().__init__(f"Cannot split the picture between these styles ({reason}); "
+                         "write one style for the background, '|', one for the person.",
+                         key="error.bad_split" if reason == "empty"
+                         else f"error.bad_split.{reason}")

@@ -7,20 +7,21 @@ import dataclasses
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.request.errors import (
     BadBlend,
     BadOption,
+    BadSplit,
     BadValue,
     BadWeight,
     EmptyRequest,
     RequestError,
-    StyleNotFound,
     TooManyStyles,
 )
+from bot.request.links import resolve_style, split_command
 from bot.request.vocabulary import (
     MAX_SEED,
     MAX_STRENGTH,
@@ -29,15 +30,22 @@ from bot.request.vocabulary import (
     MIN_WEIGHT,
     OPTION_ALIASES,
     OPTIONS,
-    SUGGESTIONS,
     VALUE_ALIASES,
 )
-from engine.params import MAX_SIZE, MAX_STYLES, MIN_SIZE, QUALITIES, STRENGTHS, StyleParams
-from engine.styles import normalise, suggest
+from engine.params import (
+    BRUSHES,
+    FACES,
+    MAX_SIZE,
+    MAX_STYLES,
+    MIN_SIZE,
+    QUALITIES,
+    STRENGTHS,
+    StyleParams,
+)
+from engine.styles import normalise
 
 log = logging.getLogger("lienzo.request")
 
-_COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
 _OPTION_SPACES_RE = re.compile(r"([^\W\d]\w*)\s*=\s*")
 _WORD_OPTION_RE = re.compile(r"^([^\W\d][\w]*)[=:](.*)$", re.UNICODE)
 
@@ -56,6 +64,9 @@ class StyleRequest:
     ``overrides``: the same as ``StyleParams`` fields (``{"strength": 3.0,
     "color_mode": "keep", "size": 1024}``).  ``size_capped``: the user asked for
     ``requested_size`` > ``max_side``, and ``options["size"]`` is ``max_side``.
+    ``split``: ``"person"`` for ``a | b`` (exactly two styles: ``a`` paints the
+    background, ``b`` the person; ``overrides["split"]`` says it too), else
+    ``"none"`` (the styles are blended).
     """
 
     styles: tuple[tuple[str, float], ...] = ()
@@ -63,6 +74,7 @@ class StyleRequest:
     overrides: dict[str, Any] = field(default_factory=dict)
     size_capped: bool = False
     requested_size: int | None = None
+    split: str = "none"
 
     def __hash__(self) -> int:
         return hash(self.text())
@@ -72,8 +84,10 @@ class StyleRequest:
         return tuple(s for s, _ in self.styles)
 
     def text(self) -> str:
-        """Canonical form, e.g. ``starry_night+the_scream:0.3 strength=high``; parses back equal."""
-        blend = "+".join(s if w == 1 else f"{s}:{_num(w)}" for s, w in self.styles)
+        """Canonical form, e.g. ``starry_night+the_scream:0.3 strength=high`` or
+        ``starry_night | the_scream brush=large``; parses back equal."""
+        sep = " | " if self.split == "person" else "+"
+        blend = sep.join(s if w == 1 else f"{s}:{_num(w)}" for s, w in self.styles)
         opts = [f"{k}={_num(v) if isinstance(v, float) else v}" for k, v in self.options.items()]
         return " ".join([blend, *opts] if blend else opts)
 
@@ -84,92 +98,6 @@ def _num(value: float) -> str:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def split_command(text: str | None) -> tuple[str, str | None, str] | None:
-    """``"/Style@LienzoBot  a b"`` → ``("style", "LienzoBot", "a b")``; None if not a command."""
-    if not text:
-        return None
-    stripped = text.lstrip()
-    m = _COMMAND_RE.match(stripped)
-    if not m:
-        return None
-    return m.group(1).lower(), m.group(2), stripped[m.end():].strip()
-
-
-def command_target(text: str | None, bot_username: str | None) -> bool:
-    """Whether a command (a message text or a caption) is for this bot.
-
-    ``/style x`` is for every bot in the chat; ``/style@LienzoBot x`` only for
-    ``LienzoBot`` (case-insensitive, with or without the leading ``@``).  Text
-    that is not a command returns False.
-    """
-    parts = split_command(text)
-    if parts is None:
-        return False
-    target = parts[1]
-    if target is None:
-        return True
-    me = (bot_username or "").lstrip("@")
-    return bool(me) and target.lower() == me.lower()
-
-
-START_PAYLOAD_MAX = 64  # Telegram's limit on a /start parameter (A-Z a-z 0-9 _ -)
-
-
-def deep_link_payload(style_ids: Sequence[str]) -> str:
-    """The ``/start`` payload that preselects a style or a blend: ``s_<id>[-<id>…]``.
-
-    Style ids are ``[a-z0-9_]``, so ``-`` (allowed in a payload, unlike ``+``)
-    separates a blend's styles; a blend too long for Telegram's 64 characters
-    keeps the styles that fit, first ones first."""
-    payload = "s_" + style_ids[0]
-    for style_id in style_ids[1:]:
-        if len(payload) + 1 + len(style_id) > START_PAYLOAD_MAX:
-            break
-        payload += "-" + style_id
-    return payload
-
-
-def style_link(bot_username: str, style_ids: Sequence[str]) -> str:
-    """``https://t.me/<bot>?start=s_<ids>``: opens the bot with these styles chosen."""
-    return f"https://t.me/{bot_username}?start={deep_link_payload(style_ids)}"
-
-
-def deep_link_styles(payload: str | None, catalog: Mapping[str, Any]) -> list[str]:
-    """``s_great_wave`` or ``s_starry_night-the_scream`` (also the older
-    ``style_great_wave``) → the style ids, if every one exists; else []."""
-    if not payload:
-        return []
-    lower = payload.lower()
-    if lower.startswith("style_"):
-        names = [payload[6:]]
-    elif lower.startswith("s_"):
-        names = payload[2:].split("-")
-    else:
-        return []
-    try:
-        ids = [resolve_style(name, catalog) for name in names]
-    except StyleNotFound:
-        return []
-    return ids if 0 < len(ids) <= MAX_STYLES else []
-
-
-def resolve_style(name: str, catalog: Mapping[str, Any]) -> str:
-    """The id for a typed style name (id, spaced/accented id, or exact title); else
-    ``StyleNotFound`` with ``engine.styles.suggest``'s best guesses."""
-    raw = name.strip()
-    if raw in catalog:
-        return raw
-    key = normalise(raw)
-    if key in catalog:
-        return key
-    if key:
-        by_title = [i for i, s in catalog.items() if normalise(getattr(s, "title", "")) == key]
-        if len(by_title) == 1:
-            return by_title[0]
-    shown = raw if len(raw) <= 64 else raw[:63] + "…"
-    raise StyleNotFound(shown, suggest(raw, catalog, SUGGESTIONS) if key else [])
 
 
 def _number(text: str) -> float | None:
@@ -237,7 +165,8 @@ def parse_option(name: str, value: Any, max_side: int | None = None) -> tuple[st
             raise BadValue(option, shown, (f"0-{MAX_SEED}",))
         return option, int(digits), None
 
-    allowed = {"colors": ("keep", "style", "match"), "quality": tuple(QUALITIES)}[option]
+    allowed = {"colors": ("keep", "style", "match"), "quality": tuple(QUALITIES),
+               "faces": FACES, "brush": tuple(BRUSHES)}[option]
     raise BadValue(option, shown, allowed)
 
 
@@ -247,6 +176,8 @@ def _override(option: str, value: Any) -> tuple[str, Any]:
         return "strength", STRENGTHS[value] if isinstance(value, str) else float(value)
     if option == "colors":
         return "color_mode", value
+    if option == "brush":  # a brush size is the scale the style is measured at
+        return "style_scale", BRUSHES[value]
     return option, value
 
 
@@ -260,7 +191,7 @@ def parse_style_request(text: str | None, catalog: Mapping[str, Any],
 
     ``max_side`` (LIENZO_MAX_SIDE): a larger ``size=`` is capped and flagged.
     Raises EmptyRequest, StyleNotFound, BadOption, BadValue, TooManyStyles,
-    BadWeight or BadBlend.
+    BadWeight, BadBlend or BadSplit.
     """
     body = (text or "").strip()
     parts = split_command(body)
@@ -268,6 +199,7 @@ def parse_style_request(text: str | None, catalog: Mapping[str, Any],
         body = parts[2]
     if not body:
         raise EmptyRequest()
+    body = body.replace("|", " | ")  # "a|b" and "a|faces=keep": the bar is a word of its own
 
     # "strength = high" → "strength=high" (only for option names: "great_wave =x" stays apart)
     body = _OPTION_SPACES_RE.sub(
@@ -290,13 +222,34 @@ def parse_style_request(text: str | None, catalog: Mapping[str, Any],
         if option == "size":
             requested_size = capped_from
 
-    styles = _parse_blend(" ".join(style_words), catalog)
+    expr = " ".join(style_words)
+    split = "person" if "|" in expr else "none"
+    styles = _parse_split(expr, catalog) if split != "none" else _parse_blend(expr, catalog)
     if not styles and not options:
         raise EmptyRequest()
     ordered = {k: options[k] for k in OPTIONS if k in options}
     overrides = dict(_override(k, v) for k, v in ordered.items())
+    if split != "none":
+        overrides["split"] = split
     return StyleRequest(styles=styles, options=ordered, overrides=overrides,
-                        size_capped=requested_size is not None, requested_size=requested_size)
+                        size_capped=requested_size is not None, requested_size=requested_size,
+                        split=split)
+
+
+def _parse_split(expr: str, catalog: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
+    """``background | person``: exactly one style on each side (a weight allowed, as for
+    one style alone), two different ones; else BadSplit saying which rule broke."""
+    sides = [side.strip() for side in expr.split("|")]
+    if any(not side for side in sides):
+        raise BadSplit("empty")
+    if len(sides) != 2:
+        raise BadSplit("parts")
+    if any("+" in side for side in sides):
+        raise BadSplit("blend")
+    (background,), (person,) = (_parse_blend(side, catalog) for side in sides)
+    if background[0] == person[0]:
+        raise BadSplit("same")
+    return background, person
 
 
 def _parse_blend(expr: str, catalog: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
@@ -345,7 +298,8 @@ def to_params(request: StyleRequest | None, user_defaults: Any = None,
 
     ``user_defaults``: a mapping or a settings object (``bot.store.UserSettings``)
     with option names or aliases (``strength``, ``color_mode``/``colors``,
-    ``size``, ``quality``, ``seed``); ``None`` values mean "not set", other keys
+    ``size``, ``quality``, ``seed``, ``faces``, ``brush``); ``None`` values mean
+    "not set" (the deployment's, or ``StyleParams``' default), other keys
     (``language``) are ignored, and an invalid stored value is logged and skipped
     (a stale setting must not break every job).  ``base``: the deployment's
     defaults (quality, time budget…), default ``StyleParams()``.  The size is

@@ -56,6 +56,8 @@ PLACEHOLDER_LIMITS: dict[str, int] = {
     "requester": 129,  # first_name + " " + last_name
     "user_id": 20,
     "style": 300,  # a style label, or a blend of up to 5 titles
+    "background": 140,  # a split's two titles (value.split, itself a style label)
+    "person": 140,
     "state": 40,  # a state.* fragment
     "bot_username": 32,
     "url": 116,  # a deep link: "https://t.me/" + a 32-character username + "?start=" + 64
@@ -71,6 +73,9 @@ PLACEHOLDER_LIMITS: dict[str, int] = {
     "days": 5,
     "limit": 8,
     "max_mb": 5,
+    "mb": 8,  # a file's size in MB, one decimal
+    "limit_mb": 5,
+    "side": 6,
     "max_side": 5,
     "requested": 12,
     "width": 6,
@@ -83,6 +88,9 @@ PLACEHOLDER_LIMITS: dict[str, int] = {
     "colors": 32,
     "size": 32,
     "quality": 32,
+    "faces": 32,
+    "brush": 32,
+    "previews": 32,
     "language": 32,
     "queued": 8,
     "running": 8,
@@ -253,13 +261,15 @@ def progress_text(lang: str | None, fraction: float, eta_s: float | None = None)
     return t(lang, "progress.line", bar=progress_bar(f), percent=percent, eta=eta)
 
 
-def style_label(lang: str | None, styles: Any) -> str:
+def style_label(lang: str | None, styles: Any, split: bool = False) -> str:
     """A plain label for one style or a blend, to pass as ``style=``.
 
     ``styles``: a ``engine.styles.Style`` (→ "The Starry Night — Vincent van Gogh",
     in Spanish "La noche estrellada — Vincent van Gogh": ``Style.title_in``),
     ``None`` (the user's own painting), or an iterable of those (→ titles joined
-    by " + ").  Anything else with no ``title`` is shown with ``str``.
+    by " + ").  Anything else with no ``title`` is shown with ``str``.  ``split``
+    with two styles: background and person ("The Starry Night, the person in
+    The Scream"), so a caption says which style went where.
     """
     if styles is None or hasattr(styles, "title") or isinstance(styles, str):
         items = [styles]
@@ -276,6 +286,8 @@ def style_label(lang: str | None, styles: Any) -> str:
             named = ""
         return str(named or getattr(style, "id", "") or style)
 
+    if split and len(items) == 2:
+        return t(lang, "value.split", background=title(items[0]), person=title(items[1]))
     if len(items) == 1:
         style = items[0]
         artist = getattr(style, "artist", "") if style is not None else ""
@@ -299,8 +311,8 @@ def value_label(lang: str | None, option: str, value: Any) -> str:
     if option in ("colors", "color_mode"):
         return t(lang, f"value.colors.{value}") if f"value.colors.{value}" in \
             CATALOGUES[DEFAULT_LANGUAGE] else str(value)
-    if option == "quality":
-        return t(lang, f"value.quality.{value}") if f"value.quality.{value}" in \
+    if option in ("quality", "faces", "brush", "previews"):
+        return t(lang, f"value.{option}.{value}") if f"value.{option}.{value}" in \
             CATALOGUES[DEFAULT_LANGUAGE] else str(value)
     if option == "size":
         return t(lang, "value.size", size=value)

@@ -18,7 +18,7 @@ TEXTS: dict[str, str] = {
     "command.gallery": "Your latest paintings",
     "command.status": "Your pictures in progress",
     "command.cancel": "Stop your current picture",
-    "command.settings": "Default strength, colours, size and language",
+    "command.settings": "Default strength, colours, size, faces, brush and language",
     "command.help": "How to use me",
     "command.privacy": "What I keep about you, and for how long",
     "command.forget": "Erase everything I keep about you",
@@ -39,11 +39,18 @@ TEXTS: dict[str, str] = {
         "Send a photo with the caption <code>/style starry_night</code> — or just the photo, "
         "and pick a style. I'll show the progress and reply with your painting.\n\n"
         "<b>Mix styles:</b> <code>/style starry_night+the_scream:0.3</code>\n"
+        "<b>Two styles:</b> <code>/style starry_night | the_scream</code> — the background "
+        "in the first, the person in the second.\n\n"
         "<b>Options</b> (after the style):\n"
         "• <code>strength=low|medium|high|max</code>\n"
         "• <code>colors=keep|style</code> — your photo's colours or the painting's\n"
         "• <code>size=N</code> — long side in pixels, up to {max_side}\n"
-        "• <code>quality=fast|balanced|best</code>\n\n"
+        "• <code>quality=fast|balanced|best</code>\n"
+        "• <code>faces=soft|keep|paint</code> — faces lightly painted (the default), "
+        "left as they are, or painted like the rest\n"
+        "• <code>brush=small|medium|large</code> — the size of the brushstrokes"
+    ),
+    "help.more": (
         "<b>Your own painting:</b> send two photos as an album (photo first, painting "
         "second), reply to your photo with the painting, or tap “Use my own painting”.\n\n"
         "<b>In groups:</b> reply to a photo with <code>/style@{bot_username} great_wave</code>.\n\n"
@@ -142,6 +149,7 @@ TEXTS: dict[str, str] = {
     "done.ready": "✨ Your painting is ready!",
     "done.as_file": "📎 Too big to send as a photo, so here it is as a file.",
     "done.full_caption": "📥 Full resolution — {width}×{height} px",
+    "done.timelapse_caption": "🎞 How your picture was painted",
 
     # ------------------------------------------------------------------ buttons
     "button.another_style": "🎨 Another style",
@@ -150,6 +158,7 @@ TEXTS: dict[str, str] = {
     "button.keep_colors": "🌈 Keep my colours",
     "button.style_colors": "🖌 Painting's colours",
     "button.full_res": "📥 Full resolution",
+    "button.timelapse": "🎞 Timelapse",
     "button.share": "📤 Share",
     "button.inline_empty": "No paintings yet — make one!",
     "button.new_seed": "🎲 New seed",
@@ -164,6 +173,9 @@ TEXTS: dict[str, str] = {
     "button.set_colors": "🌈 Colours",
     "button.set_size": "📐 Size",
     "button.set_quality": "✨ Quality",
+    "button.set_faces": "🙂 Faces",
+    "button.set_brush": "🖌 Brush",
+    "button.set_previews": "🎬 Live preview",
     "button.set_language": "🌍 Language",
     "button.back": "‹ Back",
     "button.close": "✅ Done",
@@ -190,6 +202,9 @@ TEXTS: dict[str, str] = {
         "Colours: {colors}\n"
         "Size: {size}\n"
         "Quality: {quality}\n"
+        "Faces: {faces}\n"
+        "Brush: {brush}\n"
+        "Live preview: {previews}\n"
         "Language: {language}\n\n"
         "I use these whenever your caption doesn't say otherwise."
     ),
@@ -197,6 +212,17 @@ TEXTS: dict[str, str] = {
     "settings.pick_colors": "🌈 Whose colours should the picture have?",
     "settings.pick_size": "📐 How big (long side, in pixels)?",
     "settings.pick_quality": "✨ Which quality? Better takes longer.",
+    "settings.pick_faces": (
+        "🙂 What should I do with the faces in your photos?\n\n"
+        "<b>Gently painted</b>: they keep their features and colours, with a light touch "
+        "of the style. <b>Left as they are</b>: no brushwork on them. "
+        "<b>Painted like the rest</b>: no protection."
+    ),
+    "settings.pick_brush": "🖌 How big should the brushstrokes be?",
+    "settings.pick_previews": (
+        "🎬 While I paint, should the picture above the progress bar show the painting "
+        "as it forms?"
+    ),
     "settings.pick_language": "🌍 Which language should I speak?",
     "settings.language_set": "🌍 I'll speak English from now on.",
     "value.strength.low": "Light",
@@ -211,6 +237,15 @@ TEXTS: dict[str, str] = {
     "value.quality.balanced": "Balanced",
     "value.quality.best": "Best",
     "value.size": "{size} px",
+    "value.faces.soft": "Gently painted",
+    "value.faces.keep": "Left as they are",
+    "value.faces.paint": "Painted like the rest",
+    "value.brush.small": "Small",
+    "value.brush.medium": "Medium",
+    "value.brush.large": "Large",
+    "value.previews.on": "On",
+    "value.previews.off": "Off",
+    "value.split": "{background}, the person in {person}",
     "value.default": "Default ({value})",
 
     # ------------------------------------------------------------------ admin
@@ -226,6 +261,7 @@ TEXTS: dict[str, str] = {
     # ------------------------------------------------------------------ alerts (≤ 200 chars)
     "alert.not_requester": "Only the person who asked for this picture can use these buttons.",
     "alert.expired": "This button has expired.",
+    "alert.no_timelapse": "There is no timelapse of this picture (any more).",
     "alert.saved": "✅ Saved",
     "alert.queued": "⏳ Queued!",
     "alert.cancelled": "✖️ Cancelled",
@@ -243,6 +279,15 @@ TEXTS: dict[str, str] = {
     "error.image_too_large": "🐘 That image is too big for me. Please send a smaller one.",
     "error.image_too_small": "🔍 That image is too small to paint. Please send a bigger one.",
     "error.corrupt_image": "💔 That image seems damaged. Could you send it again?",
+    "error.bad_clip": "😕 I couldn't use that clip. Please send a GIF or a short video (MP4).",
+    "error.not_a_clip": "🤔 That doesn't look like a GIF or a video. Send me a GIF or a short MP4.",
+    "error.corrupt_clip": "💔 That clip seems damaged. Could you send it again?",
+    "error.clip_too_large": (
+        "🐘 That clip is {mb} MB; I can take up to {limit_mb} MB. Please send a shorter one."
+    ),
+    "error.clip_too_large_frames": (
+        "🐘 That clip's frames are {side} px across; I can take up to {limit} px."
+    ),
     "error.unknown_style": (
         "🤷 I don't know a style called “{style}”. Did you mean one of these?"
     ),
@@ -299,8 +344,8 @@ TEXTS: dict[str, str] = {
     ),
     "error.bad_option": (
         "🤔 I don't know the option “{option}”. I understand <code>strength=</code>, "
-        "<code>colors=</code>, <code>size=</code>, <code>quality=</code> and "
-        "<code>seed=</code>."
+        "<code>colors=</code>, <code>size=</code>, <code>quality=</code>, "
+        "<code>seed=</code>, <code>faces=</code> and <code>brush=</code>."
     ),
     "error.bad_value.strength": (
         "🤔 “{value}” isn't a strength I know. Use <code>low</code>, <code>medium</code>, "
@@ -317,6 +362,14 @@ TEXTS: dict[str, str] = {
         "🤔 “{value}” isn't a quality. Use <code>fast</code>, <code>balanced</code> or "
         "<code>best</code>."
     ),
+    "error.bad_value.faces": (
+        "🤔 “{value}” isn't a choice for faces. Use <code>soft</code> (gently painted), "
+        "<code>keep</code> (left as they are) or <code>paint</code> (painted like the rest)."
+    ),
+    "error.bad_value.brush": (
+        "🤔 “{value}” isn't a brush size. Use <code>small</code>, <code>medium</code> or "
+        "<code>large</code>."
+    ),
     "error.bad_value.seed": (
         "🤔 “{value}” isn't a seed. Use a whole number, like <code>seed=42</code>."
     ),
@@ -328,5 +381,26 @@ TEXTS: dict[str, str] = {
     "error.bad_blend": (
         "🎨 Something's off in that mix. Write it like "
         "<code>starry_night+the_scream:0.3</code>."
+    ),
+    "error.bad_split": (
+        "🎨 To split the picture, write one style on each side of the bar, like "
+        "<code>/style starry_night | the_scream</code>: the background in the first, "
+        "the person in the second."
+    ),
+    "error.bad_split.parts": (
+        "🎨 A picture splits into two: the background and the person. Write two styles, "
+        "like <code>/style starry_night | the_scream</code>."
+    ),
+    "error.bad_split.blend": (
+        "🎨 Each side of the bar takes one style, not a mix: "
+        "<code>/style starry_night | the_scream</code>."
+    ),
+    "error.bad_split.same": (
+        "🎨 That's the same style on both sides, so just write it once: "
+        "<code>/style starry_night</code>."
+    ),
+    "error.bad_split.painting": (
+        "🎨 A split takes the two styles you named, so I can't add your own painting too. "
+        "Send the photo alone with the caption, or mix the styles with <code>+</code>."
     ),
 }

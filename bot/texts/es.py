@@ -1,8 +1,8 @@
 """Textos en español (mismas claves y marcadores que ``en.py``).
 
 Español neutro, de tú, corto y cercano.  Los nombres de opciones en español que
-se muestran aquí (``fuerza=``, ``colores=``, ``tamaño=``, ``calidad=``) los
-entiende ``bot/request/``.
+se muestran aquí (``fuerza=``, ``colores=``, ``tamaño=``, ``calidad=``, ``caras=``,
+``pincel=``) los entiende ``bot/request/``.
 """
 
 TEXTS: dict[str, str] = {
@@ -13,7 +13,7 @@ TEXTS: dict[str, str] = {
     "command.gallery": "Tus últimos cuadros",
     "command.status": "Tus fotos en proceso",
     "command.cancel": "Detener tu foto en curso",
-    "command.settings": "Fuerza, colores, tamaño e idioma por defecto",
+    "command.settings": "Fuerza, colores, tamaño, caras, pincel e idioma por defecto",
     "command.help": "Cómo usarme",
     "command.privacy": "Qué guardo sobre ti y durante cuánto tiempo",
     "command.forget": "Borrar todo lo que guardo sobre ti",
@@ -34,11 +34,18 @@ TEXTS: dict[str, str] = {
         "Envía una foto con el texto <code>/style starry_night</code>, o solo la foto y "
         "eliges un estilo. Verás el progreso y te responderé con tu cuadro.\n\n"
         "<b>Mezcla estilos:</b> <code>/style starry_night+the_scream:0.3</code>\n"
+        "<b>Dos estilos:</b> <code>/style starry_night | the_scream</code>: el fondo con el "
+        "primero, la persona con el segundo.\n\n"
         "<b>Opciones</b> (después del estilo):\n"
         "• <code>fuerza=baja|media|alta|max</code>\n"
         "• <code>colores=mantener|estilo</code>: los de tu foto o los del cuadro\n"
         "• <code>tamaño=N</code>: lado largo en píxeles, hasta {max_side}\n"
-        "• <code>calidad=rapida|normal|mejor</code>\n\n"
+        "• <code>calidad=rapida|normal|mejor</code>\n"
+        "• <code>caras=suave|conservar|pintar</code>: las caras pintadas con suavidad "
+        "(lo normal), tal cual o como el resto\n"
+        "• <code>pincel=pequeño|mediano|grande</code>: el tamaño de las pinceladas"
+    ),
+    "help.more": (
         "<b>Tu propio cuadro:</b> envía dos fotos como álbum (primero la foto, luego el "
         "cuadro), responde a tu foto con el cuadro o toca «Usar mi propio cuadro».\n\n"
         "<b>En grupos:</b> responde a una foto con "
@@ -138,6 +145,7 @@ TEXTS: dict[str, str] = {
     "done.ready": "✨ ¡Tu cuadro está listo!",
     "done.as_file": "📎 Es demasiado grande para enviarla como foto, así que va como archivo.",
     "done.full_caption": "📥 Resolución completa: {width}×{height} px",
+    "done.timelapse_caption": "🎞 Así se pintó tu cuadro",
 
     # ------------------------------------------------------------------ botones
     "button.another_style": "🎨 Otro estilo",
@@ -146,6 +154,7 @@ TEXTS: dict[str, str] = {
     "button.keep_colors": "🌈 Mantener mis colores",
     "button.style_colors": "🖌 Colores del cuadro",
     "button.full_res": "📥 Resolución completa",
+    "button.timelapse": "🎞 Cámara rápida",
     "button.share": "📤 Compartir",
     "button.inline_empty": "Aún no hay cuadros: ¡pinta uno!",
     "button.new_seed": "🎲 Otra semilla",
@@ -160,6 +169,9 @@ TEXTS: dict[str, str] = {
     "button.set_colors": "🌈 Colores",
     "button.set_size": "📐 Tamaño",
     "button.set_quality": "✨ Calidad",
+    "button.set_faces": "🙂 Caras",
+    "button.set_brush": "🖌 Pincel",
+    "button.set_previews": "🎬 Vista previa",
     "button.set_language": "🌍 Idioma",
     "button.back": "‹ Atrás",
     "button.close": "✅ Listo",
@@ -186,6 +198,9 @@ TEXTS: dict[str, str] = {
         "Colores: {colors}\n"
         "Tamaño: {size}\n"
         "Calidad: {quality}\n"
+        "Caras: {faces}\n"
+        "Pincel: {brush}\n"
+        "Vista previa: {previews}\n"
         "Idioma: {language}\n\n"
         "Los uso siempre que el texto de tu foto no diga otra cosa."
     ),
@@ -193,6 +208,17 @@ TEXTS: dict[str, str] = {
     "settings.pick_colors": "🌈 ¿Qué colores quieres en el resultado?",
     "settings.pick_size": "📐 ¿De qué tamaño (lado largo, en píxeles)?",
     "settings.pick_quality": "✨ ¿Qué calidad? Cuanto mejor, más tarda.",
+    "settings.pick_faces": (
+        "🙂 ¿Qué hago con las caras de tus fotos?\n\n"
+        "<b>Pintadas con suavidad</b>: conservan sus rasgos y sus colores, con un toque "
+        "ligero del estilo. <b>Tal cual</b>: sin pinceladas. "
+        "<b>Pintadas como el resto</b>: sin protección."
+    ),
+    "settings.pick_brush": "🖌 ¿De qué tamaño quieres las pinceladas?",
+    "settings.pick_previews": (
+        "🎬 Mientras pinto, ¿la imagen sobre la barra de progreso muestra el cuadro "
+        "a medida que se forma?"
+    ),
     "settings.pick_language": "🌍 ¿En qué idioma te hablo?",
     "settings.language_set": "🌍 A partir de ahora te hablo en español.",
     "value.strength.low": "Suave",
@@ -207,6 +233,15 @@ TEXTS: dict[str, str] = {
     "value.quality.balanced": "Normal",
     "value.quality.best": "La mejor",
     "value.size": "{size} px",
+    "value.faces.soft": "Pintadas con suavidad",
+    "value.faces.keep": "Tal cual",
+    "value.faces.paint": "Pintadas como el resto",
+    "value.brush.small": "Pequeño",
+    "value.brush.medium": "Mediano",
+    "value.brush.large": "Grande",
+    "value.previews.on": "Activada",
+    "value.previews.off": "Desactivada",
+    "value.split": "{background}, la persona en {person}",
     "value.default": "Por defecto ({value})",
 
     # ------------------------------------------------------------------ admin
@@ -222,6 +257,7 @@ TEXTS: dict[str, str] = {
     # ------------------------------------------------------------------ avisos (≤ 200)
     "alert.not_requester": "Solo quien pidió esta foto puede usar estos botones.",
     "alert.expired": "Este botón ya caducó.",
+    "alert.no_timelapse": "No hay (o ya no hay) cámara rápida de este cuadro.",
     "alert.saved": "✅ Guardado",
     "alert.queued": "⏳ ¡En cola!",
     "alert.cancelled": "✖️ Cancelada",
@@ -241,6 +277,15 @@ TEXTS: dict[str, str] = {
         "🔍 Esa imagen es demasiado pequeña para pintarla. Envíame una más grande."
     ),
     "error.corrupt_image": "💔 Esa imagen parece dañada. ¿Me la envías otra vez?",
+    "error.bad_clip": "😕 No pude usar ese clip. Envíame un GIF o un vídeo corto (MP4).",
+    "error.not_a_clip": "🤔 Eso no parece un GIF ni un vídeo. Envíame un GIF o un MP4 corto.",
+    "error.corrupt_clip": "💔 Ese clip parece dañado. ¿Me lo envías otra vez?",
+    "error.clip_too_large": (
+        "🐘 Ese clip ocupa {mb} MB; acepto hasta {limit_mb} MB. Envíame uno más corto."
+    ),
+    "error.clip_too_large_frames": (
+        "🐘 Los fotogramas de ese clip miden {side} px; acepto hasta {limit} px."
+    ),
     "error.unknown_style": (
         "🤷 No conozco ningún estilo llamado «{style}». ¿Quizá era uno de estos?"
     ),
@@ -297,9 +342,9 @@ TEXTS: dict[str, str] = {
     ),
     "error.bad_option": (
         "🤔 No conozco la opción «{option}». Entiendo <code>fuerza=</code>, "
-        "<code>colores=</code>, <code>tamaño=</code>, <code>calidad=</code> y "
-        "<code>semilla=</code> (también en inglés: <code>strength=</code>, "
-        "<code>colors=</code>, <code>size=</code>…)."
+        "<code>colores=</code>, <code>tamaño=</code>, <code>calidad=</code>, "
+        "<code>semilla=</code>, <code>caras=</code> y <code>pincel=</code> (también en "
+        "inglés: <code>strength=</code>, <code>colors=</code>, <code>size=</code>…)."
     ),
     "error.bad_value.strength": (
         "🤔 «{value}» no es una fuerza válida. Usa <code>baja</code>, <code>media</code>, "
@@ -317,6 +362,14 @@ TEXTS: dict[str, str] = {
         "🤔 «{value}» no es una calidad válida. Usa <code>rapida</code>, <code>normal</code> "
         "o <code>mejor</code>."
     ),
+    "error.bad_value.faces": (
+        "🤔 «{value}» no es una opción para las caras. Usa <code>suave</code> (pintadas con "
+        "suavidad), <code>conservar</code> (tal cual) o <code>pintar</code> (como el resto)."
+    ),
+    "error.bad_value.brush": (
+        "🤔 «{value}» no es un tamaño de pincel. Usa <code>pequeño</code>, "
+        "<code>mediano</code> o <code>grande</code>."
+    ),
     "error.bad_value.seed": (
         "🤔 «{value}» no es una semilla válida. Usa un número entero, por ejemplo "
         "<code>semilla=42</code>."
@@ -329,5 +382,27 @@ TEXTS: dict[str, str] = {
     "error.bad_blend": (
         "🎨 Algo falla en esa mezcla. Escríbela así: "
         "<code>starry_night+the_scream:0.3</code>."
+    ),
+    "error.bad_split": (
+        "🎨 Para dividir la imagen, escribe un estilo a cada lado de la barra, así: "
+        "<code>/style starry_night | the_scream</code>: el fondo con el primero, la persona "
+        "con el segundo."
+    ),
+    "error.bad_split.parts": (
+        "🎨 La imagen se divide en dos: el fondo y la persona. Escribe dos estilos, así: "
+        "<code>/style starry_night | the_scream</code>."
+    ),
+    "error.bad_split.blend": (
+        "🎨 Cada lado de la barra lleva un solo estilo, no una mezcla: "
+        "<code>/style starry_night | the_scream</code>."
+    ),
+    "error.bad_split.same": (
+        "🎨 Es el mismo estilo a los dos lados, así que escríbelo una vez: "
+        "<code>/style starry_night</code>."
+    ),
+    "error.bad_split.painting": (
+        "🎨 Al dividir la imagen uso los dos estilos que escribiste, así que no puedo "
+        "añadir también tu cuadro. Envía la foto sola con el texto, o mezcla los estilos "
+        "con <code>+</code>."
     ),
 }

@@ -26,6 +26,12 @@ MAX_HEADER_BYTES = 256 * 1024
 MAX_RECORD_BYTES = 64 * 1024
 MAX_ATTEMPT = 1000  # attempts at one job (the bot allows far fewer)
 MAX_MESSAGE_CHARS = 2000  # a failure's message for people
+#: A done result's timelapse (engine.timelapse): JPEG frames, the photo first and the
+#: painting last.  ~40 frames of ≤ 480 px are a few hundred kB; these caps keep a
+#: bad or runaway worker from filling the store and the bot's disk.
+MAX_TIMELAPSE_FRAMES = 64
+MAX_TIMELAPSE_FRAME_BYTES = 1024 * 1024
+MAX_TIMELAPSE_BYTES = 12 * 1024 * 1024
 JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 STYLE_ID_RE = re.compile(r"[A-Za-z0-9_ .'-]{1,64}")
 
@@ -212,7 +218,8 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class JobResult:
-    """What a worker answers.  ``status`` is done (jpeg, png, stats), failed
+    """What a worker answers.  ``status`` is done (jpeg, png, stats, and maybe a
+    ``timelapse``: JPEG frames, the photo, the snapshots, the painting), failed
     (error_code, error_message) or cancelled.  ``partial``: the time budget ran
     out and the images are the best so far."""
 
@@ -227,6 +234,7 @@ class JobResult:
     error_message: str | None = None
     partial: bool = False
     finished: float = 0.0
+    timelapse: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
         check_job_id(self.job_id)
@@ -237,6 +245,8 @@ class JobResult:
         _need(_is_num(self.finished), "result", "bad finished time")
         if self.status == "done":
             _need(bool(self.jpeg) and bool(self.png), "result", "done without images")
+        check_timelapse(self.timelapse)
+        _need(not self.timelapse or self.status == "done", "result", "a timelapse, not done")
         if self.status == "failed":
             _need(isinstance(self.error_code, str) and bool(self.error_code)
                   and len(self.error_code) <= 64, "result", "failed without an error code")
@@ -259,6 +269,9 @@ class JobResult:
                   "status": self.status, "worker": self.worker, "partial": bool(self.partial),
                   "stats": self.stats, "error": error, "finished": self.finished,
                   "images": images}
+        if self.timelapse:
+            header["timelapse"] = list(range(len(blobs), len(blobs) + len(self.timelapse)))
+            blobs.extend(self.timelapse)
         return _pack(_RESULT_MAGIC, header, blobs)
 
     @classmethod
@@ -273,6 +286,9 @@ class JobResult:
         for name, index in images.items():
             _need(_is_int(index) and 0 <= index < len(blobs), "result", "bad image index")
             got[name] = blobs[index]
+        frames = header.get("timelapse", [])
+        _need(isinstance(frames, list) and all(_is_int(i) and 0 <= i < len(blobs)
+                                               for i in frames), "result", "bad timelapse")
         error = header.get("error")
         _need(error is None or (isinstance(error, dict) and set(error) <= {"code", "message"}),
               "result", "bad error")
@@ -282,7 +298,21 @@ class JobResult:
                    status=header.get("status", ""), worker=header.get("worker", ""),
                    jpeg=got.get("jpeg"), png=got.get("png"), stats=header.get("stats", {}),
                    error_code=error.get("code"), error_message=error.get("message"),
-                   partial=header.get("partial", False), finished=header.get("finished", 0.0))
+                   partial=header.get("partial", False), finished=header.get("finished", 0.0),
+                   timelapse=tuple(blobs[i] for i in frames))
+
+
+def check_timelapse(frames: object) -> tuple[bytes, ...]:
+    """Timelapse frames within the caps (a count, each frame's and the total size)."""
+    _need(isinstance(frames, tuple) and all(isinstance(f, bytes) and 0 < len(f)
+                                            <= MAX_TIMELAPSE_FRAME_BYTES for f in frames),
+          "timelapse", f"frames must be JPEG bytes of at most {MAX_TIMELAPSE_FRAME_BYTES}")
+    assert isinstance(frames, tuple)
+    _need(len(frames) <= MAX_TIMELAPSE_FRAMES, "timelapse",
+          f"at most {MAX_TIMELAPSE_FRAMES} frames")
+    _need(sum(len(f) for f in frames) <= MAX_TIMELAPSE_BYTES, "timelapse",
+          f"at most {MAX_TIMELAPSE_BYTES} bytes in all")
+    return frames
 
 
 # --------------------------------------------------------------------------- JSON records

@@ -1,13 +1,20 @@
 """``lienzo worker``: its options and its start-up.  Building the parser imports
-nothing heavy (Keras loads in ``Worker.start``), so ``lienzo --help`` stays instant."""
+nothing heavy (Keras loads in ``Worker.start``), so ``lienzo --help`` stays instant.
+
+That is also what lets ``--gpu`` work: CUDA reads ``CUDA_VISIBLE_DEVICES`` and JAX
+its allocator variables once, when the backend starts, so ``main`` sets them
+(``engine.config.backend_environment``) before anything imports Keras."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import os
 import sys
 
 from engine import config
+from engine.errors import InvalidParams
 from engine.queue import POLL_INTERVAL_S, JobQueue, redact
 from engine.worker.loop import PREVIEW_INTERVAL_S, WARMUP_SIZE, Worker
 
@@ -26,7 +33,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preview-interval", type=float, default=PREVIEW_INTERVAL_S,
                         metavar="SECONDS",
                         help="write a preview JPEG at most this often")
+    parser.add_argument("--gpu", type=_gpu, default=None, metavar="N",
+                        help="use only GPU N as nvidia-smi -L numbers it (default: $LIENZO_GPU, "
+                             "else the first visible GPU)")
+    parser.add_argument("--precision", choices=config.PRECISIONS, default=None,
+                        help="the convolutions' precision (default: $LIENZO_PRECISION, else "
+                             "auto: bf16 on GPUs with bf16 tensor cores, fp32 elsewhere)")
     parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def _gpu(text: str) -> int:
+    try:
+        return config.gpu_index("--gpu", text)
+    except InvalidParams as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def main(args: argparse.Namespace) -> int:
@@ -37,6 +57,11 @@ def main(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("huey").setLevel(logging.WARNING)
     settings = config.load()  # a bad setting is a start-up error, not a per-job one
+    if args.gpu is not None:
+        settings = dataclasses.replace(settings, gpu=args.gpu)
+    if args.precision is not None:
+        settings = dataclasses.replace(settings, precision=args.precision)
+    os.environ.update(config.backend_environment(settings))  # before Keras loads
     queue = JobQueue(args.queue or settings.queue_url)
     queue.ping()
     worker = Worker(queue, args.name, settings=settings, warmup_size=args.warmup_size,

@@ -15,7 +15,9 @@ One job (docs/architecture.md, "The life of a job"):
    (cancelled or finished) or a result exists already (a duplicate);
 2. paint it (``engine.worker.painting``) with progress into a snapshot that the
    heartbeat thread writes to the queue every second, a preview JPEG every few
-   seconds, and a cancel check at most every 0.1 s;
+   seconds, and a cancel check at most every 0.1 s; the same preview callback
+   keeps the timelapse's few dozen snapshots (``engine.timelapse``), which go
+   with the result;
 3. store the result; on a stop signal mid-job, hand the job back instead.
 """
 
@@ -27,12 +29,13 @@ import signal
 import socket
 import threading
 import time
+from dataclasses import replace
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from engine import config
+from engine import config, timelapse
 from engine.config import EngineSettings
-from engine.errors import Cancelled
+from engine.errors import Cancelled, InvalidParams
 from engine.params import StyleParams
 from engine.progress import Progress
 from engine.queue import (
@@ -67,14 +70,15 @@ class Worker:
     """One engine worker over a ``JobQueue``.
 
     ``stylize`` defaults to the shared Engine's (loaded by ``start``); tests
-    may pass their own callable with the same signature.
+    may pass their own callable with the same signature.  ``preview_every``
+    None: chosen per job for ``timelapse.TARGET_SNAPSHOTS``.
     """
 
     def __init__(self, queue: JobQueue, name: str | None = None, *,
                  settings: EngineSettings | None = None, warmup_size: int = WARMUP_SIZE,
                  poll_interval: float = POLL_INTERVAL_S,
                  progress_interval: float = PROGRESS_INTERVAL_S,
-                 preview_every: int = 5, preview_interval: float = PREVIEW_INTERVAL_S,
+                 preview_every: int | None = None, preview_interval: float = PREVIEW_INTERVAL_S,
                  stylize: Stylize | None = None) -> None:
         self.queue = queue
         self.name = name or default_name()
@@ -93,6 +97,7 @@ class Worker:
         self._lock = threading.Lock()  # guards _snapshot (held briefly, never during I/O)
         self._write_lock = threading.Lock()  # orders progress writes (heartbeat vs hand-back)
         self._snapshot: ProgressRecord | None = None  # progress of the current job
+        self._timelapse: tuple[bytes, ...] = ()  # the current job's, once painted
         self._beat_stop = threading.Event()
         self._heartbeat_thread: threading.Thread | None = None
         self._last_store_error = 0.0
@@ -100,23 +105,39 @@ class Worker:
 
     # -- life cycle ------------------------------------------------------------------
     def start(self) -> None:
-        """Load the model and compile the step (warm-up), then be ready for jobs."""
+        """Set up the GPU (its memory, the one asked for), load the model and compile
+        the step (warm-up), then be ready for jobs."""
+        if self._stylize is None:
+            self._check_gpu()
         self._start_heartbeat()
         if self._stylize is None:
             from engine import backend
             from engine.transfer import get_engine
 
-            engine = get_engine(self.settings.weights)
-            self.device, self.backend = engine.device, engine.backend
+            engine = get_engine(self.settings.weights, precision=self.settings.precision)
+            self.device, self.backend = backend.device(self.settings.gpu), engine.backend
             self._stylize = engine.stylize
             if self.warmup_size:
                 self._warm_up()
-            log.info("worker %s ready: %s on %s, weights %s", self.name, backend.name(),
-                     self.device, engine.net.spec)
+            log.info("worker %s ready: %s on %s, %s, weights %s", self.name, backend.name(),
+                     self.device, engine.precision, engine.net.spec)
         else:
             self.device, self.backend = self.device or "test", self.backend or "test"
         self.state = "idle"
         self._beat()
+
+    def _check_gpu(self) -> None:
+        """Memory first (before the backend's first operation), then the GPU asked for
+        must be there: a worker told ``--gpu 3`` on a machine without it stops with
+        that one line rather than painting slowly on the CPU."""
+        from engine import backend
+
+        memory = backend.configure_memory(self.settings.gpu_memory_fraction)
+        gpu = self.settings.gpu
+        if gpu is not None and not backend.has_gpu():
+            raise InvalidParams(f"LIENZO_GPU={gpu} (--gpu): no GPU is visible to this worker; "
+                                f"nvidia-smi -L lists the GPUs and their numbers")
+        log.info("worker %s: %s; GPU memory: %s", self.name, backend.device(gpu), memory)
 
     def _warm_up(self) -> None:
         import numpy as np
@@ -252,7 +273,7 @@ class Worker:
                                          finished=time.time()))
             return "failed"
 
-        self.state = "busy"
+        self.state, self._timelapse = "busy", ()
         with self._lock:
             self._snapshot = {"state": "starting", "job": job_id, "attempt": attempt,
                               "step": 0, "steps": 0, "fraction": 0.0, "eta_s": None,
@@ -269,6 +290,11 @@ class Worker:
                 self._hand_back(job_id, attempt)
                 return "handed_back"
             result = JobResult(job_id, attempt, "cancelled", self.name, finished=time.time())
+        if result.status == "done" and self._timelapse:
+            try:
+                result = replace(result, timelapse=self._timelapse)
+            except BadPayload as e:  # over the caps: the painting goes without it
+                log.warning("job %s: timelapse dropped: %s", job_id, e)
         with self._lock:  # the heartbeat goes on while the result is stored (maybe retried)
             if self._snapshot is not None:
                 self._snapshot["state"] = "finishing"
@@ -286,6 +312,8 @@ class Worker:
         """``stylize`` with this worker's progress, cancel and preview callbacks."""
         last_cancel_check = [0.0, False]
         last_preview = [time.monotonic()]
+        snapshots = timelapse.Snapshots(*timelapse.frame_size(content.shape[1],
+                                                               content.shape[0], params.size))
 
         def on_progress(p: Progress) -> None:
             with self._lock:
@@ -315,6 +343,7 @@ class Worker:
             return bool(last_cancel_check[1])
 
         def on_preview(image: Image) -> None:
+            snapshots.add(image)
             now = time.monotonic()
             if now - last_preview[0] < self.preview_interval:
                 return
@@ -332,9 +361,12 @@ class Worker:
                     self._snapshot["preview"] = self._snapshot.get("preview", 0) + 1
 
         assert self._stylize is not None, "start() loads the engine"
-        return self._stylize(content, styles, params, on_progress=on_progress,
-                             should_stop=should_stop, on_preview=on_preview,
-                             preview_every=self.preview_every)
+        result = self._stylize(content, styles, params, on_progress=on_progress,
+                               should_stop=should_stop, on_preview=on_preview,
+                               preview_every=self.preview_every
+                               or timelapse.preview_every(params))
+        self._timelapse = tuple(snapshots.finish(content, result.image))
+        return result
 
     def _hand_back(self, job_id: str, attempt: int) -> None:
         """Stopping mid-job: put the job back at the front of the queue, same attempt."""

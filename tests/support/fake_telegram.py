@@ -32,7 +32,9 @@ What it implements (JSON shaped as in the Bot API): getMe; getUpdates (long poll
 ``offset``/``limit``/``timeout``/``allowed_updates``, answered as soon as an update is
 queued, 409 to the older of two concurrent polls and while a webhook is set); getFile and
 downloads at ``/file/bot<token>/<file_path>`` (20 MB limit); sendMessage; sendPhoto and
-sendDocument (multipart uploads, ``file_id`` re-sends, http(s) URLs); sendMediaGroup
+sendDocument (multipart uploads, ``file_id`` re-sends, http(s) URLs); sendAnimation (an
+H.264 yuv420p MP4 with even sides, or a GIF, becomes an ``animation`` whose size and length
+are read from the file; anything else a ``document``, as Telegram does); sendMediaGroup
 (``attach://`` parts); editMessageText/Caption/Media/ReplyMarkup ("message is not
 modified", omitted ``reply_markup`` removes the keyboard, as in Telegram); deleteMessage;
 answerCallbackQuery; answerInlineQuery (cached ``photo`` and ``document`` results by
@@ -673,6 +675,30 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
     except Exception:
         return None
 
+
+
+def _video_info(data: bytes) -> tuple[int, int, int] | None:
+    """(width, height, whole seconds) of an MP4/GIF Telegram would play as an animation:
+    H.264 in 4:2:0 with even sides, or a GIF; None for anything else."""
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        with Image.open(io.BytesIO(data)) as gif:
+            frames = getattr(gif, "n_frames", 1)
+            return gif.width, gif.height, max(1, round(frames * gif.info.get("duration", 100)
+                                                       / 1000))
+    if data[4:8] != b"ftyp":
+        return None
+    import av  # PyAV: a dependency of the bot (engine.mp4)
+
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            stream = container.streams.video[0]
+            ctx = stream.codec_context
+            if ctx.name != "h264" or ctx.pix_fmt != "yuv420p" or ctx.width % 2 or ctx.height % 2:
+                return None
+            seconds = float(stream.duration * stream.time_base) if stream.duration else 0.0
+            return ctx.width, ctx.height, max(1, round(seconds))
+    except (av.FFmpegError, IndexError):
+        return None
 
 def _thumbnail(data: bytes, side: int) -> bytes:
     with Image.open(io.BytesIO(data)) as im:
@@ -1374,6 +1400,7 @@ class FakeTelegram:
         self._methods: dict[str, Callable] = {
             name.lower(): getattr(self, "_m_" + name) for name in (
                 "getMe", "getUpdates", "getFile", "sendMessage", "sendPhoto", "sendDocument",
+                "sendAnimation",
                 "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageMedia",
                 "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
                 "answerInlineQuery",
@@ -1604,14 +1631,17 @@ class FakeTelegram:
                     f"timed out after {timeout:g} s waiting for {message or predicate}", chat))
             await self._changed(remaining)
 
-    async def wait_for_call(self, method: str, predicate: Callable[[Call], Any] | None = None,
+    async def wait_for_call(self, method: str | tuple[str, ...],
+                            predicate: Callable[[Call], Any] | None = None,
                             timeout: float = 10.0, *, after: Call | None = None) -> Call:
-        """The first finished call of ``method`` (after ``after``) matching ``predicate``."""
+        """The first finished call of ``method`` (or of any of several methods) after
+        ``after`` matching ``predicate``."""
         start = self.calls.index(after) + 1 if after is not None else 0
+        methods = (method,) if isinstance(method, str) else method
 
         def find(calls: list[Call]) -> Call | None:
             for call in calls[start:]:
-                if (call.method == method and call.status is not None
+                if (call.method in methods and call.status is not None
                         and (predicate is None or predicate(call))):
                     return call
             return None
@@ -2457,6 +2487,27 @@ class FakeTelegram:
 
     async def _m_sendDocument(self, params: dict, files: dict) -> dict:
         return await self._send_media(params, files, "document")
+
+    async def _m_sendAnimation(self, params: dict, files: dict) -> dict:
+        """An MP4 (or GIF) shown as an animation.  Telegram reads the size and length
+        from the file itself (the width/height/duration parameters are only hints);
+        a file that is not a video it can play becomes a plain ``document``."""
+        chat = self._chat_for(params)
+        markup = self._markup(params, chat)
+        reply_to = self._reply_target(chat, params)
+        caption = self._caption_fields(params)
+        stored, _ = await self._resolve_file(params.get("animation"), files, "document",
+                                             "animation")
+        if stored.file_size > MAX_UPLOAD_BYTES:
+            raise _bad("file is too big")
+        info = _video_info(stored.data)
+        fields: dict = {"document": self._document_json(stored)}
+        if info is not None:
+            width, height, duration = info
+            fields["animation"] = {**fields["document"], "width": width, "height": height,
+                                   "duration": duration}
+        fields.update(caption)
+        return _plain(self._bot_message(chat, fields, params, reply_to, markup))
 
     async def _m_sendMediaGroup(self, params: dict, files: dict) -> list[dict]:
         chat = self._chat_for(params)
