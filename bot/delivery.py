@@ -47,6 +47,7 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 from bot import keyboards
 from bot.artworks import Artwork, Artworks
 from bot.chat_gate import is_chat_gone
+from bot.clip_delivery import deliver_clip
 from bot.intake import Intake
 from bot.jobs import Job, JobService
 from bot.metrics import Metrics
@@ -96,12 +97,16 @@ class Delivery:
         lang = job.meta.get("lang", "en")
         text = progress_text(lang, progress.get("fraction", 0.0), progress.get("eta_s")) \
             if state == "running" else t(lang, f"progress.{state}")
+        if state == "running" and progress.get("frames"):  # a moving picture
+            text += "\n" + t(lang, "progress.frame", frame=progress.get("frame", 0),
+                             frames=progress.get("frames", 0))
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
         now = time.monotonic()
         markup = keyboards.cancel(lang, job.id)
         if state == "running":
             if not self.preview.knows(job.id):
-                self.preview.begin(job.id, (await self.intake.settings_of(job.user_id)).previews)
+                wanted = (await self.intake.settings_of(job.user_id)).previews
+                self.preview.begin(job.id, wanted and not job.meta.get("clip"))  # no JPEG on a clip
             if self.preview.offer(job.id, status, bool(job.meta.get("group")), preview, text,
                                   markup, may_edit=now - last_at >= EDIT_EVERY_S):
                 self._edits[job.id] = (now, text)
@@ -153,8 +158,15 @@ class Delivery:
         caption = done_caption(
             lang, meta.get("label", ""), round(float(stats.get("seconds", 0)), 1),
             requester=meta.get("requester") if meta.get("group") else None, user_id=job.user_id,
-            time_limit_s=meta["params"].get("time_budget_s") if outcome.partial else None,
-            link=self._deep_link(meta))
+            time_limit_s=(stats.get("time_limit_s") or meta["params"].get("time_budget_s"))
+            if outcome.partial else None, link=self._deep_link(meta))
+        if outcome.mp4 is not None:  # a moving picture: bot.clip_delivery, no buttons
+            await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_VIDEO)
+            clip = await deliver_clip(self.bot, job, status_of(job), outcome.mp4, caption,
+                                      self._reply_to(job), self._delete_status)
+            if clip is not None:
+                await self._ping_when_ready(job, clip)
+            return
         as_document = len(jpeg) > PHOTO_MAX_BYTES or width + height > PHOTO_MAX_SIDES
         if as_document:
             caption += "\n" + t(lang, "done.as_file")

@@ -8,7 +8,9 @@ status message (``bot.status``: the photo back, "⏳ Got it…") at once.  A tas
 of its own (``_queue``) then downloads and checks the picture(s) and submits
 the job, and the status message becomes "queued, N ahead" - or the error if
 the picture turns out bad: one message, nothing lost.  ``bot.delivery`` takes
-the job from there, after ``settled``.
+the job from there, after ``settled``.  A moving picture (``Media.clip``) takes
+the same way, without the result cache; ``bot.clip_intake`` reads it after the
+download (its check) and "queued" gains its frames, the estimate and any cut.
 
 Durable (``bot.inbox``): the update stays open until the job is submitted or
 refused; handled again after a crash, it reuses its status message and finds
@@ -35,7 +37,7 @@ from typing import Any
 from telegram import Chat, ReplyParameters, Update, User
 from telegram.error import TelegramError
 
-from bot import keyboards
+from bot import clip_intake, keyboards
 from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.inbox import CURRENT, Inbox, Origin
@@ -75,8 +77,9 @@ class FileTooBig(LienzoError):
 
     code = "file_too_big"
 
-    def __init__(self, limit_bytes: int) -> None:
+    def __init__(self, limit_bytes: int, clip: bool = False) -> None:
         super().__init__(f"files over {limit_bytes} bytes cannot be downloaded",
+                         key="error.clip_file_too_big" if clip else None,
                          max_mb=limit_bytes // MB)
 
 
@@ -197,12 +200,12 @@ class Intake:
                 # images.MAX_BYTES is the Bot API's getFile limit: nothing larger arrives
                 if media is not None and media.size is not None \
                         and media.size > images.MAX_BYTES:
-                    raise FileTooBig(images.MAX_BYTES)
+                    raise FileTooBig(images.MAX_BYTES, clip=media.clip is not None)
             params = params or await self.job_params(user.id, request)
             if params.get("split", "none") != "none" and style_media is not None:
                 raise BadSplit("painting")  # two regions, three styles
             key = self._cache_key(content, request, style_media, params)
-            if await self._send_cached(chat, key, reply_to):
+            if content.clip is None and await self._send_cached(chat, key, reply_to):
                 return
             await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
         except LienzoError as exc:  # EmptyRequest, BadSplit, FileTooBig, UserLimitReached
@@ -254,7 +257,7 @@ class Intake:
             with contextlib.suppress(asyncio.TimeoutError):  # a steady stream cannot starve it
                 await asyncio.wait_for(self._all_answered.wait(), ANSWER_FIRST_MAX_WAIT_S)
             async with self._fetching:
-                submitted = await self._fetch_and_submit(
+                submitted, note = await self._fetch_and_submit(
                     job_id, status, user, content, request, style_media, params, key, lang)
         except LienzoError as exc:  # the picture is bad, the queue is full, …
             await self._show_or_reply(status, error_text(lang, exc), reply_to)
@@ -271,6 +274,7 @@ class Intake:
             if request is not None and request.size_capped:
                 text += "\n" + t(lang, "note.size_capped", max_side=self.workers.max_side,
                                  requested=request.requested_size)
+            text += f"\n{note}" if note else ""
             # If this edit is lost (flood control), the worker's progress edits carry on.
             await quietly(status.show(self.application.bot, text,
                                       keyboards.cancel(lang, job_id)))
@@ -283,9 +287,17 @@ class Intake:
     async def _fetch_and_submit(self, job_id: str, status: StatusMessage, user: User,
                                 content: Media,
                                 request: StyleRequest | None, style_media: Media | None,
-                                params: dict[str, Any], key: str, lang: str) -> Submitted:
-        """Download and check the picture(s), then submit the job, its status message known."""
+                                params: dict[str, Any], key: str, lang: str
+                                ) -> tuple[Submitted, str]:
+        """Download and check the picture(s), then submit the job, its status message
+        known; a moving picture's note (frames, estimate, cut: ``bot.clip_intake``)."""
         data = await self._download(content)
+        clip, note = None, ""
+        if content.clip is not None:
+            defaults = self.workers.defaults()
+            clip = await clip_intake.probe(data, defaults)
+            note = clip_intake.note(lang, clip, clip_intake.estimate_seconds(
+                clip, params, defaults, self.workers.has_gpu))
         ids = style_pairs(request)
         styles_arg: list[tuple[Any, ...]] = [tuple(s) for s in ids]
         if style_media is not None:
@@ -297,11 +309,12 @@ class Intake:
             "style_media": dataclasses.asdict(style_media) if style_media else None,
             "params": params, "cache_key": key,
             "label": self.label(lang, request, params.get("split")),
+            "clip": dataclasses.asdict(clip) if clip else None,
         }
         return await self.jobs.asubmit(
             user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg, params=params,
             message_id=content.message_id, status_message_id=status.message_id, meta=meta,
-            job_id=job_id)
+            job_id=job_id, clip=content.clip), note
 
     async def _download(self, media: Media) -> bytes:
         try:
@@ -310,7 +323,8 @@ class Intake:
         except TelegramError as exc:
             log.info("download failed: %s", exc.__class__.__name__)
             raise PhotoGone("Telegram no longer gives the file") from None
-        await asyncio.to_thread(images.check_image, data)  # raises ImageError subclasses
+        if media.clip is None:  # a clip is checked by reading it (bot.clip_intake)
+            await asyncio.to_thread(images.check_image, data)  # raises ImageError subclasses
         return data
 
     async def settled(self, job_id: str) -> None:

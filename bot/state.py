@@ -34,12 +34,28 @@ class Media:
     unique_id: str
     size: int | None
     message_id: int
-    kind: str = "photo"  # or "document": how Telegram takes the file id back
+    kind: str = "photo"  # or "document", "animation", "video", "video_note": how Telegram
+    # takes the file id back (the last three: a moving picture, engine.worker.clip_painting)
+
+    @property
+    def clip(self) -> str | None:
+        """A moving picture's kind for the queue ("gif": a GIF, which Telegram delivers
+        as an MP4 animation, goes back as one; "video"); None for a still picture."""
+        return {"animation": "gif", "video": "video", "video_note": "video"}.get(self.kind)
 
     @classmethod
-    def of(cls, message: Message | None) -> Media | None:
-        """The message's photo (its largest size) or image document, if it has one."""
+    def of(cls, message: Message | None, clips: bool = False) -> Media | None:
+        """The message's photo (its largest size) or image document, if it has one;
+        with ``clips``, its animation, video or video note too."""
         if message is None:
+            return None
+        moving = message.animation or message.video or message.video_note
+        if clips and moving is not None:
+            kind = "animation" if message.animation else \
+                "video" if message.video else "video_note"
+            return cls(moving.file_id, moving.file_unique_id, moving.file_size,
+                       message.message_id, kind=kind)
+        if moving is not None:  # an animation fills ``document`` too: not a picture
             return None
         if message.photo:
             best = message.photo[-1]

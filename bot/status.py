@@ -9,7 +9,12 @@ message the bot already owns is what makes delivery exactly-once: repeating
 the edit after a crash changes nothing the user can see, where sending again
 would send twice.
 
-A text status (sending the photo back failed) is the fallback: its
+A moving picture is sent back the same way (``sendAnimation`` for a GIF,
+``sendVideo`` for a video, by file id) and becomes the painted MP4
+(``bot.clip_delivery``).  A video note cannot carry a caption, so its status
+is a text and its painting a new video message.
+
+A text status (sending the picture back failed) is the fallback: its
 captions are texts, and its result is sent as a new message.
 """
 
@@ -60,17 +65,26 @@ async def send_status(chat: Chat, content: Media, text: str,
     """The user's picture back, captioned ``text``; a text message if Telegram
     will not take the picture back (then the result comes as a new message)."""
     message: Message
+    kwargs: dict[str, Any] = dict(caption=text, parse_mode=PARSE_MODE, reply_parameters=reply_to)
     try:
         if content.kind == "photo":
-            message = await chat.send_photo(content.file_id, caption=text,
-                                            parse_mode=PARSE_MODE, reply_parameters=reply_to)
+            message = await chat.send_photo(content.file_id, **kwargs)
+        elif content.kind == "animation":
+            message = await chat.send_animation(content.file_id, **kwargs)
+        elif content.kind == "video":
+            message = await chat.send_video(content.file_id, **kwargs)
+        elif content.kind == "video_note":  # no caption on a video note: a text status
+            return await _text_status(chat, text, reply_to)
         else:
-            message = await chat.send_document(content.file_id, caption=text,
-                                               parse_mode=PARSE_MODE, reply_parameters=reply_to)
+            message = await chat.send_document(content.file_id, **kwargs)
         return StatusMessage(chat.id, message.message_id, media=True)
     except BadRequest as exc:
         if is_chat_gone(exc):
             raise  # nothing else would get through either
         log.info("status as a picture refused (%s); as text", exc)
+    return await _text_status(chat, text, reply_to)
+
+
+async def _text_status(chat: Chat, text: str, reply_to: ReplyParameters) -> StatusMessage:
     message = await chat.send_message(text, parse_mode=PARSE_MODE, reply_parameters=reply_to)
     return StatusMessage(chat.id, message.message_id, media=False)

@@ -33,6 +33,8 @@ class FakeProgress:
     scale: int = 1
     scales: int = 1
     size: tuple = (TINY, TINY)
+    frame: int = 0  # as engine.progress.Progress: 0 for a photo
+    frames: int = 0
 
 
 @dataclass

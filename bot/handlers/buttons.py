@@ -85,7 +85,7 @@ class Buttons:
             return
         style = style_label(lang, self.s.catalog[press.style_id])
         message = message_of(query)
-        content = Media.of(message.reply_to_message) if message else None
+        content = Media.of(message.reply_to_message, clips=True) if message else None
         if message is None or content is None:  # a gallery with no photo (/styles):
             user_state(context).preselected = press.style_id  # preselect for the next one
             await query.answer()
@@ -117,7 +117,7 @@ class Buttons:
         if not await self._is_owner(query, data.read_owner(match), user, lang):
             return
         message = message_of(query)
-        content = Media.of(message.reply_to_message) if message else None
+        content = Media.of(message.reply_to_message, clips=True) if message else None
         if message is None or content is None:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return

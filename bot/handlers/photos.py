@@ -4,9 +4,10 @@ In private, a photo with no style asks for one (the gallery, as a reply to the
 photo, so that pressing a style finds it); a preselected style, a waiting "own
 painting" or a reply to a photo says it already.  In groups the bot answers only
 what is addressed to it (``/style@bot`` as a caption or as a reply to a photo).
-An album of two or more is a photo and its painting.  A file that is not a
-picture (a PDF, a video, a sticker…) gets one reply saying what the bot paints
-(``bot.handlers.unpaintable``), nothing downloaded.
+An album of two or more is a photo and its painting.  A GIF, a video or a
+video note goes the same way as a photo (``Media.clip``: painted as a moving
+picture).  A file that is not a picture (a PDF, a sticker…) gets one reply
+saying what the bot paints (``bot.handlers.unpaintable``), nothing downloaded.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import keyboards
 from bot.handlers.common import Services, reply, request_error, sender
-from bot.handlers.unpaintable import FILE, PICTURES, UNPAINTABLE, addressed, refusal, refuse
+from bot.handlers.unpaintable import (
+    CLIPS,
+    MOVING,
+    PICTURES,
+    UNPAINTABLE,
+    addressed,
+    is_picture,
+    refusal,
+    refuse,
+)
 from bot.inbox import CURRENT
 from bot.request import RequestError, command_target, split_command
 from bot.state import Context, Media, user_state
@@ -28,7 +38,7 @@ from bot.texts import t
 ALBUM_WAIT_S = 1.5  # an album's photos arrive as separate updates within a moment
 # Every file the bot answers: a picture to paint, or one it says it cannot paint
 # (``bot.handlers.chats`` answers these in chats it may not serve).
-MEDIA = PICTURES | UNPAINTABLE
+MEDIA = PICTURES | CLIPS | UNPAINTABLE
 
 
 class Photos:
@@ -41,7 +51,7 @@ class Photos:
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
         answering = self.intake.answering
         # A file already told "cannot paint" is not told again when its caption is edited.
-        files = PICTURES | (UNPAINTABLE & ~filters.UpdateType.EDITED)
+        files = PICTURES | CLIPS | (UNPAINTABLE & ~filters.UpdateType.EDITED)
         return [CommandHandler("style", answering(self.style_command), filters=allowed),
                 MessageHandler(allowed & files, answering(self.media))]
 
@@ -62,7 +72,7 @@ class Photos:
         except RequestError as exc:
             await request_error(message, user, lang, exc, self.s.catalog)
             return
-        content = Media.of(message.reply_to_message)
+        content = Media.of(message.reply_to_message, clips=True)  # a photo, a GIF, a video
         if content is not None:
             await self.intake.submit(message.chat, user, content, request, lang=lang)
             return
@@ -87,9 +97,10 @@ class Photos:
 
     async def _single_photo(self, message: Message, user: User, context: Context,
                             caption: str | None = None) -> None:
-        """One picture; ``caption``: an album's, where it may be on another part."""
+        """One picture or moving picture (``Media.clip``); ``caption``: an album's, where
+        it may be on another part."""
         lang = await self.s.lang(user)
-        content = Media.of(message)
+        content = Media.of(message, clips=True)
         if content is None:
             return
         caption = (message.caption or "") if caption is None else caption
@@ -108,12 +119,12 @@ class Photos:
             return  # in groups, only what is addressed to the bot
         state = user_state(context)
         waiting, state.own_for = state.own_for, None
-        if waiting is not None:  # the "use my own painting" button, then this photo
+        if waiting is not None and content.clip is None:  # "use my own painting", this photo
             await self.intake.submit(message.chat, user, waiting, None, lang=lang,
                                      style_media=content)
             return
-        replied = Media.of(message.reply_to_message) \
-            if refusal(message.reply_to_message) is None else None  # not a GIF, say
+        replied = Media.of(message.reply_to_message) if content.clip is None \
+            and refusal(message.reply_to_message) is None else None  # not a GIF, say
         if replied is not None:  # a painting sent as a reply to the photo
             await self.intake.submit(message.chat, user, replied, None, lang=lang,
                                      style_media=content)
@@ -123,7 +134,8 @@ class Photos:
                                      self.intake.parse(state.preselected), lang=lang)
             return
         # A reply to the photo: pressing a style finds the photo there.
-        await reply(message, t(lang, "gallery.prompt"), do_quote=True,
+        prompt = "gallery.prompt" if content.clip is None else "gallery.prompt_clip"
+        await reply(message, t(lang, prompt), do_quote=True,
                     reply_markup=keyboards.gallery(lang, user.id, self.s.catalog))
 
     def _collect_album(self, message: Message, context: Context) -> None:
@@ -156,10 +168,10 @@ class Photos:
         if user is None:
             return
         captioned = next((m.caption for m in parts if m.caption), "")
-        pictures = [m for m in parts if refusal(m) is None]
-        if not pictures:
+        pictures = [m for m in parts if is_picture(m)]
+        if not pictures:  # a clip in an album: MOVING says to send it on its own
             if addressed(first, captioned, context.bot):
-                await refuse(self.s, first, user, refusal(first) or FILE)
+                await refuse(self.s, first, user, refusal(first) or MOVING)
             return
         if len(pictures) < 2:
             await self._single_photo(pictures[0], user, context, caption=captioned)

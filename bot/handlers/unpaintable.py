@@ -15,10 +15,11 @@ The decisions:
   tests check that ``engine.images.check_image`` takes each one).  Other
   ``image/*`` types (HEIC, AVIF, SVG, …) would fail after the download with
   "not an image", so they get the plain reply at once instead.
-- Moving pictures get their own reply ("not yet"), not the plain one: videos,
-  video notes, animations (Telegram turns a GIF into an MP4 ``animation`` and
-  fills ``document`` too), ``video/*`` documents, ``image/gif`` documents (the
-  engine would paint the first frame only) and animated or video stickers.
+- Moving pictures are painted (``CLIPS``: animations - Telegram turns a GIF
+  into an MP4 ``animation`` and fills ``document`` too -, videos and video
+  notes; ``bot.state.Media.of(…, clips=True)``).  Those sent otherwise get
+  their own reply, which says how to send them: ``video/*`` and ``image/gif``
+  documents, animated or video stickers, and clips in an album.
 - Stickers are never painted, static ones included: a static sticker is a WebP,
   but a 512 px cut-out on transparency (flattened to white, it paints poorly),
   and ``bot.state.Media`` and the buttons know photos and documents only.  The
@@ -58,13 +59,18 @@ def is_picture(message: Message) -> bool:
     return message.animation is None and _mime(message) in PICTURE_TYPES
 
 
+def is_clip(message: Message) -> bool:
+    """An animation (a GIF), a video or a video note: a moving picture to paint."""
+    return bool(message.animation or message.video or message.video_note)
+
+
 def refusal(message: Message | None) -> str | None:
     """The text key that says why the message's file cannot be painted; None when it
     is a picture, or when the message carries no file at all (a text, a poll…)."""
     if message is None or is_picture(message):
         return None
-    if message.animation or message.video or message.video_note:
-        return MOVING
+    if is_clip(message):
+        return None  # painted (CLIPS)
     if message.sticker:
         return MOVING if message.sticker.is_animated or message.sticker.is_video else FILE
     if message.document:
@@ -82,6 +88,13 @@ class _Pictures(filters.MessageFilter):
         return is_picture(message)
 
 
+class _Clips(filters.MessageFilter):
+    """Messages with a moving picture to paint (``is_clip``)."""
+
+    def filter(self, message: Message) -> bool:
+        return is_clip(message)
+
+
 class _Unpaintable(filters.MessageFilter):
     """Messages with a file that is not a picture to paint (``refusal``)."""
 
@@ -90,6 +103,7 @@ class _Unpaintable(filters.MessageFilter):
 
 
 PICTURES = _Pictures(name="lienzo.Pictures")
+CLIPS = _Clips(name="lienzo.Clips")
 UNPAINTABLE = _Unpaintable(name="lienzo.Unpaintable")
 
 

@@ -148,7 +148,7 @@ class JobService:
     def submit(self, *, user_id: int, chat_id: int, content: bytes, styles: Sequence[Style],
                params: dict[str, Any] | None = None, message_id: int | None = None,
                status_message_id: int | None = None, meta: dict[str, Any] | None = None,
-               job_id: str | None = None) -> Submitted:
+               job_id: str | None = None, clip: str | None = None) -> Submitted:
         """Accept a job or raise: UserLimitReached, QueueFull, InvalidParams, image errors,
         BadPayload (more than ``MAX_STYLES`` styles: the request parser stops that first).
 
@@ -165,7 +165,7 @@ class JobService:
         StyleParams.from_dict(params)  # fail fast on what the worker would refuse
         job_id = job_id or uuid.uuid4().hex
         spec = JobSpec(job_id=job_id, content=bytes(content), styles=style_refs(styles),
-                       params=params, created=time.time())
+                       params=params, created=time.time(), clip=clip)
         now = time.time()
         with self.table.tx() as db:
             if db.execute("select 1 from jobs where id = ?", (job_id,)).fetchone():

@@ -151,7 +151,10 @@ class Tracker:
 
             try:
                 decode_image(result.jpeg or b"")
-                decode_image(result.png or b"", max_bytes=MAX_BLOB_BYTES)
+                if result.mp4 is None:
+                    decode_image(result.png or b"", max_bytes=MAX_BLOB_BYTES)
+                elif result.mp4[4:8] != b"ftyp":  # a moving picture's (engine.mp4)
+                    problem = "the painted clip is not an MP4"
             except LienzoError as e:
                 problem = str(e)
         stored: bytes | None = None

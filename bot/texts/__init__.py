@@ -27,7 +27,7 @@ import re
 import string
 from typing import Any
 
-from bot.texts import en, es
+from bot.texts import en, en_moving, es, es_moving
 from engine.errors import LienzoError
 from engine.params import STRENGTHS
 
@@ -36,7 +36,8 @@ log = logging.getLogger("lienzo.texts")
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language
-CATALOGUES: dict[str, dict[str, str]] = {"en": en.TEXTS, "es": es.TEXTS}
+CATALOGUES: dict[str, dict[str, str]] = {"en": {**en.TEXTS, **en_moving.TEXTS},
+                                         "es": {**es.TEXTS, **es_moving.TEXTS}}
 
 PARSE_MODE = "HTML"
 PLAIN_PREFIXES = ("button.", "alert.", "command.", "value.", "eta.", "state.")
@@ -62,6 +63,8 @@ PLACEHOLDER_LIMITS: dict[str, int] = {
     "bot_username": 32,
     "url": 116,  # a deep link: "https://t.me/" + a 32-character username + "?start=" + 64
     "count": 6,
+    "frame": 4,  # a moving picture's frame, and its frames (≤ 48: engine.clips)
+    "frames": 4,
     "index": 4,
     "date": 10,  # YYYY-MM-DD
     "page": 4,

@@ -102,10 +102,6 @@ TEXTS: dict[str, str] = {
     "unpaintable.file": (
         "🤔 I can't paint that. Send me a photo, or a picture as a JPEG, PNG or WebP file."
     ),
-    "unpaintable.moving": (
-        "🎞 I can't paint moving pictures (videos, GIFs) yet. Send me a photo, "
-        "or a picture as a JPEG, PNG or WebP file."
-    ),
     "style.own": "your own painting",
     "own.prompt": "🖼 Send me the painting whose style I should use (as a photo).",
     "own.album": "🖼 Got it: I'll paint the first photo in the style of the second.",
@@ -279,15 +275,6 @@ TEXTS: dict[str, str] = {
     "error.image_too_large": "🐘 That image is too big for me. Please send a smaller one.",
     "error.image_too_small": "🔍 That image is too small to paint. Please send a bigger one.",
     "error.corrupt_image": "💔 That image seems damaged. Could you send it again?",
-    "error.bad_clip": "😕 I couldn't use that clip. Please send a GIF or a short video (MP4).",
-    "error.not_a_clip": "🤔 That doesn't look like a GIF or a video. Send me a GIF or a short MP4.",
-    "error.corrupt_clip": "💔 That clip seems damaged. Could you send it again?",
-    "error.clip_too_large": (
-        "🐘 That clip is {mb} MB; I can take up to {limit_mb} MB. Please send a shorter one."
-    ),
-    "error.clip_too_large_frames": (
-        "🐘 That clip's frames are {side} px across; I can take up to {limit} px."
-    ),
     "error.unknown_style": (
         "🤷 I don't know a style called “{style}”. Did you mean one of these?"
     ),

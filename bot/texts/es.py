@@ -98,10 +98,6 @@ TEXTS: dict[str, str] = {
     "unpaintable.file": (
         "🤔 Eso no lo puedo pintar. Envíame una foto, o una imagen en archivo JPEG, PNG o WebP."
     ),
-    "unpaintable.moving": (
-        "🎞 Aún no sé pintar imágenes en movimiento (vídeos, GIF). Envíame una foto, "
-        "o una imagen en archivo JPEG, PNG o WebP."
-    ),
     "style.own": "tu propio cuadro",
     "own.prompt": "🖼 Envíame el cuadro cuyo estilo quieres usar (como foto).",
     "own.album": "🖼 Entendido: pinto la primera foto con el estilo de la segunda.",
@@ -277,15 +273,6 @@ TEXTS: dict[str, str] = {
         "🔍 Esa imagen es demasiado pequeña para pintarla. Envíame una más grande."
     ),
     "error.corrupt_image": "💔 Esa imagen parece dañada. ¿Me la envías otra vez?",
-    "error.bad_clip": "😕 No pude usar ese clip. Envíame un GIF o un vídeo corto (MP4).",
-    "error.not_a_clip": "🤔 Eso no parece un GIF ni un vídeo. Envíame un GIF o un MP4 corto.",
-    "error.corrupt_clip": "💔 Ese clip parece dañado. ¿Me lo envías otra vez?",
-    "error.clip_too_large": (
-        "🐘 Ese clip ocupa {mb} MB; acepto hasta {limit_mb} MB. Envíame uno más corto."
-    ),
-    "error.clip_too_large_frames": (
-        "🐘 Los fotogramas de ese clip miden {side} px; acepto hasta {limit} px."
-    ),
     "error.unknown_style": (
         "🤷 No conozco ningún estilo llamado «{style}». ¿Quizá era uno de estos?"
     ),

@@ -11,18 +11,18 @@ is pickled.
 from __future__ import annotations
 
 import json
-import math
 import re
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
-from engine.errors import LienzoError
 from engine.params import MAX_STYLES
+from engine.queue.container import JOB_ID_RE as JOB_ID_RE
+from engine.queue.container import MAX_BLOB_BYTES as MAX_BLOB_BYTES
+from engine.queue.container import BadPayload as BadPayload
+from engine.queue.container import _is_int, _is_num, _need, _pack, _unpack
+from engine.queue.container import check_job_id as check_job_id
 
-MAX_BLOB_BYTES = 64 * 1024 * 1024  # a hard sanity cap; decode_image enforces the real 20 MB
-MAX_HEADER_BYTES = 256 * 1024
 MAX_RECORD_BYTES = 64 * 1024
 MAX_ATTEMPT = 1000  # attempts at one job (the bot allows far fewer)
 MAX_MESSAGE_CHARS = 2000  # a failure's message for people
@@ -32,7 +32,10 @@ MAX_MESSAGE_CHARS = 2000  # a failure's message for people
 MAX_TIMELAPSE_FRAMES = 64
 MAX_TIMELAPSE_FRAME_BYTES = 1024 * 1024
 MAX_TIMELAPSE_BYTES = 12 * 1024 * 1024
-JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: A moving picture's painting (engine.worker.clip_painting): ≤ 4 s of H.264 at ≤ 384 px
+#: is well under 5 MB; 20 MB stays under what a bot may upload, with room to spare.
+MAX_MP4_BYTES = 20 * 1024 * 1024
+CLIP_KINDS = ("gif", "video")  # a spec's moving picture: how the result goes back
 STYLE_ID_RE = re.compile(r"[A-Za-z0-9_ .'-]{1,64}")
 
 PROGRESS_STATES = ("starting", "running", "finishing", "requeued")
@@ -43,18 +46,6 @@ _SPEC_MAGIC = b"LZS1"
 _RESULT_MAGIC = b"LZR1"
 
 JSONValue = Any  # a value json.loads returns
-
-
-class BadPayload(LienzoError):
-    """Bytes read from the queue that do not follow the schema."""
-
-    code = "bad_job"
-
-
-def check_job_id(job_id: object) -> str:
-    if not isinstance(job_id, str) or not JOB_ID_RE.fullmatch(job_id):
-        raise BadPayload(f"bad job id {job_id!r}")
-    return job_id
 
 
 class ProgressRecord(TypedDict):
@@ -73,6 +64,8 @@ class ProgressRecord(TypedDict):
     scale: NotRequired[int]
     scales: NotRequired[int]
     preview: NotRequired[int]  # sequence number of the newest preview:<job>
+    frame: NotRequired[int]  # a moving picture's frame (1-based) and its frames; 0 for a photo
+    frames: NotRequired[int]
 
 
 class Heartbeat(TypedDict):
@@ -88,53 +81,6 @@ class Heartbeat(TypedDict):
     host: NotRequired[str]
     started: NotRequired[float]
     jobs_done: NotRequired[int]
-
-
-def _pack(magic: bytes, header: dict[str, JSONValue], blobs: list[bytes]) -> bytes:
-    header = dict(header, blobs=[len(b) for b in blobs])
-    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
-    return b"".join([magic, struct.pack(">I", len(head)), head, *blobs])
-
-
-def _unpack(magic: bytes, data: object, what: str) -> tuple[dict[str, JSONValue], list[bytes]]:
-    if isinstance(data, memoryview):
-        data = data.tobytes()
-    if not isinstance(data, bytes | bytearray) or len(data) < 8 or data[:4] != magic:
-        raise BadPayload(f"{what}: not a Lienzo {what} (bad magic)")
-    (n,) = struct.unpack(">I", data[4:8])
-    if n > MAX_HEADER_BYTES or 8 + n > len(data):
-        raise BadPayload(f"{what}: header length {n} out of range")
-    try:
-        header = json.loads(bytes(data[8:8 + n]))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadPayload(f"{what}: header is not JSON ({e})") from None
-    if not isinstance(header, dict):
-        raise BadPayload(f"{what}: header is not an object")
-    sizes = header.get("blobs")
-    if not isinstance(sizes, list) or not all(_is_int(s) and 0 <= s <= MAX_BLOB_BYTES
-                                               for s in sizes):
-        raise BadPayload(f"{what}: bad blob table")
-    if 8 + n + sum(sizes) != len(data):
-        raise BadPayload(f"{what}: blob sizes do not add up to the payload length")
-    blobs: list[bytes] = []
-    at = 8 + n
-    for size in sizes:
-        blobs.append(bytes(data[at:at + size]))
-        at += size
-    return header, blobs
-
-
-def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _need(ok: bool, what: str, message: str) -> None:
-    if not ok:
-        raise BadPayload(f"{what}: {message}")
 
 
 @dataclass(frozen=True)
@@ -158,24 +104,26 @@ class StyleRef:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What the bot asks of a worker.  ``params`` are StyleParams fields (JSON values)."""
+    """What the bot asks of a worker.  ``params`` are StyleParams fields (JSON values).
+    ``clip`` ("gif" or "video"): ``content`` is a moving picture, not a photo."""
 
     job_id: str
     content: bytes
     styles: tuple[StyleRef, ...]
     params: dict[str, JSONValue] = field(default_factory=dict)
     created: float = 0.0
+    clip: str | None = None
 
     def __post_init__(self) -> None:
         check_job_id(self.job_id)
+        _need(self.clip is None or self.clip in CLIP_KINDS, "spec", f"bad clip {self.clip!r}")
         _need(isinstance(self.content, bytes) and len(self.content) <= MAX_BLOB_BYTES, "spec",
               "content must be bytes")
         _need(1 <= len(self.styles) <= MAX_STYLES, "spec", f"1 to {MAX_STYLES} styles")
         _need(isinstance(self.params, dict), "spec", "params must be an object")
         for k, v in self.params.items():
             _need(isinstance(k, str) and k.isidentifier() and not k.startswith("_")
-                  and len(k) <= 40, "spec",
-                  f"bad parameter name {k!r}")
+                  and len(k) <= 40, "spec", f"bad parameter name {k!r}")
             _need(v is None or isinstance(v, str | bool) or _is_num(v), "spec",
                   f"parameter {k} must be a number, text, true/false or null")
             _need(not isinstance(v, str) or len(v) <= 64, "spec", f"parameter {k} too long")
@@ -190,7 +138,7 @@ class JobSpec:
                 styles.append({"image": len(blobs), "weight": s.weight})
                 blobs.append(s.image or b"")
         header = {"v": 1, "kind": "spec", "job": self.job_id, "created": self.created,
-                  "content": 0, "styles": styles, "params": self.params}
+                  "content": 0, "styles": styles, "params": self.params, "clip": self.clip}
         return _pack(_SPEC_MAGIC, header, blobs)
 
     @classmethod
@@ -213,13 +161,15 @@ class JobSpec:
         created = header.get("created", 0.0)
         _need(_is_num(created), "spec", "bad created time")
         return cls(job_id=header.get("job", ""), content=blobs[0], styles=tuple(styles),
-                   params=header.get("params", {}), created=float(created))
+                   params=header.get("params", {}), created=float(created),
+                   clip=header.get("clip"))
 
 
 @dataclass(frozen=True)
 class JobResult:
     """What a worker answers.  ``status`` is done (jpeg, png, stats, and maybe a
-    ``timelapse``: JPEG frames, the photo, the snapshots, the painting), failed
+    ``timelapse``: JPEG frames, the photo, the snapshots, the painting; a moving
+    picture's: jpeg (its first frame) and ``mp4``, no png), failed
     (error_code, error_message) or cancelled.  ``partial``: the time budget ran
     out and the images are the best so far."""
 
@@ -235,6 +185,7 @@ class JobResult:
     partial: bool = False
     finished: float = 0.0
     timelapse: tuple[bytes, ...] = ()
+    mp4: bytes | None = None
 
     def __post_init__(self) -> None:
         check_job_id(self.job_id)
@@ -244,7 +195,9 @@ class JobResult:
         _need(isinstance(self.worker, str) and len(self.worker) <= 128, "result", "bad worker")
         _need(_is_num(self.finished), "result", "bad finished time")
         if self.status == "done":
-            _need(bool(self.jpeg) and bool(self.png), "result", "done without images")
+            _need(bool(self.jpeg) and bool(self.png or self.mp4), "result", "done without images")
+        _need(self.mp4 is None or (isinstance(self.mp4, bytes) and 0 < len(self.mp4)
+                                   <= MAX_MP4_BYTES), "result", f"MP4 over {MAX_MP4_BYTES} bytes")
         check_timelapse(self.timelapse)
         _need(not self.timelapse or self.status == "done", "result", "a timelapse, not done")
         if self.status == "failed":
@@ -257,7 +210,7 @@ class JobResult:
     def encode(self) -> bytes:
         blobs: list[bytes] = []
         images: dict[str, int] = {}
-        for name in ("jpeg", "png"):
+        for name in ("jpeg", "png", "mp4"):
             data = getattr(self, name)
             if data is not None:
                 images[name] = len(blobs)
@@ -280,7 +233,7 @@ class JobResult:
         _need(header.get("v") == 1 and header.get("kind") == "result", "result",
               "unknown version")
         images = header.get("images", {})
-        _need(isinstance(images, dict) and set(images) <= {"jpeg", "png"}, "result",
+        _need(isinstance(images, dict) and set(images) <= {"jpeg", "png", "mp4"}, "result",
               "bad image table")
         got: dict[str, bytes] = {}
         for name, index in images.items():
@@ -299,7 +252,7 @@ class JobResult:
                    jpeg=got.get("jpeg"), png=got.get("png"), stats=header.get("stats", {}),
                    error_code=error.get("code"), error_message=error.get("message"),
                    partial=header.get("partial", False), finished=header.get("finished", 0.0),
-                   timelapse=tuple(blobs[i] for i in frames))
+                   timelapse=tuple(blobs[i] for i in frames), mp4=got.get("mp4"))
 
 
 def check_timelapse(frames: object) -> tuple[bytes, ...]:
@@ -333,6 +286,8 @@ _PROGRESS_FIELDS: dict[str, Check] = {
     "scale": (False, lambda v: _is_int(v) and v >= 0),
     "scales": (False, lambda v: _is_int(v) and v >= 0),
     "preview": (False, lambda v: _is_int(v) and v >= 0),
+    "frame": (False, lambda v: _is_int(v) and v >= 0),
+    "frames": (False, lambda v: _is_int(v) and v >= 0),
 }
 
 _HEARTBEAT_FIELDS: dict[str, Check] = {

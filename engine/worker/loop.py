@@ -1,25 +1,18 @@
 """``Worker``: one engine worker - takes jobs off the queue, one at a time.
 
-Why our own loop over huey's queue rather than ``huey_consumer -w 1``: the
-worker must (1) load VGG19 and compile the step before it takes any job, (2)
-run the job on the main thread while a second thread writes the heartbeat,
-(3) on SIGTERM/SIGINT hand the current job back to the queue instead of
-losing it (huey's consumer drops a running task on an immediate shutdown and
-waits out a whole job on a graceful one), and (4) poll at a fixed short
-interval (huey's consumer backs off up to 10 s).  Everything else is huey's:
-the storage, the message format, priorities and revocation.
+Why our own loop over ``huey_consumer -w 1``: the worker must load VGG19 and
+compile before any job, paint on the main thread while another writes the
+heartbeat, hand the job back on SIGTERM/SIGINT (huey's consumer drops or waits
+out a running task), and poll at a short fixed interval.  The rest is huey's.
 
 One job (docs/architecture.md, "The life of a job"):
 
 1. take a message ``(job_id, attempt)``; skip it if its spec is gone
    (cancelled or finished) or a result exists already (a duplicate);
-2. paint it (``engine.worker.painting``) with progress into a snapshot that the
-   heartbeat thread writes to the queue every second, a preview JPEG every few
-   seconds, and a cancel check at most every 0.1 s; the same preview callback
-   keeps the timelapse's few dozen snapshots (``engine.timelapse``), which go
-   with the result;
-3. store the result; on a stop signal mid-job, hand the job back instead.
-"""
+2. paint it (``engine.worker.painting``; a clip: ``clip_painting``), progress
+   to a snapshot the heartbeat thread writes every second, a preview JPEG every
+   few seconds (kept too as the timelapse), a cancel check every ≤ 0.1 s;
+3. store the result; on a stop signal mid-job, hand the job back instead."""
 
 from __future__ import annotations
 
@@ -30,6 +23,7 @@ import socket
 import threading
 import time
 from dataclasses import replace
+from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -52,6 +46,8 @@ from engine.worker.painting import Image, StyleList, Stylize, finite, paint_spec
 
 if TYPE_CHECKING:  # engine.transfer loads Keras: imported in start()
     from engine.transfer import Result
+    from engine.video import ClipResult
+    from engine.worker.clip_painting import ClipRun
 
 log = logging.getLogger("lienzo.worker")
 
@@ -284,7 +280,7 @@ class Worker:
         try:
             result = paint_spec(spec, attempt, self.name, self.settings,
                                 config.is_gpu(self.device),
-                                lambda c, s, p: self._stylize_once(job_id, c, s, p), picked_at)
+                                partial(self._stylize_once, job_id), picked_at)
         except Cancelled:
             if self.stopping.is_set():
                 self._hand_back(job_id, attempt)
@@ -308,8 +304,9 @@ class Worker:
         return result.status
 
     def _stylize_once(self, job_id: str, content: Image, styles: StyleList,
-                      params: StyleParams) -> Result:
-        """``stylize`` with this worker's progress, cancel and preview callbacks."""
+                      params: StyleParams, clip: ClipRun | None = None) -> Result | ClipResult:
+        """``stylize`` with this worker's progress, cancel and preview callbacks; or a
+        moving picture's ``clip`` run with the first two."""
         last_cancel_check = [0.0, False]
         last_preview = [time.monotonic()]
         snapshots = timelapse.Snapshots(*timelapse.frame_size(content.shape[1],
@@ -327,6 +324,7 @@ class Worker:
                 snap["eta_s"] = None if p.eta_s is None else max(0.0, finite(p.eta_s) or 0)
                 snap["loss"] = finite(p.loss)
                 snap["scale"], snap["scales"] = int(p.scale), int(p.scales)
+                snap["frame"], snap["frames"] = int(p.frame), int(p.frames)
             if first:
                 self._beat()
 
@@ -361,6 +359,8 @@ class Worker:
                     self._snapshot["preview"] = self._snapshot.get("preview", 0) + 1
 
         assert self._stylize is not None, "start() loads the engine"
+        if clip is not None:  # no previews, no timelapse: the painting is a moving picture
+            return clip(self._stylize, on_progress, should_stop)
         result = self._stylize(content, styles, params, on_progress=on_progress,
                                should_stop=should_stop, on_preview=on_preview,
                                preview_every=self.preview_every

@@ -87,10 +87,16 @@ def machine_params(raw: dict[str, Any], settings: EngineSettings, has_gpu: bool)
 
 def job_images(spec: JobSpec, settings: EngineSettings) -> tuple[Image, StyleList]:
     """The photo and the styles, decoded and checked (catalogue styles from the cache)."""
+    from engine.images import decode_image
+
+    return decode_image(spec.content), job_styles(spec, settings)
+
+
+def job_styles(spec: JobSpec, settings: EngineSettings) -> StyleList:
+    """The styles, decoded and checked (catalogue styles from the cache)."""
     from engine import styles as catalogue
     from engine.images import decode_image
 
-    content = decode_image(spec.content)
     catalog = None
     chosen: StyleList = []
     for ref in spec.styles:
@@ -100,20 +106,32 @@ def job_images(spec: JobSpec, settings: EngineSettings) -> tuple[Image, StyleLis
             chosen.append((catalogue.style_image(ref.id, catalog), ref.weight))
         else:
             chosen.append((decode_image(ref.image or b""), ref.weight))
-    return content, chosen
+    return chosen
 
 
 def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSettings,
-               has_gpu: bool, stylize_once: Callable[[Image, StyleList, StyleParams], Result],
-               picked_at: float) -> JobResult:
-    """The job's result: done with JPEG + PNG, or failed with a code and a message.
-    Raises Cancelled (the caller decides between "cancelled" and handing it back)."""
+               has_gpu: bool, stylize_once: Callable[..., Any], picked_at: float) -> JobResult:
+    """The job's result: done with JPEG + PNG (a clip's: an MP4, engine.worker.
+    clip_painting; ``stylize_once`` then takes its ``ClipRun`` as a fourth argument),
+    or failed with a code and a message.  Raises Cancelled (the caller decides
+    between "cancelled" and handing it back)."""
 
     def failed(code: str, message: str) -> JobResult:
         return JobResult(spec.job_id, attempt, "failed", worker, error_code=code,
                          error_message=message[:MAX_MESSAGE_CHARS], finished=time.time())
 
     try:
+        if spec.clip is not None:  # a moving picture: engine.worker.clip_painting
+            from engine.worker.clip_painting import paint_clip
+
+            jpeg, data, stats = paint_clip(spec.content, settings, has_gpu,
+                                           job_styles(spec, settings),
+                                           machine_params(spec.params, settings, has_gpu),
+                                           stylize_once)
+            stats = dict(jsonable(stats), picked_at=picked_at, clip=spec.clip)
+            return JobResult(spec.job_id, attempt, "done", worker, jpeg=jpeg, mp4=data,
+                             stats=stats, partial=stats.get("stopped") == "time_budget",
+                             finished=time.time())
         content, styles = job_images(spec, settings)
         params = machine_params(spec.params, settings, has_gpu)
         image, stats = _paint(spec.job_id, content, styles, params, stylize_once)

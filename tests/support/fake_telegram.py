@@ -34,9 +34,11 @@ queued, 409 to the older of two concurrent polls and while a webhook is set); ge
 downloads at ``/file/bot<token>/<file_path>`` (20 MB limit); sendMessage; sendPhoto and
 sendDocument (multipart uploads, ``file_id`` re-sends, http(s) URLs); sendAnimation (an
 H.264 yuv420p MP4 with even sides, or a GIF, becomes an ``animation`` whose size and length
-are read from the file; anything else a ``document``, as Telegram does); sendMediaGroup
+are read from the file; anything else a ``document``, as Telegram does); sendVideo (the
+same for a ``video``); sendMediaGroup
 (``attach://`` parts); editMessageText/Caption/Media/ReplyMarkup ("message is not
-modified", omitted ``reply_markup`` removes the keyboard, as in Telegram); deleteMessage;
+modified", omitted ``reply_markup`` removes the keyboard, as in Telegram; media of type
+photo, document, animation or video); deleteMessage;
 answerCallbackQuery; answerInlineQuery (cached ``photo`` and ``document`` results by
 file_id, ``article`` with text; the edit methods take the ``inline_message_id`` of a
 message sent via the bot); sendChatAction; setMyCommands/getMyCommands/deleteMyCommands per
@@ -1400,7 +1402,7 @@ class FakeTelegram:
         self._methods: dict[str, Callable] = {
             name.lower(): getattr(self, "_m_" + name) for name in (
                 "getMe", "getUpdates", "getFile", "sendMessage", "sendPhoto", "sendDocument",
-                "sendAnimation",
+                "sendAnimation", "sendVideo",
                 "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageMedia",
                 "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
                 "answerInlineQuery",
@@ -2500,14 +2502,35 @@ class FakeTelegram:
                                              "animation")
         if stored.file_size > MAX_UPLOAD_BYTES:
             raise _bad("file is too big")
-        info = _video_info(stored.data)
-        fields: dict = {"document": self._document_json(stored)}
-        if info is not None:
-            width, height, duration = info
-            fields["animation"] = {**fields["document"], "width": width, "height": height,
-                                   "duration": duration}
+        fields = self._moving_fields(stored, "animation")
         fields.update(caption)
         return _plain(self._bot_message(chat, fields, params, reply_to, markup))
+
+    async def _m_sendVideo(self, params: dict, files: dict) -> dict:
+        """A video: Telegram reads its size and length from the file (an MP4 it can
+        play becomes a ``video``; anything else a plain ``document``)."""
+        chat = self._chat_for(params)
+        markup = self._markup(params, chat)
+        reply_to = self._reply_target(chat, params)
+        caption = self._caption_fields(params)
+        stored, _ = await self._resolve_file(params.get("video"), files, "document", "video")
+        if stored.file_size > MAX_UPLOAD_BYTES:
+            raise _bad("file is too big")
+        fields = self._moving_fields(stored, "video")
+        fields.update(caption)
+        return _plain(self._bot_message(chat, fields, params, reply_to, markup))
+
+    def _moving_fields(self, stored: StoredFile, kind: str) -> dict:
+        """A message's fields for an animation (with its ``document`` twin, as Telegram
+        gives it) or a video; a plain ``document`` when Telegram could not play it."""
+        doc = self._document_json(stored)
+        info = _video_info(stored.data)
+        if info is None or (kind == "video" and stored.data[:3] == b"GIF"):
+            return {"document": doc}
+        width, height, duration = info
+        moving = {**doc, "width": width, "height": height, "duration": duration}
+        return {"document": doc, "animation": moving} if kind == "animation" else \
+            {"video": moving}
 
     async def _m_sendMediaGroup(self, params: dict, files: dict) -> list[dict]:
         chat = self._chat_for(params)
@@ -2555,7 +2578,7 @@ class FakeTelegram:
 
     async def _m_editMessageCaption(self, params: dict, files: dict) -> dict | bool:
         msg = self._editable(params)
-        if "photo" not in msg and "document" not in msg:
+        if not {"photo", "document", "video", "animation"} & set(msg):
             raise _bad("there is no caption in the message to edit")
         markup = self._markup(params, msg.chat)
         return self._edit(msg, self._caption_fields(params),
@@ -2563,27 +2586,34 @@ class FakeTelegram:
 
     async def _m_editMessageMedia(self, params: dict, files: dict) -> dict | bool:
         msg = self._editable(params)
-        if "photo" not in msg and "document" not in msg:
+        if not {"photo", "document", "video", "animation"} & set(msg):
             raise _bad("there is no media in the message to edit")
         media = params.get("media")
-        if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
+        if not isinstance(media, dict) or media.get("type") not in ("photo", "document",
+                                                                     "animation", "video"):
             raise _bad("can't parse InputMedia: media type not supported by the fake server")
         markup = self._markup(params, msg.chat)
-        stored, sizes = await self._resolve_file(media.get("media"), files, media["type"],
-                                                 "media")
+        kind = "photo" if media["type"] == "photo" else "document"
+        stored, sizes = await self._resolve_file(media.get("media"), files, kind, "media")
         fields: dict = {}
         if media["type"] == "photo":
             fields["photo"] = [s.photo_size_json() for s in sizes]
-        else:
+        elif media["type"] == "document":
             fields["document"] = self._document_json(stored)
+        else:
+            if stored.file_size > MAX_UPLOAD_BYTES:
+                raise _bad("file is too big")
+            fields = self._moving_fields(stored, media["type"])
         fields.update(self._caption_fields(media))
         current = msg.get("photo", [{}])[-1].get("file_unique_id") or \
-            msg.get("document", {}).get("file_unique_id")
+            msg.get("video", msg.get("document", {})).get("file_unique_id")
         if current == stored.file_unique_id and media["type"] in msg:
-            fields[media["type"]] = msg[media["type"]]  # same file: not a modification
-        return self._edit(msg, fields, ("photo", "document", "caption", "caption_entities",
-                                        "show_caption_above_media", "has_media_spoiler"),
-                          markup)
+            for key in ("photo", "document", "video", "animation"):  # same file: not a change
+                if key in msg:
+                    fields[key] = msg[key]
+        return self._edit(msg, fields, ("photo", "document", "video", "animation", "caption",
+                                        "caption_entities", "show_caption_above_media",
+                                        "has_media_spoiler"), markup)
 
     async def _m_editMessageReplyMarkup(self, params: dict, files: dict) -> dict | bool:
         msg = self._editable(params)
