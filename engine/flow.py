@@ -76,7 +76,8 @@ def warp(image: npt.NDArray[np.generic], flow_field: Flow) -> Floats:
 
 def consistency(backward: Flow, forward: Flow) -> npt.NDArray[np.float32]:
     """Ruder et al.'s check, per pixel of the current frame: 1 where the backward
-    flow can be trusted, 0 at disocclusions (following the backward flow and then
+    flow can be trusted, 0 where it comes from outside the previous frame (content
+    entering at an edge), at disocclusions (following the backward flow and then
     the forward one does not come back: |w̃ + ŵ|² > 0.01 (|w̃|² + |ŵ|²) + 0.5) and
     at motion boundaries (|∇û|² + |∇v̂|² > 0.01 |ŵ|² + 0.002)."""
     there = warp(forward, backward)  # w̃: the forward flow where each pixel came from
@@ -87,17 +88,26 @@ def consistency(backward: Flow, forward: Flow) -> npt.NDArray[np.float32]:
     dv = np.gradient(backward[..., 1])
     gradient_sq = du[0] ** 2 + du[1] ** 2 + dv[0] ** 2 + dv[1] ** 2
     boundary = gradient_sq > 0.01 * back_sq + 0.002
-    return np.asarray(~(disoccluded | boundary), np.float32)
+    h, w = backward.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    fx, fy = xs + backward[..., 0], ys + backward[..., 1]
+    entering = (fx < 0) | (fx > w - 1) | (fy < 0) | (fy > h - 1)  # new at the frame's edge
+    return np.asarray(~(disoccluded | boundary | entering), np.float32)
 
 
 def follow(previous_photo: RGB, photo: RGB, previous_painting: RGB,
            temporal_weight: float) -> Warped:
     """The previous painting carried to ``photo``'s frame, with the temporal
-    weight where that can be trusted (all three pictures one size)."""
+    weight where that can be trusted (all three pictures one size).  Where it
+    cannot (new content, occlusions), the frame starts from the photo instead, as
+    a first frame does: a carried edge pixel smeared across new content would
+    stay as streaks, the later frames having few steps to repaint it."""
     backward = flow(photo, previous_photo)
     forward = flow(previous_photo, photo)
-    return Warped(image=warp(previous_painting, backward),
-                  trusted=consistency(backward, forward), weight=temporal_weight)
+    trusted = consistency(backward, forward)
+    carried = warp(previous_painting, backward)
+    start = carried * trusted[..., None] + photo.astype(np.float32) * (1 - trusted[..., None])
+    return Warped(image=start.astype(np.float32), trusted=trusted, weight=temporal_weight)
 
 
 def warp_error(painting: RGB, warped: Floats, mask: npt.NDArray[np.float32]) -> float:

@@ -149,6 +149,21 @@ def test_consistency_marks_what_was_hidden():
     assert following.at(32, 24).image.shape == (24, 32, 3)
 
 
+def test_content_entering_at_the_edge_is_untrusted_and_starts_from_the_photo():
+    """A pan 3 px to the left: the right-hand columns come from outside the previous
+    frame, so they are distrusted, and the carried picture there is the photo, not
+    the previous painting's edge smeared across (it stayed as streaks)."""
+    base = texture()
+    previous, current = base[10:58, 10:74], base[10:58, 13:77]  # current(x) = previous(x + 3)
+    painting = np.full_like(previous, 7)  # a flat "painting", far from the photo
+    following = flow.follow(previous, current, painting, temporal_weight=1.0)
+    entering = (slice(8, -8), slice(-2, None))
+    assert following.trusted[entering].max() == 0.0
+    np.testing.assert_allclose(following.image[entering], current[entering].astype(np.float32))
+    assert following.trusted[8:-8, 8:-8].mean() > 0.95
+    assert np.abs(following.image[8:-8, 8:-8] - 7).max() < 1.0  # trusted: the painting
+
+
 def test_warp_error_counts_trusted_pixels_only():
     painting = np.zeros((4, 4, 3), np.uint8)
     warped = np.full((4, 4, 3), 10, np.float32)
