@@ -20,16 +20,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InputMediaAnimation, InputMediaVideo, Message, ReplyParameters
-from telegram.error import BadRequest
 
-from bot.chat_gate import is_chat_gone
 from bot.jobs import Job
-from bot.status import StatusMessage
+from bot.status import StatusGone, StatusMessage
 from bot.texts import PARSE_MODE
 
 log = logging.getLogger("lienzo.delivery")
-
-NOT_MODIFIED = "message is not modified"
 
 
 def is_gif(job: Job) -> bool:
@@ -48,16 +44,11 @@ async def deliver_clip(bot: Bot, job: Job, status: StatusMessage | None, mp4: by
             if gif else InputMediaVideo(mp4, caption=caption, parse_mode=PARSE_MODE,
                                         filename=name, supports_streaming=True)
         try:
-            edited = await bot.edit_message_media(media, chat_id=status.chat_id,
-                                                  message_id=status.message_id)
-            return edited if isinstance(edited, Message) else None
-        except BadRequest as exc:
-            reason = str(exc).lower()
-            if NOT_MODIFIED in reason:
+            edited = await status.become(bot, media)
+            if edited is None:
                 log.info("job %s: clip was delivered before the restart", job.id)
-                return None
-            if is_chat_gone(exc) or "not found" not in reason:
-                raise
+            return edited
+        except StatusGone as exc:
             log.info("job %s: status message gone (%s); sending the clip anew", job.id, exc)
     if gif:
         sent = await bot.send_animation(job.chat_id, mp4, caption=caption, parse_mode=PARSE_MODE,

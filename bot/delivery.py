@@ -53,7 +53,7 @@ from bot.jobs import Job, JobService
 from bot.metrics import Metrics
 from bot.preview import LivePreview
 from bot.request import style_link
-from bot.status import StatusMessage
+from bot.status import NOT_MODIFIED, StatusGone, StatusMessage
 from bot.store import BotStore, CachedResult
 from bot.texts import LANGUAGES, PARSE_MODE, done_caption, error_text, progress_text, t
 from engine.queue import JobResult, ProgressRecord
@@ -64,7 +64,6 @@ EDIT_EVERY_S = 3.0
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDES = 10_000  # width + height
 READY_PING_AFTER_S = 30.0
-NOT_MODIFIED = "message is not modified"
 NO_RIGHTS = "have no rights"  # a group that muted the bot: nothing to deliver there
 
 
@@ -208,18 +207,13 @@ class Delivery:
                                    filename=name) if as_document else \
             InputMediaPhoto(jpeg, caption=caption, parse_mode=PARSE_MODE, filename=name)
         try:
-            edited = await self.bot.edit_message_media(
-                media, chat_id=status.chat_id, message_id=status.message_id, reply_markup=markup)
-        except BadRequest as exc:
-            reason = str(exc).lower()
-            if NOT_MODIFIED in reason:
-                log.info("job %s: artwork was delivered before the restart", job.id)
-                return None
-            if is_chat_gone(exc) or "not found" not in reason:
-                raise
+            edited = await status.become(self.bot, media, markup)
+        except StatusGone as exc:
             log.info("job %s: status message gone (%s); sending the artwork anew", job.id, exc)
             return await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
-        return edited if isinstance(edited, Message) else None
+        if edited is None:
+            log.info("job %s: artwork was delivered before the restart", job.id)
+        return edited
 
     async def _ping_when_ready(self, job: Job, artwork: Message) -> None:
         if job.chat_id != job.user_id or time.time() - job.created_at < READY_PING_AFTER_S:

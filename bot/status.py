@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, Chat, InlineKeyboardMarkup, InputMedia, Message, ReplyParameters
 from telegram.error import BadRequest
 
 from bot.chat_gate import is_chat_gone
@@ -33,6 +33,13 @@ from bot.state import Media
 from bot.texts import PARSE_MODE
 
 log = logging.getLogger("lienzo.status")
+
+NOT_MODIFIED = "message is not modified"
+
+
+class StatusGone(Exception):
+    """The status message is not there to edit (the user deleted it): the
+    result goes out as a new message instead."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,25 @@ class StatusMessage:
             await bot.edit_message_caption(caption=text, **kwargs)
         else:
             await bot.edit_message_text(text, **kwargs)
+
+    async def become(self, bot: Bot, media: InputMedia,
+                     reply_markup: InlineKeyboardMarkup | None = None) -> Message | None:
+        """The status message's picture replaced by the result; None when it
+        already is (the same edit, made before a restart: "not modified").
+        Raises ``StatusGone`` when the message was deleted; a chat that is gone
+        (blocked, kicked) raises as Telegram said it."""
+        try:
+            edited = await bot.edit_message_media(media, chat_id=self.chat_id,
+                                                  message_id=self.message_id,
+                                                  reply_markup=reply_markup)
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if NOT_MODIFIED in reason:
+                return None
+            if is_chat_gone(exc) or "not found" not in reason:
+                raise
+            raise StatusGone(str(exc)) from exc
+        return edited if isinstance(edited, Message) else None
 
 
 async def send_status(chat: Chat, content: Media, text: str,
