@@ -58,12 +58,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from bench import common
-from tests.support.fake_telegram import FakeTelegram, free_port, user_entities
+from tests.support.fake_telegram import FakeMessage, FakeTelegram, free_port, user_entities
 
 ROOT = common.ROOT
 
@@ -184,6 +185,7 @@ class BotProcess:
 
     @property
     def pid(self) -> int:
+        assert self.proc is not None, "the bot was not started"
         return self.proc.pid
 
     def status(self) -> dict:
@@ -252,7 +254,9 @@ def phases(calls, sent: dict, replies: dict, queued: dict) -> dict:
     look-ups) → getFile arrives → download arrives (getFile answered) → "queued"
     edit arrives (the bytes, the check, the job table and queue writes)."""
     chat_of = {m["photo"][-1]["file_id"]: cid for cid, m in sent.items()}
-    get_file, path_chat, download = {}, {}, {}
+    get_file: dict[int, float] = {}
+    path_chat: dict[str | None, int] = {}
+    download: dict[int, float] = {}
     for call in calls:
         if call.method == "getFile" and call.params.get("file_id") in chat_of:
             cid = chat_of[call.params["file_id"]]
@@ -280,10 +284,12 @@ async def one_round(args, workdir: Path, styles_dir: Path, photos: list[bytes],
         bot = BotProcess(tg, workdir, styles_dir, args.max_side, mode)
         t_start = time.monotonic()
         bot.start(args.runner)
+        proc = bot.proc
+        assert proc is not None
         try:
             await tg.wait_for(lambda calls: any(c.method == "getUpdates" for c in calls)
-                              or bot.proc.poll() is not None, 60, "the bot to start")
-            if bot.proc.poll() is not None:
+                              or proc.poll() is not None, 60, "the bot to start")
+            if proc.poll() is not None:
                 raise RuntimeError("the bot exited at start-up:\n" + bot.tail())
             result["startup_s"] = time.monotonic() - t_start
             await asyncio.sleep(1.0)  # let start-up settle before the idle reading
@@ -292,15 +298,16 @@ async def one_round(args, workdir: Path, styles_dir: Path, photos: list[bytes],
             # Warm-up: one photo and one /help from a user outside the measured sets
             # (first-use costs: lazy imports, SQLite caches, connection pool).
             warm = tg.user(900, "Warm")
-            sent = await warm.send_photo(warm.chat, photos[-1], caption="/style starry_night")
-            reply = await tg.wait_for_message(warm.chat, after=sent, timeout=60)
+            warm_sent = await warm.send_photo(warm.chat, photos[-1],
+                                              caption="/style starry_night")
+            reply = await tg.wait_for_message(warm.chat, after=warm_sent, timeout=60)
             result["warmup_ack_ms"] = (tg.calls_to("sendMessage", chat=warm.chat)[0].time
-                                       - sent.versions[0][0]) * 1000
-            assert "⏳" in reply.text, f"warm-up got {reply.text!r}:\n{bot.tail()}"
+                                       - warm_sent.versions[0][0]) * 1000
+            assert "⏳" in (reply.text or ""), f"warm-up got {reply.text!r}:\n{bot.tail()}"
             if "LIENZO_BENCH_HANDLER" not in MODES[mode]:
                 await tg.wait_for(lambda _: reply.edited, 60, "the warm-up photo to be queued")
-            sent = await warm.send_text(warm.chat, "/help")
-            await tg.wait_for_message(warm.chat, after=sent, timeout=30)
+            warm_sent = await warm.send_text(warm.chat, "/help")
+            await tg.wait_for_message(warm.chat, after=warm_sent, timeout=30)
             result["mem_warm"] = bot.status()
 
             # The burst: every photo stored first (the fake server's thumbnails cost
@@ -308,14 +315,14 @@ async def one_round(args, workdir: Path, styles_dir: Path, photos: list[bytes],
             users = [tg.user(10_000 + i, f"User{i}", language_code="en" if i % 2 else "es")
                      for i in range(args.users)]
             caption = "/style starry_night"
-            fields = []
+            fields: list[dict[str, Any]] = []  # Bot API message fields
             for i in range(args.users):
                 sizes = tg._store_photo(photos[i], source="user")  # what send_photo does
                 fields.append({"photo": [s.photo_size_json() for s in sizes],
                                "caption": caption, "caption_entities": user_entities(caption)})
             profiler = start_profiler(args, bot.pid)
             cpu0, fake_cpu0 = bot.status().get("cpu_s"), time.process_time()
-            sent = {}
+            sent: dict[int, FakeMessage] = {}
             for user, f in zip(users, fields, strict=True):
                 sent[user.id] = await user.send(user.chat, **f)
             t0 = min(m.versions[0][0] for m in sent.values())
@@ -366,8 +373,8 @@ async def one_round(args, workdir: Path, styles_dir: Path, photos: list[bytes],
             lat = []
             for user in helpers:
                 msg = await user.send_text(user.chat, "/help")
-                reply = await wait_replies(tg, {user.id: msg}, args.timeout)
-                lat.append(reply[user.id].time - msg.versions[0][0])
+                answered = await wait_replies(tg, {user.id: msg}, args.timeout)
+                lat.append(answered[user.id].time - msg.versions[0][0])
             result["help_sequential"] = summary(lat)
             result["mem_end"] = bot.status()
             result["peak_rss_mb"] = result["mem_end"].get("VmHWM")
@@ -383,13 +390,13 @@ async def one_round(args, workdir: Path, styles_dir: Path, photos: list[bytes],
 # --------------------------------------------------------------------------- report
 
 
-def med(rounds: list[dict], *path, mode: str = "deployed") -> float | None:
+def med(rounds: list[dict], *path, mode: str | None = "deployed") -> float | None:
     """The median over the rounds of ``mode`` of the value at ``path``."""
-    values = []
+    values: list[float] = []
     for r in rounds:
         if r.get("mode") != mode:
             continue
-        v = r
+        v: Any = r  # a round's JSON: dicts down ``path``, a number at its end
         for key in path:
             v = v.get(key) if isinstance(v, dict) else None
         if v is not None:
@@ -451,15 +458,15 @@ def report(data: dict) -> str:
     other = []
     for mode in modes:
         what = "replies" if mode == "echo-floor" else "photos queued"
+        ack_cpu = med(rounds, "burst", "ack_cpu_s", mode=mode)
         other += [
             [f"throughput, {what} per second ({mode})",
              f(med(rounds, "burst", "updates_per_s", mode=mode)), "", ""],
             [f"bot CPU per photo, ms, user+system ({mode})",
              f((med(rounds, "burst", "cpu_s", mode=mode) or 0) * 1000 / n), "", ""],
             *([["… of which before the last acknowledgement (deployed)",
-                f(med(rounds, "burst", "ack_cpu_s", mode=mode) * 1000 / n), "", ""]]
-              if mode == "deployed" and med(rounds, "burst", "ack_cpu_s", mode=mode) is not None
-              else []),
+                f(ack_cpu * 1000 / n), "", ""]]
+              if mode == "deployed" and ack_cpu is not None else []),
         ]
     peaks = {mode: max((r["peak_rss_mb"] for r in rounds
                         if r["mode"] == mode and r.get("peak_rss_mb")), default=None)
@@ -487,7 +494,7 @@ def report(data: dict) -> str:
          "yes" if not imp["heavy_modules"] else "**no**"],
     ]
     phase_mode = next((m for m in ("deployed", "flood-limit-30") if m in modes), None)
-    names = next((r["burst"]["phases"] for r in rounds if r["mode"] == phase_mode
+    names: dict[str, dict] = next((r["burst"]["phases"] for r in rounds if r["mode"] == phase_mode
                   and r["burst"].get("phases")), {})
     return "\n".join([
         f"{m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB; Python {m['python']}, "

@@ -99,8 +99,9 @@ from bench import common
 from bench.bot_load import BotProcess
 from bot.local_workers import LocalWorkers
 from engine.queue import JobQueue
-from tests.conftest import RedisServer, jpeg, tiny_image
 from tests.support.fake_telegram import FakeMessage, FakeTelegram
+from tests.support.images import jpeg, tiny_image
+from tests.support.redis_server import RedisServer
 
 SCENARIOS = {
     "worker-kills": "SIGKILL the engine worker while it paints (SQLite, 1 worker)",
@@ -324,6 +325,7 @@ class Rig:
         """SIGKILL the bot now and start it again at once on the same data dir."""
         self.check_bot()
         proc = self.bot.proc
+        assert proc is not None, "kill_bot() before the bot was started"
         serving = self.obs.last_poll >= self.bot_starts[-1]
         proc.send_signal(signal.SIGKILL)
         now = time.monotonic()

@@ -123,10 +123,11 @@ def machine() -> dict:
         pass
     ram_gib = None
     try:
-        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        ram_gib = round(kib / 2**20, 1)
-    except (OSError, AttributeError):
-        pass
+        found = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    except OSError:
+        found = None
+    if found is not None:
+        ram_gib = round(int(found.group(1)) / 2**20, 1)
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -139,7 +140,7 @@ def machine() -> dict:
 def versions(packages=("keras", "tensorflow", "jax", "jaxlib", "numpy", "scipy")) -> dict:
     from importlib import metadata
 
-    out = {}
+    out: dict[str, str | None] = {}
     for name in packages:
         try:
             out[name] = metadata.version(name)

@@ -40,7 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -48,7 +50,15 @@ from bench import common
 
 BACKENDS = ("tensorflow", "jax")
 NOMINAL_SIZE = 512  # the presets are tuned for a 512 px output; part b scales them down
-JJ = {"content_weight": 5.0, "style_weight": 100.0, "tv_weight": 1e-3}
+
+
+class Weights(TypedDict):
+    content_weight: float
+    style_weight: float
+    tv_weight: float
+
+
+JJ: Weights = {"content_weight": 5.0, "style_weight": 100.0, "tv_weight": 1e-3}
 
 
 def log(*args):
@@ -165,7 +175,7 @@ def worker_overhead(args) -> dict:
         adam_chunk(1)
         bare_chunk(1)  # second calls: any lazy one-off work
         vg_chunk(1)
-        times = {"adam": [], "bare": [], "vg": [], "loop": []}
+        times: dict[str, list[float]] = {"adam": [], "bare": [], "vg": [], "loop": []}
         for rep in range(args.reps):
             order = (("adam", adam_chunk), ("bare", bare_chunk), ("vg", vg_chunk),
                      ("loop", loop_chunk))
@@ -201,13 +211,26 @@ def scaled_params(quality: str, size: int, **changes):
     n = len(StyleParams(size=NOMINAL_SIZE, quality=quality).schedule())
     min_side = max(16, math.floor(size / 2 ** ((n - 1) / 2)) - 1)
     params = StyleParams(size=size, quality=quality, min_side=min_side, **JJ).replace(**changes)
-    if params.min_side is None:
+    side = params.min_side
+    if side is None:
         return params
     while len(params.schedule()) > n:
-        params = params.replace(min_side=params.min_side + 1)
-    while len(params.schedule()) < n and params.min_side > 16:
-        params = params.replace(min_side=params.min_side - 1)
+        side += 1
+        params = params.replace(min_side=side)
+    while len(params.schedule()) < n and side > 16:
+        side -= 1
+        params = params.replace(min_side=side)
     return params
+
+
+@dataclass
+class Tally:
+    """What ``Quality.lienzo``'s callbacks count during one run."""
+
+    evals: float = 0.0  # full-size evaluations' worth of work
+    steps: int = 0
+    measure: float = 0.0  # seconds spent measuring previews (not the method's time)
+    iterate_loss: float | None = None
 
 
 class Quality:
@@ -247,36 +270,36 @@ class Quality:
         e, W, H = self.e, self.w, self.h
         e.stylize(self.content, [(self.style, 1.0)], params.replace(iterations=1))  # compile
         getattr(e, "_grams", {}).clear()  # fair: Grams measured inside the timed run
-        st = {"evals": 0.0, "steps": 0, "measure": 0.0, "iterate_loss": None}
+        st = Tally()
         curve = [{"step": 0, "evals": 0.0, "seconds": 0.0,
                   "loss": self.loss(images.to_uint8(self.content_full))}]
 
         def on_progress(p):
-            st["evals"] += p.size[0] * p.size[1] / (W * H)
-            st["steps"] = p.step
-            st["iterate_loss"] = p.loss if p.scale == p.scales else None
+            st.evals += p.size[0] * p.size[1] / (W * H)
+            st.steps = p.step
+            st.iterate_loss = p.loss if p.scale == p.scales else None
 
         def on_preview(img):
             t0 = time.perf_counter()
             loss = self.loss(images.resize_to(img, W, H))
-            curve.append({"step": st["steps"], "evals": st["evals"],
-                          "seconds": t0 - start - st["measure"], "loss": loss})
-            st["measure"] += time.perf_counter() - t0
+            curve.append({"step": st.steps, "evals": st.evals,
+                          "seconds": t0 - start - st.measure, "loss": loss})
+            st.measure += time.perf_counter() - t0
 
         start = time.perf_counter()
         result = e.stylize(self.content, [(self.style, 1.0)], params, on_progress=on_progress,
                            on_preview=on_preview, preview_every=self.every)
-        seconds = time.perf_counter() - start - st["measure"]
+        seconds = time.perf_counter() - start - st.measure
         final = self.loss(result.image)
-        curve.append({"step": st["steps"], "evals": st["evals"], "seconds": seconds,
+        curve.append({"step": st.steps, "evals": st.evals, "seconds": seconds,
                       "loss": final})
         plan = params.schedule()
-        log(f"  {name}: {st['steps']} steps, {st['evals']:.0f} evals, {seconds:.0f}s, "
-            f"loss {final:.4g} (last iterate {st['iterate_loss']})")
+        log(f"  {name}: {st.steps} steps, {st.evals:.0f} evals, {seconds:.0f}s, "
+            f"loss {final:.4g} (last iterate {st.iterate_loss})")
         return {"name": name, "kind": "lienzo", "optimizer": params.optimizer,
-                "quality": params.quality, "schedule": plan, "steps": st["steps"],
-                "evals": st["evals"], "seconds": seconds, "final_loss": final,
-                "last_iterate_loss": st["iterate_loss"], "curve": curve}
+                "quality": params.quality, "schedule": plan, "steps": st.steps,
+                "evals": st.evals, "seconds": seconds, "final_loss": final,
+                "last_iterate_loss": st.iterate_loss, "curve": curve}
 
     # -- the baselines ----------------------------------------------------------------
     def baseline(self, name, x0, steps, update, note="", output=None) -> dict:
@@ -349,7 +372,7 @@ class Quality:
 
 def adam_keras(lr, beta_1, beta_2, eps):
     """keras.optimizers.Adam's update (Keras 3 formula), on a NumPy array."""
-    st = {}
+    st: dict[str, np.ndarray] = {}
 
     def step(x, g, i):
         if not st:
@@ -370,7 +393,7 @@ def worker_quality(args) -> dict:
     e = _setup_worker()
     content, style = common.pictures(args.photo, args.style)
     q = Quality(e, content, style, args.size, args.check_every, args.baseline_every)
-    x_content = q.content_full.astype(np.float32)
+    x_content: np.ndarray = q.content_full.astype(np.float32)
     q.value_and_grad(x_content)  # compile the full-size step and loss
     q.loss(q.content_full)
     out = {"backend": e.backend, "device": e.device, "size": [q.w, q.h], "methods": [],
@@ -391,7 +414,8 @@ def worker_quality(args) -> dict:
                             scaled_params("balanced", args.size, **override)))
     # -- KC's recipe (style-transfer-pytorch; Lienzo's first Adam): Adam
     # 0.02 in [0,1] (5.1 px), β 0.9/0.99, clamped, returning the EMA 0.99 of the iterates
-    kc_adam, kc_avg = adam_keras(5.1, 0.9, 0.99, 1e-8), {}
+    kc_adam = adam_keras(5.1, 0.9, 0.99, 1e-8)
+    kc_avg: dict[str, float | np.ndarray] = {}  # "x": the EMA of the iterates; "t": steps
 
     def kc_recipe(x, g, i):
         x = np.clip(kc_adam(x, g, i), 0.0, 255.0)

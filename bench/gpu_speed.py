@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 from bench import common
 
@@ -247,6 +248,12 @@ def worker_env(sharing: int) -> dict[str, str]:
     return env
 
 
+def _pipes(child: subprocess.Popen[str]) -> tuple[IO[str], IO[str]]:
+    """A child's stdin and stdout (it was started with both as pipes)."""
+    assert child.stdin is not None and child.stdout is not None
+    return child.stdin, child.stdout
+
+
 def worker_section(args, budget) -> dict:
     counts = sorted({int(n) for n in args.workers.split(",") if n})
     if not counts or not budget.allows("workers sharing the GPU", 60):
@@ -263,7 +270,7 @@ def worker_section(args, budget) -> dict:
     try:
         t0 = time.perf_counter()
         for child in children:  # each compiles every scale first (not timed)
-            line = child.stdout.readline()
+            line = _pipes(child)[1].readline()
             if not line.startswith("ready"):
                 raise RuntimeError(f"a worker process failed to start: {line!r}")
         result["startup_s"] = time.perf_counter() - t0
@@ -272,9 +279,10 @@ def worker_section(args, budget) -> dict:
                 continue
             t0 = time.perf_counter()
             for child in children[:n]:
-                child.stdin.write(f"go {args.jobs_each}\n")
-                child.stdin.flush()
-            done = [json.loads(child.stdout.readline()) for child in children[:n]]
+                stdin = _pipes(child)[0]
+                stdin.write(f"go {args.jobs_each}\n")
+                stdin.flush()
+            done = [json.loads(_pipes(child)[1].readline()) for child in children[:n]]
             wall = time.perf_counter() - t0
             jobs = n * args.jobs_each
             per_job = [s for d in done for s in d["seconds"]]
@@ -285,7 +293,7 @@ def worker_section(args, budget) -> dict:
             log(f"{n} worker(s): {jobs} jobs in {wall:.1f}s = {jobs / wall * 3600:.0f} jobs/h")
     finally:
         for child in children:
-            child.stdin.close()
+            _pipes(child)[0].close()
         for child in children:
             try:
                 child.wait(30)

@@ -143,7 +143,8 @@ class Run:
 
     async def flood(self, n: int) -> list[tuple]:
         worker_pid = self.workers.pids()[0]
-        rows = [("idle, warm", 0, rss_mb(), rss_mb(worker_pid))]
+        rows: list[tuple[str, float, float, float]] = [
+            ("idle, warm", 0, rss_mb(), rss_mb(worker_pid))]
         t0 = time.monotonic()
         ids = [(await self.submit(user=i % 50))[0] for i in range(n)]
         rows.append((f"{n} queued", 0, rss_mb(), rss_mb(worker_pid)))

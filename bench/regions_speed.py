@@ -100,7 +100,7 @@ def settling(e, size: int, iterations: int) -> dict:
     from engine.params import StyleParams
 
     photo, style = _astronaut(512), common.make_style(256)
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for faces in ("paint", "soft", "paint", "soft"):  # twice, alternately: drift hits both
         stamps: list[tuple[float, float]] = []
         params = StyleParams(size=size, quality="balanced", iterations=iterations,

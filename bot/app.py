@@ -284,7 +284,9 @@ def main() -> int:
         return 2
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    workers = LocalWorkers(config.engine_workers) if config.engine_workers else None
+    workers = LocalWorkers(config.engine_workers, gpus=config.gpus,
+                           memory_fraction=config.engine.gpu_memory_fraction) \
+        if config.engine_workers else None
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -68,9 +68,6 @@ class ChatGate(AIORateLimiter):
         self._closed: set[int] = store.gone_chats()
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def is_closed(self, chat_id: int) -> bool:
-        return chat_id in self._closed
-
     async def process_request(
             self, callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[
                 dict[str, Any]]]],

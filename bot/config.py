@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.local_workers import visible_gpus
+from bot.gpus import visible_gpus
 from engine import config as engine_config
 from engine.config import EngineSettings, MachineDefaults, env_ids, env_number, env_text
 from engine.errors import InvalidParams, LienzoError
@@ -41,6 +41,7 @@ class BotConfig:
     webhook_secret: str | None = field(default=None, repr=False)
     http_port: int = 8080
     engine_workers: int = 1  # local workers the bot starts (auto resolved); 0 = run elsewhere
+    gpus: tuple[str, ...] = ()  # the visible GPUs the local workers are spread over
     user_queue_limit: int = DEFAULT_USER_QUEUE_LIMIT
     queue_cap: int = DEFAULT_QUEUE_CAP
     heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
@@ -82,7 +83,7 @@ class BotConfig:
         return not self.allowed_chats or chat_id in self.allowed_chats
 
 
-def engine_worker_count() -> int:
+def engine_worker_count(gpus: tuple[str, ...]) -> int:
     """``LIENZO_ENGINE_WORKERS``: a number (default 1; 0 = workers run elsewhere), spread
     over the GPUs by ``bot.local_workers``; ``auto``, one per visible GPU; or
     ``auto:N``, N per GPU.  Without a GPU, ``auto`` is one worker: one already keeps
@@ -93,7 +94,6 @@ def engine_worker_count() -> int:
         if not per_gpu.isdigit() or int(per_gpu) < 1:
             raise InvalidParams(f"LIENZO_ENGINE_WORKERS must be a number, auto or auto:N "
                                 f"(N workers per GPU, 1 or more), not {raw!r}")
-        gpus = visible_gpus(engine_config.cuda_visible_devices())
         return max(1, int(per_gpu) * len(gpus))
     try:
         count = env_number("LIENZO_ENGINE_WORKERS", 1, int)
@@ -119,6 +119,7 @@ def load_config() -> BotConfig:
         raise ConfigError("LIENZO_WEBHOOK_URL needs LIENZO_WEBHOOK_SECRET (Telegram's secret "
                           "header is how the bot knows an update is genuine)")
     try:
+        gpus = tuple(visible_gpus(engine_config.cuda_visible_devices()))
         return BotConfig(
             token=token,
             api_url=env_text("LIENZO_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
@@ -128,7 +129,8 @@ def load_config() -> BotConfig:
             webhook_url=webhook_url,
             webhook_secret=secret,
             http_port=env_number("LIENZO_HTTP_PORT", 8080, int),
-            engine_workers=engine_worker_count(),
+            engine_workers=engine_worker_count(gpus),
+            gpus=gpus,
             user_queue_limit=env_number("LIENZO_USER_QUEUE_LIMIT", DEFAULT_USER_QUEUE_LIMIT, int),
             queue_cap=env_number("LIENZO_QUEUE_CAP", DEFAULT_QUEUE_CAP, int),
             heartbeat_timeout_s=env_number("LIENZO_HEARTBEAT_TIMEOUT",

@@ -56,7 +56,7 @@ from bot.request import style_link
 from bot.status import NOT_MODIFIED, StatusGone, StatusMessage
 from bot.store import BotStore, CachedResult
 from bot.texts import LANGUAGES, PARSE_MODE, done_caption, error_text, progress_text, t
-from engine.queue import JobResult, ProgressRecord
+from engine.queue import JobResult, ProgressRecord, ProgressState, ResultStatus
 
 log = logging.getLogger("lienzo.delivery")
 
@@ -90,19 +90,20 @@ class Delivery:
                           preview: bytes | None) -> None:
         state = progress.get("state")
         status = status_of(job)
-        if status is None or state not in ("starting", "running", "finishing"):
+        if status is None or state not in (ProgressState.STARTING, ProgressState.RUNNING,
+                                                  ProgressState.FINISHING):
             return
         await self.intake.settled(job.id)
         lang = job.meta.get("lang", "en")
         text = progress_text(lang, progress.get("fraction", 0.0), progress.get("eta_s")) \
-            if state == "running" else t(lang, f"progress.{state}")
-        if state == "running" and progress.get("frames"):  # a moving picture
+            if state == ProgressState.RUNNING else t(lang, f"progress.{state}")
+        if state == ProgressState.RUNNING and progress.get("frames"):  # a moving picture
             text += "\n" + t(lang, "progress.frame", frame=progress.get("frame", 0),
                              frames=progress.get("frames", 0))
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
         now = time.monotonic()
         markup = keyboards.cancel(lang, job.id)
-        if state == "running":
+        if state == ProgressState.RUNNING:
             if not self.preview.knows(job.id):
                 wanted = (await self.intake.settings_of(job.user_id)).previews
                 self.preview.begin(job.id, wanted and not job.meta.get("clip"))  # no JPEG on a clip
@@ -128,7 +129,7 @@ class Delivery:
         await self.preview.finish(job.id)  # the result's edit is the last one
         self._edits.pop(job.id, None)
         try:
-            if outcome.status == "done":
+            if outcome.status == ResultStatus.DONE:
                 await self._send_artwork(job, outcome)
             else:
                 await self._send_failure(job, outcome)
@@ -140,7 +141,7 @@ class Delivery:
             await self.jobs.cancel_chat(job.chat_id)
         self.metrics.results.labels(outcome.status).inc()
         seconds = outcome.stats.get("seconds")
-        if outcome.status == "done" and isinstance(seconds, int | float):
+        if outcome.status == ResultStatus.DONE and isinstance(seconds, int | float):
             self.metrics.job_seconds.observe(seconds)
 
     def _reply_to(self, job: Job) -> ReplyParameters | None:
@@ -241,7 +242,7 @@ class Delivery:
 
     async def _send_failure(self, job: Job, outcome: JobResult) -> None:
         lang = job.meta.get("lang", "en")
-        text = t(lang, "cancel.done") if outcome.status == "cancelled" else \
+        text = t(lang, "cancel.done") if outcome.status == ResultStatus.CANCELLED else \
             error_text(lang, outcome.error_code or "engine_error")
         status = status_of(job)
         if status is not None:

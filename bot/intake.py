@@ -70,6 +70,8 @@ ANSWER_FIRST_MAX_WAIT_S = 1.0  # at most this long does fetching wait for handle
 # A job started by an update has an id derived from it (``bot.inbox.Origin``): the
 # same update handled again after a restart finds its job instead of making another.
 JOB_IDS = uuid.UUID("5e0c1a2f-6d1b-4c39-9b3e-7a1f2c3d4e5f")
+# The StyleParams every job sends (``job_params``); size and quality only when chosen.
+ALWAYS_SENT = ("strength", "color_mode", "seed", "faces", "style_scale", "split")
 
 
 class FileTooBig(LienzoError):
@@ -164,17 +166,12 @@ class Intake:
         (the result buttons copy these params) keeps them.
         """
         settings = await self.settings_of(user_id)
-        params = to_params(request, settings, self.workers.max_side)
-        chosen: dict[str, Any] = dict(
-            strength=params.strength, color_mode=params.color_mode, seed=params.seed,
-            faces=params.faces, style_scale=params.style_scale, split=params.split,
-            time_budget_s=float(self.config.job_time_limit_s))
+        values = to_params(request, settings, self.workers.max_side).to_dict()
         asked = set(request.overrides) if request is not None else set()
-        if settings.size or "size" in asked:
-            chosen["size"] = params.size
-        if settings.quality or "quality" in asked:
-            chosen["quality"] = params.quality
-        return chosen
+        sent = [*ALWAYS_SENT, *(name for name in ("size", "quality")
+                                if getattr(settings, name) or name in asked)]
+        return {name: values[name] for name in sent} | \
+            {"time_budget_s": float(self.config.job_time_limit_s)}
 
     # -- acknowledge ------------------------------------------------------------------
     async def submit(self, chat: Chat, user: User, content: Media, request: StyleRequest | None,
@@ -204,7 +201,7 @@ class Intake:
             params = params or await self.job_params(user.id, request)
             if params.get("split", "none") != "none" and style_media is not None:
                 raise BadSplit("painting")  # two regions, three styles
-            key = self._cache_key(content, request, style_media, params)
+            key = self._cache_key(user.id, content, request, style_media, params)
             if content.clip is None and await self._send_cached(chat, key, reply_to):
                 return
             await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
@@ -349,12 +346,17 @@ class Intake:
 
     # -- the result cache -----------------------------------------------------------------
     @staticmethod
-    def _cache_key(content: Media, request: StyleRequest | None, style_media: Media | None,
-                   params: dict[str, Any]) -> str:
-        """The photo, the styles (in order: a split's are background, person) and every
-        parameter the job sends - faces, ``style_scale`` (brush) and split included -
-        but the time budget, which changes when the picture stops, not what it is."""
-        what = [content.unique_id, style_pairs(request),
+    def _cache_key(user_id: int, content: Media, request: StyleRequest | None,
+                   style_media: Media | None, params: dict[str, Any]) -> str:
+        """The person, the photo, the styles (in order: a split's are background,
+        person) and every parameter the job sends - faces, ``style_scale`` (brush)
+        and split included - but the time budget, which changes when the picture
+        stops, not what it is.
+
+        The person is part of it: a result is one person's artwork (its Share
+        button, inline mode and /forget are theirs), so someone else sending the
+        same photo - a forward, a group's picture - gets a painting of their own."""
+        what = [user_id, content.unique_id, style_pairs(request),
                 style_media.unique_id if style_media else None,
                 {k: v for k, v in params.items() if k != "time_budget_s"}]
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()

@@ -25,14 +25,8 @@ thread that forwards every line to ``output`` and learns two things from it:
 TensorFlow's start-up noise (absl's pre-init banner, oneDNN and no-CUDA notes)
 is dropped on the way; ``TF_CPP_MIN_LOG_LEVEL`` does not reach those lines.
 
-GPUs (docs/architecture.md, "GPU serving"): the visible GPUs are those
-``CUDA_VISIBLE_DEVICES`` lists when the bot's environment sets it, else those
-``nvidia-smi -L`` lists; worker *i* gets the *(i mod n)*-th, alone
-(``CUDA_VISIBLE_DEVICES`` and ``LIENZO_GPU`` in its environment), so the workers
-spread evenly.  When several share one GPU and ``LIENZO_GPU_MEMORY_FRACTION`` is
-``auto``, each is given an equal slice of its memory
-(``engine.config.auto_memory_fraction``), so that one big picture runs out of its
-own worker's memory and is retried smaller rather than starving the others.
+GPUs (docs/architecture.md, "GPU serving"): ``bot.gpus`` says which GPU each
+worker gets and what share of its memory.
 """
 
 from __future__ import annotations
@@ -47,52 +41,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from engine.config import auto_memory_fraction
+from bot.gpus import assign_gpus, gpu_env
 
 log = logging.getLogger("lienzo.local_workers")
 
 QUICK_DEATH_S = 30.0  # a worker that dies sooner than this after starting is crash-looping
 EXIT_CONFIG = 2  # `lienzo worker`'s status for a configuration error (engine.cli.EXIT_USAGE)
 READER_GRACE_S = 5.0  # wait this long for a dead worker's last lines (its reason)
-
-
-def visible_gpus(cuda_visible_devices: str | None) -> list[str]:
-    """The GPUs workers may use, as ``CUDA_VISIBLE_DEVICES`` entries: that variable's own
-    when it is set (empty, or an entry -1: none), else nvidia-smi's indices (none
-    when it is missing: a machine without NVIDIA's driver)."""
-    if cuda_visible_devices is not None:
-        entries = [e.strip() for e in cuda_visible_devices.split(",") if e.strip()]
-        return [] if "-1" in entries else entries
-    try:
-        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return []
-    found = (re.match(r"GPU (\d+):", line) for line in out.stdout.splitlines())
-    return [m.group(1) for m in found if m]
-
-
-def assign_gpus(count: int, gpus: list[str]) -> list[str | None]:
-    """Worker i → GPU i mod n (None for all without a GPU)."""
-    return [gpus[i % len(gpus)] if gpus else None for i in range(count)]
-
-
-def gpu_env(env: dict[str, str], gpu: str | None, sharing: int) -> dict[str, str]:
-    """One worker's environment: ``env`` pinned to ``gpu``, which ``sharing`` workers use,
-    and given its share of the GPU's memory unless the deployment set one."""
-    env = dict(env)
-    if gpu is not None:
-        env["CUDA_VISIBLE_DEVICES"] = gpu
-        env.pop("LIENZO_GPU", None)
-        if gpu.isdigit():  # not a UUID: the worker names it in its heartbeat
-            env["LIENZO_GPU"] = gpu
-        fraction = auto_memory_fraction(sharing)
-        asked = env.get("LIENZO_GPU_MEMORY_FRACTION", "").strip().lower()
-        if fraction and asked in ("", "auto"):
-            env["LIENZO_GPU_MEMORY_FRACTION"] = f"{fraction:g}"
-    return env
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -158,16 +117,20 @@ class LocalWorkers:
     """Run and supervise ``count`` local engine workers.
 
     ``extra_args`` go after ``lienzo worker`` (e.g. ``["--warmup-size", "64"]``);
-    ``env`` replaces the bot's environment for the children; ``output``: a file
+    ``env`` replaces the bot's environment for the children; ``gpus``: the visible
+    GPUs to spread them over (none: CPU); ``memory_fraction``: the
+    deployment's ``LIENZO_GPU_MEMORY_FRACTION`` (None: auto); ``output``: a file
     object (text or binary) for their stdout/stderr (default: the bot's stderr).
     """
 
-    def __init__(self, count: int, *, queue_url: str | None = None,
+    def __init__(self, count: int, *, gpus: Sequence[str] = (),
+                 memory_fraction: float | None = None, queue_url: str | None = None,
                  extra_args: list[str] | None = None, env: dict | None = None,
                  name_prefix: str | None = None, restart_delay: float = 1.0,
                  max_restart_delay: float = 60.0, stop_timeout: float = 30.0,
                  output: IO[Any] | None = None):
         self.count = count
+        self.gpus, self.memory_fraction = list(gpus), memory_fraction
         self.queue_url = queue_url
         self.extra_args = list(extra_args or [])
         self.env = dict(os.environ if env is None else env)
@@ -190,9 +153,9 @@ class LocalWorkers:
         """Start the workers (from a long-lived monitor thread; returns at once)."""
         if self.count == 0 or self._thread is not None:
             return
-        gpus = assign_gpus(self.count, visible_gpus(self.env.get("CUDA_VISIBLE_DEVICES")))
+        gpus = assign_gpus(self.count, self.gpus)
         for i, gpu in enumerate(gpus):
-            env = gpu_env(self.env, gpu, gpus.count(gpu))
+            env = gpu_env(self.env, gpu, gpus.count(gpu), self.memory_fraction)
             self._slots.append(_Slot(i, f"{self.name_prefix}{i}", env))
         if any(gpus):
             log.info("engine workers on GPUs %s", ", ".join(str(g) for g in gpus))

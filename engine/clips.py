@@ -62,7 +62,7 @@ def is_clip(path: Path) -> bool:
 
 def read_clip(data: bytes, *, seconds: float = config.CLIP_SECONDS,
               fps: float = config.CLIP_FPS, max_side: int = config.GPU_DEFAULTS.clip_side,
-              max_bytes: int = config.CLIP_MAX_BYTES) -> Clip:
+              max_bytes: int = images.MAX_BYTES) -> Clip:
     """Decode the first ``seconds`` of a clip, at most ``fps`` frames a second and
     ``max_side`` px on the long side.  Raises ClipTooLarge, NotAClip, CorruptClip,
     and InvalidParams for limits that are not positive."""

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from engine.errors import InvalidParams
-from engine.params import QUALITIES
+from engine.params import MIN_SIZE, QUALITIES, StyleParams
 
 N = TypeVar("N", int, float)
 
@@ -48,9 +48,9 @@ class MachineDefaults:
 GPU_DEFAULTS = MachineDefaults(quality="balanced", max_side=1024)
 CPU_DEFAULTS = MachineDefaults(quality="fast", max_side=384, clip_side=128)
 # Moving pictures (engine.clips): what of a clip is painted, on any machine.
-CLIP_SECONDS, CLIP_FPS, CLIP_MAX_BYTES = 4.0, 12.0, 20 * 1024 * 1024
+CLIP_SECONDS, CLIP_FPS = 4.0, 12.0
 CLIP_TEMPORAL_WEIGHT = 1e3  # Ruder et al.'s default (engine.video)
-DEFAULT_SIZE = 512
+DEFAULT_SIZE = StyleParams.size  # a picture's long side when nobody asks
 DEFAULT_JOB_TIME_LIMIT_S = 300.0
 PRECISIONS = ("auto", "fp32", "bf16")
 GPU_MEMORY_SHARE = 0.9  # of a GPU's memory, split between the workers sharing it
@@ -204,15 +204,15 @@ def load() -> EngineSettings:
     if quality is not None and quality not in QUALITIES:
         raise InvalidParams(f"LIENZO_DEFAULT_QUALITY must be one of {', '.join(QUALITIES)}")
     max_side = env_number("LIENZO_MAX_SIDE", 0, int) or None
-    if max_side is not None and max_side < 32:
-        raise InvalidParams("LIENZO_MAX_SIDE must be at least 32 (pixels)")
+    if max_side is not None and max_side < MIN_SIZE:
+        raise InvalidParams(f"LIENZO_MAX_SIDE must be at least {MIN_SIZE} (pixels)")
     limit = env_number("LIENZO_JOB_TIME_LIMIT", DEFAULT_JOB_TIME_LIMIT_S, float)
     if not limit > 0:
         raise InvalidParams("LIENZO_JOB_TIME_LIMIT must be above 0")
     gpu = env_text("LIENZO_GPU")
     clip_side = env_number("LIENZO_CLIP_MAX_SIDE", 0, int) or None
-    if clip_side is not None and clip_side < 32:
-        raise InvalidParams("LIENZO_CLIP_MAX_SIDE must be at least 32 (pixels)")
+    if clip_side is not None and clip_side < MIN_SIZE:
+        raise InvalidParams(f"LIENZO_CLIP_MAX_SIDE must be at least {MIN_SIZE} (pixels)")
     return EngineSettings(
         data_dir=data_dir,
         queue_url=env_text("LIENZO_QUEUE_URL") or f"sqlite:///{data_dir / 'queue.db'}",

@@ -6,8 +6,9 @@ downloaded from Wikimedia Commons on first use, checked, and cached in
 ``<LIENZO_DATA_DIR>/styles/``.  Machines without internet (or operators who want
 their own paintings) point ``LIENZO_STYLES_DIR`` at a folder of ``<id>.jpg``
 files, which override catalogue downloads and add custom styles.  Both folders
-come from engine.config (docs/architecture.md, "Settings"), read when a function
-here is called without one, so a changed environment is seen at once.
+are the caller's settings (``EngineSettings``: docs/architecture.md,
+"Settings"); a function here called without them (tests, scripts) falls back
+to ``engine.config.load()``.
 
 Nothing here imports Keras (the standard library, NumPy, Pillow, engine.config
 and engine.images only), so the bot can list styles and draw the contact sheet

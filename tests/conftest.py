@@ -8,64 +8,28 @@ deadline (``wait_for``), never a bare sleep.
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
+
+from tests.support.images import TINY, jpeg, tiny_image
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import free_port, wait_for  # noqa: F401 - re-exported to tests/*.py
 
 REPO = Path(__file__).resolve().parents[1]
 # As ``lienzo bot`` runs PTB (bot.app.main): time periods as timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
-TINY = 64  # px: every test image and job is TINY×TINY, so a worker compiles once
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05, message: str = ""):
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {message or predicate}")
-        time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def jpeg(image: np.ndarray, fmt: str = "JPEG") -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, fmt)
-    return buf.getvalue()
-
-
-def tiny_image(seed: int, size: int = TINY) -> np.ndarray:
-    """A smooth random picture (gradients plus blobs): compresses like a photo."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    channels = []
-    for _ in range(3):
-        a, b, c = rng.uniform(-1, 1, 3)
-        channels.append(np.sin(3 * a * xx + 4 * b * yy + c) * 0.5 + 0.5)
-    image = np.stack(channels, -1) * 255 + rng.normal(0, 8, (size, size, 3))
-    return np.clip(image, 0, 255).astype(np.uint8)
+# wait_for, free_port, TINY, jpeg, tiny_image and RedisServer live in tests/support/
+# (the benchmarks use them too); they are imported here for the fixtures and for the
+# test modules that import them from tests.conftest.
 
 
 @dataclass(frozen=True)
@@ -106,49 +70,6 @@ WORKER_ARGS = ["--warmup-size", str(TINY), "--poll", "0.05", "--preview-interval
 
 
 # --------------------------------------------------------------------------- redis
-
-
-class RedisServer:
-    """A throw-away redis-server on 127.0.0.1 without persistence."""
-
-    def __init__(self, workdir: Path):
-        self.exe = shutil.which("redis-server")
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        log = open(self.workdir / "redis.log", "ab")  # noqa: SIM115 - lives with the process
-        self.process = subprocess.Popen(
-            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "no"],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        import redis
-
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-
-        def up():
-            assert self.process.poll() is None, "redis-server exited at start-up"
-            try:
-                return client.ping()
-            except redis.exceptions.ConnectionError:
-                return False
-
-        wait_for(up, 20, message="redis-server to answer PING")
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-        self.process = None
-
-    def restart(self) -> None:
-        """Stop and start again on the same port: without persistence, all data is gone."""
-        self.stop()
-        self.start()
 
 
 @pytest.fixture(scope="session")

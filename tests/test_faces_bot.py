@@ -66,11 +66,12 @@ def test_cache_key_tells_faces_brush_and_split_apart():
     photo = Media("file", "unique", 1000, 1)
     params = dict(strength=1.0, color_mode="style", seed=0, faces="soft", style_scale=1.0,
                   split="none", time_budget_s=60.0)
-    key = Intake._cache_key(photo, None, None, params)
-    assert key == Intake._cache_key(photo, None, None, dict(params, time_budget_s=5.0))
+    key = Intake._cache_key(7, photo, None, None, params)
+    assert key == Intake._cache_key(7, photo, None, None, dict(params, time_budget_s=5.0))
     for change in ({"faces": "keep"}, {"style_scale": BRUSHES["large"]},
                    {"style_scale": BRUSHES["small"]}, {"split": "person"}):
-        assert Intake._cache_key(photo, None, None, dict(params, **change)) != key, change
+        assert Intake._cache_key(7, photo, None, None, dict(params, **change)) != key, change
+    assert Intake._cache_key(8, photo, None, None, params) != key  # someone else's
 
 
 def test_settings_written_before_faces_and_brush_read_back(tmp_path):

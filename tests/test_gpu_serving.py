@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import engine_worker_count
-from bot.local_workers import LocalWorkers, assign_gpus, gpu_env, visible_gpus
+from bot.gpus import assign_gpus, gpu_env, visible_gpus
+from bot.local_workers import LocalWorkers
 from engine import config
 from engine.errors import InvalidParams
 from engine.queue import JobQueue
@@ -38,6 +39,11 @@ esac
 GPU_VARIABLES = ("CUDA_VISIBLE_DEVICES", "LIENZO_GPU", "LIENZO_GPU_MEMORY_FRACTION",
                  "LIENZO_PRECISION", "LIENZO_ENGINE_WORKERS", "XLA_PYTHON_CLIENT_PREALLOCATE",
                  "XLA_PYTHON_CLIENT_MEM_FRACTION", "XLA_CLIENT_MEM_FRACTION")
+
+
+def worker_count() -> int:
+    """``LIENZO_ENGINE_WORKERS`` as ``bot.config.load_config`` resolves it here."""
+    return engine_worker_count(tuple(visible_gpus(config.cuda_visible_devices())))
 
 
 @pytest.fixture(autouse=True)
@@ -117,26 +123,26 @@ def test_a_bad_setting_stops_lienzo_worker_with_that_line(capsys):
 def test_engine_workers_auto_is_one_per_gpu(two_gpus):
     for value, count in [("auto", 2), ("AUTO", 2), ("auto:3", 6), ("3", 3), ("0", 0)]:
         os.environ["LIENZO_ENGINE_WORKERS"] = value
-        assert engine_worker_count() == count, value
+        assert worker_count() == count, value
     os.environ["CUDA_VISIBLE_DEVICES"] = "1"  # the bot's own mask wins over nvidia-smi
     os.environ["LIENZO_ENGINE_WORKERS"] = "auto:2"
-    assert engine_worker_count() == 2
+    assert worker_count() == 2
 
 
 def test_engine_workers_auto_is_one_without_a_gpu(no_nvidia_smi):
     for value in ("auto", "auto:4"):
         os.environ["LIENZO_ENGINE_WORKERS"] = value
-        assert engine_worker_count() == 1
+        assert worker_count() == 1
     os.environ["PATH"] = ""
     os.environ["CUDA_VISIBLE_DEVICES"] = ""  # no GPU at all, whatever the machine has
-    assert engine_worker_count() == 1
+    assert worker_count() == 1
 
 
 @pytest.mark.parametrize("value", ["auto:0", "auto:x", "automatic", "2.5", "-1"])
 def test_engine_workers_bad_values(value):
     os.environ["LIENZO_ENGINE_WORKERS"] = value
     with one_line_error("LIENZO_ENGINE_WORKERS must be") as caught:
-        engine_worker_count()
+        worker_count()
     assert "\n" not in str(caught.value)
 
 
@@ -222,7 +228,7 @@ def test_gpu_env_pins_and_shares_memory():
     assert env == {"CUDA_VISIBLE_DEVICES": "1", "LIENZO_GPU": "1"}  # alone: grows as needed
     assert gpu_env({}, "0", 2)["LIENZO_GPU_MEMORY_FRACTION"] == "0.45"
     assert gpu_env({}, "0", 3)["LIENZO_GPU_MEMORY_FRACTION"] == "0.3"
-    assert gpu_env({"LIENZO_GPU_MEMORY_FRACTION": "0.2"}, "0", 2)[
+    assert gpu_env({"LIENZO_GPU_MEMORY_FRACTION": "0.2"}, "0", 2, memory_fraction=0.2)[
         "LIENZO_GPU_MEMORY_FRACTION"] == "0.2"  # the deployment's choice stands
     uuid = gpu_env({"LIENZO_GPU": "1"}, "GPU-1bb", 1)
     assert uuid == {"CUDA_VISIBLE_DEVICES": "GPU-1bb"}  # no index to name it by
@@ -243,7 +249,11 @@ class EnvWorkers(LocalWorkers):
 
 def run_env_workers(count: int, env: dict) -> dict[str, list[str]]:
     output = io.StringIO()
-    workers = EnvWorkers(count, env=env, name_prefix="w", output=output)
+    # as lienzo bot makes them: bot.config's GPUs and memory fraction, from this environment
+    fraction = env.get("LIENZO_GPU_MEMORY_FRACTION")
+    workers = EnvWorkers(count, env=env, gpus=visible_gpus(env.get("CUDA_VISIBLE_DEVICES")),
+                         memory_fraction=float(fraction) if fraction else None,
+                         name_prefix="w", output=output)
     workers.start()
     try:
         wait_for(lambda: all(workers.ready()), 30, message="the workers to be ready")

@@ -20,12 +20,19 @@ import time
 import pytest
 
 from bot.config import engine_worker_count
+from bot.gpus import visible_gpus
 from bot.local_workers import LocalWorkers, TensorFlowNoise
+from engine import config
 from engine.errors import InvalidParams
 from tests.conftest import REPO, engine_env, wait_for
 
 #: A stand-in worker that says it is ready (as `lienzo worker` does), then idles.
 READY = "import sys, time; print(f'worker {sys.argv[1]} ready: test'); time.sleep(60)"
+
+
+def worker_count() -> int:
+    """``LIENZO_ENGINE_WORKERS`` as ``bot.config.load_config`` resolves it here."""
+    return engine_worker_count(tuple(visible_gpus(config.cuda_visible_devices())))
 
 
 class ScriptWorkers(LocalWorkers):
@@ -51,13 +58,13 @@ def alive(pid: int) -> bool:
 
 def test_worker_count_from_the_environment(monkeypatch):
     monkeypatch.delenv("LIENZO_ENGINE_WORKERS", raising=False)
-    assert engine_worker_count() == 1
+    assert worker_count() == 1
     monkeypatch.setenv("LIENZO_ENGINE_WORKERS", "0")
-    assert engine_worker_count() == 0
+    assert worker_count() == 0
     for bad in ("-1", "two"):
         monkeypatch.setenv("LIENZO_ENGINE_WORKERS", bad)
         with pytest.raises(InvalidParams, match="LIENZO_ENGINE_WORKERS"):
-            engine_worker_count()
+            worker_count()
 
 
 def test_zero_workers_starts_nothing():

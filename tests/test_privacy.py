@@ -123,7 +123,7 @@ async def test_forget_erases_everything_about_that_user_only(
             assert rows_about(path, ANA_ID, ana_jobs) == {}, name
         for job_id in ana_jobs:
             assert not (results / f"{job_id}.png").exists()
-            assert queue.get_result(job_id) is None and queue.get_spec(job_id) is None
+            assert queue.reports([job_id]) == {} and queue.get_spec(job_id) is None
         with sqlite3.connect(dbs["bot"]) as db:
             assert db.execute("select count(*) from result_cache where job_id in (?, ?)",
                               tuple(ana_jobs)).fetchone()[0] == 0

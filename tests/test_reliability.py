@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -210,28 +211,93 @@ async def test_bot_killed_while_photos_come_in_loses_none(
                 telegram.report(f"{user}: one answer, the painting", user.chat)
 
 
+def job_rows(data_dir, user) -> list[tuple[str, str | None, float | None]] | None:
+    """(state, outcome, delivered_at) of each of ``user``'s jobs in the bot process's
+    job table, read-only; None while the database cannot be read (being written)."""
+    path = data_dir / "jobs.db"
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                                timeout=2)) as db:
+            return db.execute("select state, outcome, delivered_at from jobs "
+                              "where user_id = ?", (user.id,)).fetchall()
+    except sqlite3.Error:
+        return None
+
+
+async def until(predicate, timeout: float, message: str, report=lambda: "") -> object:
+    """Poll ``predicate`` (state outside the fake server: another process's files)."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {message}\n"
+                                 f"{report()}")
+        await asyncio.sleep(0.1)
+    return value
+
+
+SENDS = ("sendPhoto", "sendDocument", "sendMessage", "sendMediaGroup", "copyMessage",
+         "forwardMessage")
+
+
 async def test_bot_killed_just_after_a_result_is_sent_sends_it_once(
         telegram, tmp_path, engine_worker, assets):
     """SIGKILL right after Telegram took the painting (before the bot could write
-    that down): after the restart the same edit is made again, no second picture."""
+    that down): after the restart the same edit is made again, no second picture.
+
+    Each job is followed until the restarted process has settled it: its row says
+    delivered, and if that was written after the restart, the restarted process
+    made the same edit again and Telegram answered "message is not modified".
+    Nothing is sent anew after the restart; at the end every user has exactly one
+    painting, checked again once every restart has had time to do more."""
+    data_dir = tmp_path / "bot-data"
     async with bot_process(telegram, tmp_path, engine_worker, assets) as bot:
         bot.start()
+        done = []
         for i, delay in enumerate((0.0, 0.02)):
             user = telegram.user(1120 + i, f"V{i}")
             since = time.monotonic()
             sent = await user.send_photo(user.chat, assets.photo(50 + i),
                                          caption="/style the_scream")
-            await telegram.wait_for_call(  # the painting's edit, not a live preview's
+            painted = await telegram.wait_for_call(  # the painting's edit, not a preview's
                 "editMessageMedia", lambda c, u=user, s=since: c.chat_id == u.id and c.ok
                 and c.time > s and "r:full:" in str(c.params.get("reply_markup")), timeout=JOB_S)
             await asyncio.sleep(delay)
             bot.kill()
+            restarted, restarted_wall = time.monotonic(), time.time()
             bot.start()
-            await asyncio.sleep(3)  # the restarted bot delivers what it has not written down
+
+            def report(u=user):
+                return telegram.report(f"{u}: rows {job_rows(data_dir, u)}", u.chat)
+
+            rows = await until(  # the restarted bot has the job settled
+                lambda u=user: (r := job_rows(data_dir, u)) and r[0][0] == "delivered" and r,
+                JOB_S, f"{user}'s job to be delivered after the restart", report)
+            assert len(rows) == 1 and rows[0][1] == "done", report()
+            again = [c for c in telegram.calls_to("editMessageMedia", user.chat)
+                     if c.time > restarted]
+            if rows[0][2] >= restarted_wall:  # written down by the restarted process...
+                assert again and all(c.status == 400 and "message is not modified" in c.error
+                                     for c in again), report()  # ...after the same edit
+                assert again[0].params["message_id"] == painted.params["message_id"]
+            else:  # written down before the kill: nothing to redo
+                assert again == [], report()
+            assert not [c for c in telegram.calls if c.method in SENDS and c.time > restarted
+                        and c.chat_id == user.id], report()
             replies = answers_to(user.chat, sent)
             assert len(replies) == 1 and artwork(replies[0]), \
                 telegram.report(f"{user}: exactly one painting", user.chat)
             assert replies[0].content not in WAITING
+            done.append((user, sent, replies[0]))
+
+        await asyncio.sleep(3)  # the last restart's watcher has polled many times by now
+        for user, sent, art in done:
+            paintings = [m for m in user.chat.bot_messages if artwork(m)]
+            assert paintings == [art] and answers_to(user.chat, sent) == [art], \
+                telegram.report(f"{user}: still exactly one painting at the end", user.chat)
+            assert len(telegram.calls_to("sendPhoto", user.chat)) == 1, \
+                telegram.report(f"{user}: one sendPhoto, the status message", user.chat)
 
 
 async def test_a_long_painting_rings_when_it_is_ready(

@@ -83,6 +83,34 @@ async def test_inline_mode_lists_only_my_artworks_and_share_sends_one(
         assert await metric(bot, "lienzo_inline_queries_total") == 7.0  # every query above
 
 
+async def test_a_photo_someone_else_painted_is_painted_for_me(
+        inline_telegram, tmp_path, monkeypatch, engine_worker, assets):
+    """The result cache is per person: Bob sending the photo Ana had painted (the
+    same Telegram file) gets an artwork of his own, which his Share finds."""
+    tg = inline_telegram
+    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets) as bot:
+        ana, bob = tg.user(1204, "Ana"), tg.user(1205, "Bob")
+        sent = await ana.send_photo(ana.chat, assets.photo(71), caption="/style great_wave")
+        hers = await tg.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
+        again = await ana.send_photo(ana.chat, assets.photo(71), caption="/style great_wave")
+        cached = await tg.wait_for_message(ana.chat, artwork, after=again)
+        assert job_of(cached) == job_of(hers)  # her own repeat: from the cache
+
+        sent = await bob.send_photo(bob.chat, assets.photo(71), caption="/style great_wave")
+        his = await tg.wait_for_message(bob.chat, artwork, timeout=JOB_S, after=sent)
+        assert job_of(his) != job_of(hers)
+        assert [j.id for j in bot.jobs.user_jobs(bob.id, active_only=False)] == [job_of(his)]
+        share = await bob.press_switch_inline(his, t("en", "button.share"), chat=bob.chat)
+        assert share.query == job_of(his)
+        await share.answered()
+        assert [r["id"] for r in share.results] == [job_of(his)]
+
+
+def job_of(art) -> str:
+    """The job id a result's buttons carry."""
+    return next(d for d in art.callback_data if d.startswith("r:full:")).split(":")[2]
+
+
 async def test_inline_results_page_past_fifty(
         inline_telegram, tmp_path, monkeypatch, engine_worker, assets):
     tg = inline_telegram

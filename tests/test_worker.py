@@ -88,6 +88,18 @@ def queue(tmp_path, monkeypatch, assets):
     jq.close()
 
 
+def result_of(queue, job_id):
+    """The job's result as the bot reads it (``JobQueue.reports``), or None."""
+    report = queue.reports([job_id]).get(job_id)
+    return report.result if report else None
+
+
+def progress_of(queue, job_id):
+    """The job's newest progress record as the bot reads it, or None."""
+    report = queue.reports([job_id]).get(job_id)
+    return report.progress if report else None
+
+
 def make_worker(queue, engine, **kw) -> Worker:
     w = Worker(queue, "test-worker", stylize=engine, preview_interval=0, preview_every=2, **kw)
     w.start()
@@ -107,7 +119,7 @@ def test_a_job_becomes_a_result_with_images_and_stats(queue, assets):
     engine = FakeEngine(steps=4)
     worker = make_worker(queue, engine)
     assert worker.process(submit(queue, assets)) == "done"
-    result = queue.get_result("job1")
+    result = result_of(queue, "job1")
     assert result.status == "done" and result.attempt == 1 and result.worker == "test-worker"
     assert decode_image(result.jpeg).shape == (TINY, TINY, 3)
     assert decode_image(result.png)[0, 0].tolist() == [77, 77, 77]  # PNG is lossless
@@ -136,7 +148,7 @@ def test_the_machine_caps_size_and_time_whatever_the_user_asks(queue, assets, mo
 def test_time_budget_marks_the_result_partial(queue, assets):
     worker = make_worker(queue, FakeEngine(steps=2, stopped="time_budget"))
     worker.process(submit(queue, assets))
-    result = queue.get_result("job1")
+    result = result_of(queue, "job1")
     assert result.status == "done" and result.partial
 
 
@@ -145,7 +157,7 @@ def test_out_of_memory_is_retried_once_smaller(queue, assets):
     worker = make_worker(queue, engine)
     assert worker.process(submit(queue, assets, params={"size": 512})) == "done"
     assert [p.size for p in engine.calls] == [512, 362]
-    result = queue.get_result("job1")
+    result = result_of(queue, "job1")
     assert result.stats["retried_smaller"] and result.stats["requested_size"] == 512
 
 
@@ -153,7 +165,7 @@ def test_out_of_memory_twice_is_a_clear_failure(queue, assets):
     engine = FakeEngine(fail=[MemoryError(), RuntimeError("RESOURCE_EXHAUSTED: out of memory")])
     worker = make_worker(queue, engine)
     assert worker.process(submit(queue, assets, params={"size": 512})) == "failed"
-    result = queue.get_result("job1")
+    result = result_of(queue, "job1")
     assert result.error_code == "out_of_memory" and "362 px" in result.error_message
     assert [p.size for p in engine.calls] == [512, 362]
 
@@ -176,7 +188,7 @@ def test_bad_input_becomes_a_failed_result_with_its_code(queue, assets, change, 
     engine = FakeEngine(steps=1)
     worker = make_worker(queue, engine)
     assert worker.process(submit(queue, assets, **change)) == "failed"
-    result = queue.get_result("job1")
+    result = result_of(queue, "job1")
     assert result.error_code == code
     assert "Traceback" not in result.error_message and result.error_message
     assert engine.calls == []
@@ -185,7 +197,7 @@ def test_bad_input_becomes_a_failed_result_with_its_code(queue, assets, change, 
 def test_an_unexpected_engine_error_is_a_result_without_a_traceback(queue, assets):
     worker = make_worker(queue, FakeEngine(fail=[ZeroDivisionError("boom")]))
     assert worker.process(submit(queue, assets)) == "failed"
-    result = queue.get_result("job1")
+    result = result_of(queue, "job1")
     assert result.error_code == "engine_error" and "boom" not in result.error_message
 
 
@@ -194,7 +206,7 @@ def test_a_corrupt_spec_is_a_bad_job_result(queue, assets):
     queue._kv.put(keys.spec_key("job1"), b"LZS1\x00\x00\x00\x02{}")  # planted: tests only
     queue.hand_back("job1", 1, None)
     assert worker.process(queue.take()) == "failed"
-    assert queue.get_result("job1").error_code == "bad_job"
+    assert result_of(queue, "job1").error_code == "bad_job"
 
 
 def test_skipped_without_spec_and_when_a_result_exists(queue, assets):
@@ -214,7 +226,7 @@ def test_cancel_flag_before_start_and_during_the_job(queue, assets):
     taken = submit(queue, assets)
     queue.request_cancel("job1")
     assert worker.process(taken) == "cancelled" and engine.calls == []
-    assert queue.get_result("job1").status == "cancelled"
+    assert result_of(queue, "job1").status == "cancelled"
 
     gate = threading.Event()
     engine = FakeEngine(steps=1000, gate=gate)
@@ -223,10 +235,10 @@ def test_cancel_flag_before_start_and_during_the_job(queue, assets):
     thread = threading.Thread(target=worker.process, args=(taken,))
     thread.start()
     gate.set()
-    wait_for(lambda: (queue.get_progress("job2") or {}).get("step", 0) >= 1, 10)
+    wait_for(lambda: (progress_of(queue, "job2") or {}).get("step", 0) >= 1, 10)
     queue.request_cancel("job2")
     thread.join(10)
-    assert queue.get_result("job2").status == "cancelled"
+    assert result_of(queue, "job2").status == "cancelled"
     assert len(engine.calls) == 1
 
 
@@ -238,12 +250,12 @@ def test_stopping_mid_job_hands_the_job_back(queue, assets):
     thread = threading.Thread(target=lambda: outcome.append(worker.process(taken)))
     thread.start()
     gate.set()
-    wait_for(lambda: (queue.get_progress("job1") or {}).get("step", 0) >= 1, 10)
+    wait_for(lambda: (progress_of(queue, "job1") or {}).get("step", 0) >= 1, 10)
     worker.stop()
     thread.join(10)
     assert outcome == ["handed_back"]
-    assert queue.get_result("job1") is None
-    assert queue.get_progress("job1")["state"] == "requeued"
+    assert result_of(queue, "job1") is None
+    assert progress_of(queue, "job1")["state"] == "requeued"
     back = queue.take()
     assert (back.job_id, back.attempt, back.priority) == ("job1", 2, q.RETRY_PRIORITY)
 
@@ -257,8 +269,8 @@ def test_heartbeat_and_progress_are_written_while_a_step_is_slow(queue, assets):
     taken = submit(queue, assets)
     thread = threading.Thread(target=worker.process, args=(taken,))
     thread.start()
-    first = wait_for(lambda: queue.get_progress("job1"), 10)
-    wait_for(lambda: queue.get_progress("job1")["ts"] > first["ts"], 10,
+    first = wait_for(lambda: progress_of(queue, "job1"), 10)
+    wait_for(lambda: progress_of(queue, "job1")["ts"] > first["ts"], 10,
              message="a fresher progress record without any step")
     beat = queue.workers()["slow"]
     assert beat["current_job"] == "job1" and beat["state"] == "busy"
@@ -291,8 +303,8 @@ def test_the_loop_survives_garbage_and_stops_cleanly(queue, assets):
     codes = []
     thread = threading.Thread(target=lambda: codes.append(worker.run()))
     thread.start()
-    wait_for(lambda: queue.get_result("good"), 10)
-    assert queue.get_result("good").status == "done"
+    wait_for(lambda: result_of(queue, "good"), 10)
+    assert result_of(queue, "good").status == "done"
     worker.stop()
     thread.join(10)
     assert codes == [0]

@@ -21,7 +21,7 @@ from bot import callback_data as data
 from bot import keyboards
 from bot.handlers.common import Press, Services, allowed_press, button, message_of
 from bot.intake import quietly
-from bot.jobs import Job
+from bot.jobs import Cancelling, Job
 from bot.state import Context, Media, user_state
 from bot.texts import PARSE_MODE, style_label, t
 from engine import timelapse
@@ -132,7 +132,7 @@ class Buttons:
         if await self._requesters_job(query, user, lang, job_id) is None:
             return
         outcome = await self.s.jobs.acancel(job_id, user.id)
-        key = "alert.cancelled" if outcome in ("cancelled", "cancelling") else \
+        key = "alert.cancelled" if outcome != Cancelling.TOO_LATE else \
             "alert.nothing_to_cancel"
         await query.answer(t(lang, key))
 

@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot import keyboards
 from bot.handlers import gallery
 from bot.handlers.common import Services, reply, sender
-from bot.jobs import JobState
+from bot.jobs import Cancelling, JobState
 from bot.request import deep_link_request
 from bot.state import Context, user_state
 from bot.texts import PARSE_MODE, t, tn
@@ -109,7 +109,7 @@ class Commands:
         lang = await self.s.lang(user)
         cancelled = 0
         for job in await self.s.jobs.auser_jobs(user.id):
-            if await self.s.jobs.acancel(job.id, user.id) in ("cancelled", "cancelling"):
+            if await self.s.jobs.acancel(job.id, user.id) != Cancelling.TOO_LATE:
                 cancelled += 1
         text = tn(lang, "cancel.count", cancelled) if cancelled else t(lang, "cancel.nothing")
         await reply(message, text)

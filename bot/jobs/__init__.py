@@ -9,7 +9,7 @@ retries, housekeeping) and ``watcher`` (the asyncio task that delivers events).
 
 from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
 from bot.jobs.service import JobService, Submitted
-from bot.jobs.table import Job, JobState
+from bot.jobs.table import Cancelling, Job, JobState
 
-__all__ = ["Job", "JobService", "JobState", "NotYourJob", "QueueFull", "Submitted",
+__all__ = ["Cancelling", "Job", "JobService", "JobState", "NotYourJob", "QueueFull", "Submitted",
            "UnknownJob", "UserLimitReached"]

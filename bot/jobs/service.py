@@ -23,7 +23,16 @@ from typing import Any
 from bot.config import DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_QUEUE_CAP, DEFAULT_USER_QUEUE_LIMIT
 from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
 from bot.jobs.guard import StoreGuard
-from bot.jobs.table import ACTIVE, FINISHED, Job, JobState, JobTable, marks, outcome_of
+from bot.jobs.table import (
+    ACTIVE,
+    FINISHED,
+    Cancelling,
+    Job,
+    JobState,
+    JobTable,
+    marks,
+    outcome_of,
+)
 from bot.jobs.tracking import WATCHDOG_INTERVAL_S, Event, Tracker
 from bot.jobs.watchdog import (
     CLEANUP_AFTER_S,
@@ -270,10 +279,10 @@ class JobService:
                 "mean_s": round(sum(seconds) / len(seconds), 1) if seconds else 0}
 
     # -- cancelling -----------------------------------------------------------------
-    def cancel(self, job_id: str, user_id: int | None = None) -> str:
-        """'cancelled' (it was queued), 'cancelling' (running: stops within a step) or
-        'finished' (too late).  Raises UnknownJob / NotYourJob.  The cancellation
-        still reaches delivery (status ``cancelled``) like any outcome."""
+    def cancel(self, job_id: str, user_id: int | None = None) -> Cancelling:
+        """Cancel a queued job, or ask a running one to stop.  Raises UnknownJob /
+        NotYourJob.  The cancellation still reaches delivery (status ``cancelled``)
+        like any outcome."""
         with self.table.tx() as db:
             row = db.execute("select user_id, state, attempts from jobs where id = ?",
                              (job_id,)).fetchone()
@@ -289,12 +298,12 @@ class JobService:
             elif state == JobState.RUNNING:
                 db.execute("update jobs set cancel_requested = 1 where id = ?", (job_id,))
             else:
-                return "finished"
+                return Cancelling.TOO_LATE
         if state == JobState.QUEUED:
             self.guard.call("cancelling", self.queue.withdraw, job_id, attempts)
-            return "cancelled"
+            return Cancelling.CANCELLED
         self.guard.call("cancelling", self.queue.request_cancel, job_id)
-        return "cancelling"
+        return Cancelling.STOPPING
 
     def forget_user(self, user_id: int) -> list[str]:
         """/forget: cancel the user's active jobs, drop every job of theirs (or of their
@@ -319,14 +328,14 @@ class JobService:
     async def asubmit(self, **kwargs: Any) -> Submitted:
         return await asyncio.to_thread(lambda: self.submit(**kwargs))
 
-    async def acancel(self, job_id: str, user_id: int | None = None) -> str:
+    async def acancel(self, job_id: str, user_id: int | None = None) -> Cancelling:
         return await asyncio.to_thread(self.cancel, job_id, user_id)
 
     async def cancel_chat(self, chat_id: int) -> int:
         """The chat is gone (the bot was blocked or removed): cancel its active jobs."""
         count = 0
         for job in await asyncio.to_thread(self.chat_jobs, chat_id):
-            if await self.acancel(job.id) in ("cancelled", "cancelling"):
+            if await self.acancel(job.id) != Cancelling.TOO_LATE:
                 count += 1
         if count:
             log.info("chat %s is gone: cancelled %d job(s)", chat_id, count)

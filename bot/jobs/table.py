@@ -36,6 +36,14 @@ class JobState(StrEnum):
     DELIVERED = "delivered"
 
 
+class Cancelling(StrEnum):
+    """What ``JobService.cancel`` did."""
+
+    CANCELLED = "cancelled"  # it was queued: gone now
+    STOPPING = "cancelling"  # it runs: the worker stops within one step
+    TOO_LATE = "finished"  # it had ended
+
+
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 

@@ -29,7 +29,9 @@ from engine.queue import (
     JobQueue,
     JobResult,
     ProgressRecord,
+    ProgressState,
     Report,
+    ResultStatus,
 )
 from engine.queue.payloads import MAX_BLOB_BYTES
 
@@ -118,7 +120,7 @@ class Tracker:
         news = old is None or any(old.get(k) != record.get(k)
                                   for k in ("state", "step", "preview", "attempt"))
         new_state = state
-        if record["state"] == "requeued":
+        if record["state"] == ProgressState.REQUEUED:
             new_state = JobState.QUEUED  # handed back by a stopping worker; same attempt
         elif state == JobState.QUEUED:
             new_state = JobState.RUNNING
@@ -131,13 +133,14 @@ class Tracker:
                 "update jobs set progress = ?, preview_seq = ?, heartbeat_at = ?, "
                 "worker = ?, missing_since = null, state = ?, "
                 "started_at = coalesce(started_at, case when ? = ? then ? end), "
-                "priority = case when ? = 'requeued' then ? else priority end "
+                "priority = case when ? = ? then ? else priority end "
                 "where id = ? and state = ?",
                 (json.dumps(record), seq, now, record["worker"], new_state, new_state,
-                 JobState.RUNNING, now, record["state"], RETRY_PRIORITY, job_id, state))
+                 JobState.RUNNING, now, record["state"], ProgressState.REQUEUED, RETRY_PRIORITY,
+                 job_id, state))
             if cur.rowcount == 0:
                 return None
-        if record["state"] not in ("starting", "running") or not news:
+        if record["state"] not in (ProgressState.STARTING, ProgressState.RUNNING) or not news:
             return None
         job = self.table.job(job_id)
         return ProgressEvent(job, record, preview) if job else None
@@ -146,7 +149,7 @@ class Tracker:
         """Copy a worker's result into the table (the job becomes done/failed/cancelled)."""
         result = report.result
         problem = report.bad_result
-        if result is not None and result.status == "done":
+        if result is not None and result.status == ResultStatus.DONE:
             from engine.images import decode_image
 
             try:
@@ -160,12 +163,13 @@ class Tracker:
         stored: bytes | None = None
         code: str | None = "bad_result"
         message: str | None = UNREADABLE
-        status = "failed"
+        status = JobState.FAILED
         if result is None or problem is not None:
             log.warning("job %s: unreadable result from the worker: %s", job_id, problem)
         else:
             stored = result.encode()
-            status, code, message = result.status, result.error_code, result.error_message
+            status = JobState(result.status)  # a ResultStatus is the JobState of that name
+            code, message = result.error_code, result.error_message
         with self.table.tx() as db:
             cur = db.execute(
                 f"update jobs set state = ?, outcome = ?, result = ?, error_code = ?, "
@@ -194,7 +198,7 @@ class Tracker:
             try:
                 outcome = outcome_of(job_id, *rows[0])
             except BadPayload:  # cannot happen: checked when accepted; never block delivery
-                outcome = JobResult(job_id, job.attempts, "failed", error_code="bad_result",
-                                    error_message=UNREADABLE)
+                outcome = JobResult(job_id, job.attempts, ResultStatus.FAILED,
+                                    error_code="bad_result", error_message=UNREADABLE)
             events.append(ResultEvent(job, outcome))
         return events

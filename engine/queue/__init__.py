@@ -22,12 +22,16 @@ from engine.queue.payloads import (
     JobResult,
     JobSpec,
     ProgressRecord,
+    ProgressState,
+    ResultStatus,
     StyleRef,
+    WorkerState,
 )
 from engine.queue.store import QueueConfigError, QueueUnavailable, redact
 
 __all__ = [
     "POLL_INTERVAL_S", "PROGRESS_INTERVAL_S", "RETRY_PRIORITY", "BadPayload", "Heartbeat",
-    "JobQueue", "JobResult", "JobSpec", "ProgressRecord", "QueueConfigError",
-    "QueueUnavailable", "Report", "StyleRef", "Taken", "redact",
+    "JobQueue", "JobResult", "JobSpec", "ProgressRecord", "ProgressState",
+    "QueueConfigError", "QueueUnavailable", "Report", "ResultStatus", "StyleRef", "Taken",
+    "WorkerState", "redact",
 ]

@@ -251,14 +251,11 @@ class JobQueue:
     def delete_worker(self, name: str) -> None:
         self._kv.delete(keys.worker_key(name))
 
-    # -- tests and tools ---------------------------------------------------------------
-    def get_result(self, job_id: str) -> JobResult | None:
-        data = self._kv.get(keys.result_key(job_id))
-        return None if data is None else JobResult.decode(data)
-
-    def get_progress(self, job_id: str) -> ProgressRecord | None:
-        data = self._kv.get(keys.progress_key(job_id))
-        return None if data is None else decode_progress(data)
+    # -- tools ----------------------------------------------------------------------
+    def clear(self) -> None:
+        """Empty the store: every queued message, key and record (a benchmark's
+        round starts clean; never the product's)."""
+        self.huey.flush()
 
     def _enqueue(self, job_id: str, attempt: int, priority: int) -> None:
         check_job_id(job_id)

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
 from engine.params import MAX_STYLES
@@ -38,9 +39,39 @@ MAX_MP4_BYTES = 20 * 1024 * 1024
 CLIP_KINDS = ("gif", "video")  # a spec's moving picture: how the result goes back
 STYLE_ID_RE = re.compile(r"[A-Za-z0-9_ .'-]{1,64}")
 
-PROGRESS_STATES = ("starting", "running", "finishing", "requeued")
-RESULT_STATUSES = ("done", "failed", "cancelled")
-WORKER_STATES = ("warming", "idle", "busy", "stopping", "stopped")
+
+
+class ProgressState(StrEnum):
+    """A progress record's ``state``: where a job is in a worker's hands."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    FINISHING = "finishing"
+    REQUEUED = "requeued"  # handed back by a stopping worker
+
+
+class ResultStatus(StrEnum):
+    """A result's ``status``: how a job ended."""
+
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class WorkerState(StrEnum):
+    """A heartbeat's ``state``: what a worker is doing."""
+
+    WARMING = "warming"
+    IDLE = "idle"
+    BUSY = "busy"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+# The values a reader accepts (a StrEnum member is its string).
+PROGRESS_STATES = frozenset(ProgressState)
+RESULT_STATUSES = frozenset(ResultStatus)
+WORKER_STATES = frozenset(WorkerState)
 
 _SPEC_MAGIC = b"LZS1"
 _RESULT_MAGIC = b"LZR1"
@@ -51,7 +82,7 @@ JSONValue = Any  # a value json.loads returns
 class ProgressRecord(TypedDict):
     """``progress:<job>``: where a running job is; a fresh ``ts`` is its heartbeat."""
 
-    state: str  # PROGRESS_STATES
+    state: str  # a ProgressState
     job: str
     attempt: int
     step: int
@@ -76,7 +107,7 @@ class Heartbeat(TypedDict):
     backend: str
     current_job: str | None
     name: NotRequired[str]
-    state: NotRequired[str]  # WORKER_STATES
+    state: NotRequired[str]  # a WorkerState
     pid: NotRequired[int]
     host: NotRequired[str]
     started: NotRequired[float]
@@ -194,13 +225,14 @@ class JobResult:
         _need(isinstance(self.stats, dict), "result", "stats must be an object")
         _need(isinstance(self.worker, str) and len(self.worker) <= 128, "result", "bad worker")
         _need(_is_num(self.finished), "result", "bad finished time")
-        if self.status == "done":
+        if self.status == ResultStatus.DONE:
             _need(bool(self.jpeg) and bool(self.png or self.mp4), "result", "done without images")
         _need(self.mp4 is None or (isinstance(self.mp4, bytes) and 0 < len(self.mp4)
                                    <= MAX_MP4_BYTES), "result", f"MP4 over {MAX_MP4_BYTES} bytes")
         check_timelapse(self.timelapse)
-        _need(not self.timelapse or self.status == "done", "result", "a timelapse, not done")
-        if self.status == "failed":
+        _need(not self.timelapse or self.status == ResultStatus.DONE, "result",
+              "a timelapse, not done")
+        if self.status == ResultStatus.FAILED:
             _need(isinstance(self.error_code, str) and bool(self.error_code)
                   and len(self.error_code) <= 64, "result", "failed without an error code")
             _need(isinstance(self.error_message, str)

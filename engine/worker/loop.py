@@ -41,7 +41,7 @@ from engine.queue import (
     ProgressRecord,
     Taken,
 )
-from engine.queue.payloads import MAX_MESSAGE_CHARS
+from engine.queue.payloads import MAX_MESSAGE_CHARS, ProgressState, ResultStatus, WorkerState
 from engine.worker.painting import Image, StyleList, Stylize, finite, paint_spec
 
 if TYPE_CHECKING:  # engine.transfer loads Keras: imported in start()
@@ -89,7 +89,7 @@ class Worker:
         self.stopping = threading.Event()
         self.jobs_done = 0
         self.started = time.time()
-        self.state = "warming"
+        self.state = WorkerState.WARMING
         self._lock = threading.Lock()  # guards _snapshot (held briefly, never during I/O)
         self._write_lock = threading.Lock()  # orders progress writes (heartbeat vs hand-back)
         self._snapshot: ProgressRecord | None = None  # progress of the current job
@@ -119,7 +119,7 @@ class Worker:
                      self.device, engine.precision, engine.net.spec)
         else:
             self.device, self.backend = self.device or "test", self.backend or "test"
-        self.state = "idle"
+        self.state = WorkerState.IDLE
         self._beat()
 
     def _check_gpu(self) -> None:
@@ -186,8 +186,8 @@ class Worker:
                 log.exception("job %s: unexpected failure outside the engine", taken.job_id)
                 with self._lock:
                     self._snapshot = None
-                self.state = "idle"
-        self.state = "stopped"
+                self.state = WorkerState.IDLE
+        self.state = WorkerState.STOPPED
         self.stop_heartbeat()
         try:
             self.queue.delete_worker(self.name)
@@ -225,7 +225,7 @@ class Worker:
                 if snapshot is not None:
                     snapshot["ts"] = now
                     self.queue.put_progress(snapshot)
-                state = "stopping" if self.stopping.is_set() else self.state
+                state = WorkerState.STOPPING if self.stopping.is_set() else self.state
                 self.queue.put_heartbeat(self.name, {
                     "ts": now, "device": self.device, "backend": self.backend,
                     "current_job": snapshot["job"] if snapshot else None, "name": self.name,
@@ -257,21 +257,21 @@ class Worker:
             log.info("job %s.%d: already has a result; skipped", job_id, attempt)
             return "skipped"
         if self.queue.is_cancelled(job_id):
-            self._store_result(JobResult(job_id, attempt, "cancelled", self.name,
+            self._store_result(JobResult(job_id, attempt, ResultStatus.CANCELLED, self.name,
                                          finished=time.time()))
-            return "cancelled"
+            return ResultStatus.CANCELLED
         if spec is None:  # unreadable: a failure people are told about, not a crash
             assert bad is not None
             log.warning("job %s.%d: bad spec: %s", job_id, attempt, bad)
             message = str(bad)[:MAX_MESSAGE_CHARS]
-            self._store_result(JobResult(job_id, attempt, "failed", self.name,
+            self._store_result(JobResult(job_id, attempt, ResultStatus.FAILED, self.name,
                                          error_code=bad.code, error_message=message,
                                          finished=time.time()))
-            return "failed"
+            return ResultStatus.FAILED
 
-        self.state, self._timelapse = "busy", ()
+        self.state, self._timelapse = WorkerState.BUSY, ()
         with self._lock:
-            self._snapshot = {"state": "starting", "job": job_id, "attempt": attempt,
+            self._snapshot = {"state": ProgressState.STARTING, "job": job_id, "attempt": attempt,
                               "step": 0, "steps": 0, "fraction": 0.0, "eta_s": None,
                               "loss": None, "worker": self.name, "ts": time.time(),
                               "scale": 0, "scales": 0, "preview": 0}
@@ -285,19 +285,20 @@ class Worker:
             if self.stopping.is_set():
                 self._hand_back(job_id, attempt)
                 return "handed_back"
-            result = JobResult(job_id, attempt, "cancelled", self.name, finished=time.time())
-        if result.status == "done" and self._timelapse:
+            result = JobResult(job_id, attempt, ResultStatus.CANCELLED, self.name,
+                               finished=time.time())
+        if result.status == ResultStatus.DONE and self._timelapse:
             try:
                 result = replace(result, timelapse=self._timelapse)
             except BadPayload as e:  # over the caps: the painting goes without it
                 log.warning("job %s: timelapse dropped: %s", job_id, e)
         with self._lock:  # the heartbeat goes on while the result is stored (maybe retried)
             if self._snapshot is not None:
-                self._snapshot["state"] = "finishing"
+                self._snapshot["state"] = ProgressState.FINISHING
         self._store_result(result)
         with self._write_lock, self._lock:
             self._snapshot = None
-        self.state = "idle"
+        self.state = WorkerState.IDLE
         self.jobs_done += 1
         log.info("job %s.%d: %s%s", job_id, attempt, result.status,
                  f" ({result.error_code}: {result.error_message})" if result.error_code else "")
@@ -317,8 +318,8 @@ class Worker:
                 snap = self._snapshot
                 if snap is None:
                     return
-                first = snap["state"] != "running"
-                snap["state"] = "running"
+                first = snap["state"] != ProgressState.RUNNING
+                snap["state"] = ProgressState.RUNNING
                 snap["step"], snap["steps"] = int(p.step), int(p.steps)
                 snap["fraction"] = min(1.0, max(0.0, float(p.fraction)))
                 snap["eta_s"] = None if p.eta_s is None else max(0.0, finite(p.eta_s) or 0)
@@ -374,10 +375,10 @@ class Worker:
             with self._lock:
                 snapshot = self._snapshot
                 self._snapshot = None
-            self.state = "idle"
+            self.state = WorkerState.IDLE
             record = ProgressRecord(**snapshot) if snapshot else None
             if record is not None:
-                record["state"], record["ts"] = "requeued", time.time()
+                record["state"], record["ts"] = ProgressState.REQUEUED, time.time()
             try:
                 self.queue.hand_back(job_id, attempt, record)
                 log.info("job %s.%d: handed back to the queue", job_id, attempt)

@@ -24,7 +24,7 @@ from engine.errors import Cancelled, LienzoError, OutOfMemory
 from engine.params import MIN_SIZE, StyleParams
 from engine.progress import ProgressFn
 from engine.queue import JobResult, JobSpec
-from engine.queue.payloads import MAX_MESSAGE_CHARS
+from engine.queue.payloads import MAX_MESSAGE_CHARS, ResultStatus
 
 if TYPE_CHECKING:  # engine.transfer loads Keras: the worker imports it in start()
     from engine.transfer import Result
@@ -117,7 +117,7 @@ def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSetting
     between "cancelled" and handing it back)."""
 
     def failed(code: str, message: str) -> JobResult:
-        return JobResult(spec.job_id, attempt, "failed", worker, error_code=code,
+        return JobResult(spec.job_id, attempt, ResultStatus.FAILED, worker, error_code=code,
                          error_message=message[:MAX_MESSAGE_CHARS], finished=time.time())
 
     try:
@@ -129,7 +129,7 @@ def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSetting
                                            machine_params(spec.params, settings, has_gpu),
                                            stylize_once)
             stats = dict(jsonable(stats), picked_at=picked_at, clip=spec.clip)
-            return JobResult(spec.job_id, attempt, "done", worker, jpeg=jpeg, mp4=data,
+            return JobResult(spec.job_id, attempt, ResultStatus.DONE, worker, jpeg=jpeg, mp4=data,
                              stats=stats, partial=stats.get("stopped") == "time_budget",
                              finished=time.time())
         content, styles = job_images(spec, settings)
@@ -138,8 +138,8 @@ def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSetting
         from engine import images
 
         stats["picked_at"] = picked_at
-        return JobResult(spec.job_id, attempt, "done", worker, jpeg=images.encode_jpeg(image),
-                         png=images.encode_png(image), stats=stats,
+        return JobResult(spec.job_id, attempt, ResultStatus.DONE, worker,
+                         jpeg=images.encode_jpeg(image), png=images.encode_png(image), stats=stats,
                          partial=stats.get("stopped") == "time_budget", finished=time.time())
     except Cancelled:
         raise

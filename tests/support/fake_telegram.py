@@ -133,12 +133,12 @@ import re
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import unquote
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import BodyPartReader, ClientSession, ClientTimeout, web
 from PIL import Image
 
 __all__ = [
@@ -284,8 +284,7 @@ def _upper_first(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
-def _json_str(obj: dict, name: str, *, required: bool = False,
-              default: str | None = "") -> str | None:
+def _json_str(obj: dict, name: str, *, required: bool = False, default: str = "") -> str:
     """A string field of a JSON object as the Bot API server reads it (numbers too)."""
     if name not in obj:
         if required:
@@ -306,6 +305,10 @@ def _json_bool(obj: dict, name: str) -> bool:
     return value
 
 
+@overload
+def _json_object(obj: dict, name: str, *, required: Literal[True]) -> dict: ...
+@overload
+def _json_object(obj: dict, name: str, *, required: bool = False) -> dict | None: ...
 def _json_object(obj: dict, name: str, *, required: bool = False) -> dict | None:
     if name not in obj:
         if required:
@@ -472,10 +475,10 @@ def _parse_markdown_v2(source: str) -> tuple[str, list[dict]]:
                                "preceding '\\'")
         if top in ("`", "```"):
             if source.startswith(top, i):
-                marker, start16, _, language = stack.pop()
+                closing, start16, _, language = stack.pop()
                 extra = {"language": language} if language else {}
-                out.entity("code" if marker == "`" else "pre", start16, **extra)
-                i += len(marker)
+                out.entity("code" if closing == "`" else "pre", start16, **extra)
+                i += len(closing)
             else:
                 out.add(c)
                 i += 1
@@ -697,15 +700,29 @@ def _video_info(data: bytes) -> tuple[int, int, int] | None:
             ctx = stream.codec_context
             if ctx.name != "h264" or ctx.pix_fmt != "yuv420p" or ctx.width % 2 or ctx.height % 2:
                 return None
-            seconds = float(stream.duration * stream.time_base) if stream.duration else 0.0
+            time_base = stream.time_base  # set for every stream PyAV demuxes from an MP4
+            seconds = float(stream.duration * time_base) if stream.duration and time_base else 0.0
             return ctx.width, ctx.height, max(1, round(seconds))
     except (av.FFmpegError, IndexError):
         return None
 
+def _photo_json(sizes: list[StoredFile] | None) -> list[dict]:
+    """The PhotoSize objects of a photo's sizes (only a photo's own files have them)."""
+    assert sizes is not None, "not a photo: it has no sizes"
+    return [s.photo_size_json() for s in sizes]
+
+
+def _jpeg_size(thumb: bytes) -> tuple[int, int]:
+    """The size of a JPEG ``_thumbnail`` made (Pillow reads what it wrote)."""
+    size = _image_size(thumb)
+    assert size is not None, "Pillow could not read its own thumbnail"
+    return size
+
+
 def _thumbnail(data: bytes, side: int) -> bytes:
-    with Image.open(io.BytesIO(data)) as im:
-        im.draft("RGB", (side, side))
-        im = im.convert("RGB")
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.draft("RGB", (side, side))
+        im = opened.convert("RGB")
         im.thumbnail((side, side))
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=80)
@@ -785,7 +802,8 @@ class FakeMessage(dict):
         if "document" in self:
             what.append(f"document={self['document'].get('file_name')!r}")
         if self.buttons:
-            labels = self.callback_data or [b.get("text") for r in self.buttons for b in r]
+            labels: Sequence[str | None] = (self.callback_data
+                                            or [b.get("text") for r in self.buttons for b in r])
             what.append(f"buttons={labels}")
         gone = " deleted" if self.deleted else ""
         return f"<FakeMessage #{self.message_id} chat={self.chat.id} {who}{gone} {' '.join(what)}>"
@@ -909,8 +927,10 @@ class CallbackPress:
 
     async def answered(self, timeout: float = 10.0) -> dict:
         """Wait for answerCallbackQuery; returns its params (text, show_alert, ...)."""
+        assert self.server is not None, "a press made by FakeTelegram has its server"
         await self.server.wait_for(lambda _: self.answer is not None, timeout,
                                    f"answerCallbackQuery for press {self.data!r}")
+        assert self.answer is not None  # wait_for returned: the predicate held
         return self.answer
 
 
@@ -937,8 +957,10 @@ class FakeInlineQuery:
 
     async def answered(self, timeout: float = 10.0) -> dict:
         """Wait for a successful answerInlineQuery; returns its params (results parsed)."""
+        assert self.server is not None, "an inline query made by FakeTelegram has its server"
         await self.server.wait_for(lambda _: self.answer is not None, timeout,
                                    f"answerInlineQuery for inline query {self.query!r}")
+        assert self.answer is not None  # wait_for returned: the predicate held
         return self.answer
 
     @property
@@ -964,6 +986,7 @@ class FakeInlineQuery:
         if self.answer is None:
             raise AssertionError(f"{self!r} has no answer yet: nothing to choose")
         self.result(result_id)
+        assert self.server is not None, "an inline query made by FakeTelegram has its server"
         return self.server._choose(self, result_id, chat)
 
     async def next_page(self) -> FakeInlineQuery:
@@ -971,6 +994,7 @@ class FakeInlineQuery:
         offset = (self.answer or {}).get("next_offset") or ""
         if not offset:
             raise AssertionError(f"{self!r} was answered without a next_offset")
+        assert self.server is not None, "an inline query made by FakeTelegram has its server"
         return self.server._inline_query(self.user, self.query, offset, self.chat_type,
                                          self.chat, self.allowed)
 
@@ -1036,7 +1060,7 @@ class FakeUser:
                          deliver: bool = True) -> FakeMessage:
         """Send a picture (bytes, PIL image or array) as a compressed photo."""
         sizes = self.server._store_photo(image_bytes(image), source="user")
-        fields: dict = {"photo": [s.photo_size_json() for s in sizes]}
+        fields: dict = {"photo": _photo_json(sizes)}
         if media_group_id:
             fields["media_group_id"] = media_group_id
         self._caption(fields, caption)
@@ -1074,16 +1098,21 @@ class FakeUser:
 
         The button must be on the message as it is now unless ``force`` (a stale client).
         """
+        label = text if text is not None else callback_data
+        if label is None:
+            raise AssertionError("press() needs the button's callback_data or text")
         msg = self.server._find_message(message)
         if not force:
             try:
-                button = msg.button(text if text is not None else callback_data)
+                button = msg.button(label)
             except AssertionError:
                 raise AssertionError(f"{self!r} cannot press {callback_data or text!r}: not on "
                                      f"{msg!r}; buttons: {msg.buttons}") from None
             if "callback_data" not in button:
                 raise AssertionError(f"button {button} has no callback_data")
             callback_data = button["callback_data"]
+        if callback_data is None:
+            raise AssertionError("a forced press() needs the button's callback_data")
         if msg.deleted:
             raise AssertionError(f"{msg!r} was deleted: nothing to press")
         return self.server._press(self, msg, callback_data)
@@ -1295,11 +1324,13 @@ class FakeChat:
     @property
     def json(self) -> dict:
         if self.type == "private":
-            out = {"id": self.id, "type": "private", "first_name": self.user.first_name}
-            if self.user.last_name:
-                out["last_name"] = self.user.last_name
-            if self.user.username:
-                out["username"] = self.user.username
+            user = self.user
+            assert user is not None, "a private chat is with a user"
+            out = {"id": self.id, "type": "private", "first_name": user.first_name}
+            if user.last_name:
+                out["last_name"] = user.last_name
+            if user.username:
+                out["username"] = user.username
             return out
         out = {"id": self.id, "type": self.type, "title": self.title}
         if self.username:
@@ -1872,7 +1903,7 @@ class FakeTelegram:
         by = user.json if user else {"id": 1087968824, "is_bot": True,
                                      "first_name": "Group", "username": "GroupAnonymousBot"}
         def member(status: str) -> dict:
-            found = {"user": self.bot_user, "status": status}
+            found: dict = {"user": self.bot_user, "status": status}
             if status == "kicked":
                 found["until_date"] = 0  # banned for ever, as Telegram says
             return found
@@ -1912,7 +1943,7 @@ class FakeTelegram:
         headers = {"Content-Type": "application/json"}
         if secret_token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
-        async with self._session.post(url, data=json.dumps(update), headers=headers) as resp:
+        async with self._http().post(url, data=json.dumps(update), headers=headers) as resp:
             return resp.status, await resp.text()
 
     async def _webhook_loop(self) -> None:
@@ -1968,9 +1999,11 @@ class FakeTelegram:
             fault = self._take_fault(name, params)
             if fault is not None and fault.disconnect:
                 call.status, call.error = 0, "connection dropped (fail_next)"
-                request.transport.close()
+                if request.transport is not None:
+                    request.transport.close()
                 return web.Response(status=500)
             if fault is not None:
+                assert fault.error is not None  # fail_next: no error only when it disconnects
                 raise fault.error
             result = await handler(params, files)
         except ApiError as exc:
@@ -1989,6 +2022,8 @@ class FakeTelegram:
             if ctype == "multipart/form-data":
                 reader = await request.multipart()
                 while (part := await reader.next()) is not None:
+                    # PTB sends flat forms: neither nested multiparts nor nameless fields
+                    assert isinstance(part, BodyPartReader) and part.name is not None, part
                     if part.filename is not None:
                         data = await part.read()
                         files[part.name] = (part.filename,
@@ -2072,7 +2107,7 @@ class FakeTelegram:
         for side in THUMB_SIDES:
             if max(width, height) > side:
                 thumb = _thumbnail(data, side)
-                tw, th = _image_size(thumb)
+                tw, th = _jpeg_size(thumb)
                 file_id, unique = self._new_ids(data, "photo", f"thumb{side}")
                 sizes.append(StoredFile(file_id, unique, thumb, "photo", "thumbnail",
                                         mime_type="image/jpeg", width=tw, height=th))
@@ -2109,7 +2144,7 @@ class FakeTelegram:
                     thumb = _thumbnail(stored.data, 320)
                 except Exception:  # noqa: BLE001 - a header Pillow reads but cannot decode
                     return out
-                tw, th = _image_size(thumb)
+                tw, th = _jpeg_size(thumb)
                 file_id, unique = self._new_ids(stored.data, "photo", "docthumb")
                 self._files[file_id] = StoredFile(file_id, unique, thumb, "photo",
                                                   "thumbnail", mime_type="image/jpeg",
@@ -2120,7 +2155,8 @@ class FakeTelegram:
         return out
 
     async def _resolve_file(self, value: Any, files: dict, kind: str, param: str,
-                            file_name: str | None = None) -> tuple[StoredFile, list | None]:
+                            file_name: str | None = None
+                            ) -> tuple[StoredFile, list[StoredFile] | None]:
         """A file parameter → (stored file, photo sizes or None), uploading if needed."""
         upload = None
         if value is None and param in files:
@@ -2141,7 +2177,7 @@ class FakeTelegram:
                 return stored, stored.photo_set
             if value.startswith(("http://", "https://")):
                 try:
-                    async with self._session.get(value) as resp:
+                    async with self._http().get(value) as resp:
                         if resp.status != 200:
                             raise ValueError(resp.status)
                         data = await resp.read()
@@ -2184,7 +2220,7 @@ class FakeTelegram:
                          if c.username and c.username.lower() == chat_id[1:].lower()), None)
         if chat is None or chat.deleted:
             raise _bad("chat not found")
-        if chat.type == "private" and chat.user.blocked:
+        if chat.type == "private" and chat.user is not None and chat.user.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat.is_group and not chat.bot_member:
             kind = "supergroup chat" if chat.type == "supergroup" else "group chat"
@@ -2263,7 +2299,7 @@ class FakeTelegram:
         if kind in ("switch_inline_query", "switch_inline_query_current_chat"):
             _json_str(button, kind)
         elif kind == "switch_inline_query_chosen_chat":
-            options = _json_object(button, kind)
+            options = _json_object(button, kind, required=True)  # present: it is the kind
             query = _json_str(options, "query")
             flags = {flag: _json_bool(options, flag) for flag in CHOSEN_CHAT_FLAGS}
             button = {k: v for k, v in button.items() if k != kind}
@@ -2272,9 +2308,9 @@ class FakeTelegram:
             else:
                 button[kind] = {"query": query, **flags}
         elif kind in ("login_url", "web_app"):
-            _json_str(_json_object(button, kind), "url", required=True)
+            _json_str(_json_object(button, kind, required=True), "url", required=True)
         elif kind == "copy_text":
-            _json_str(_json_object(button, kind), "text", required=True)
+            _json_str(_json_object(button, kind, required=True), "text", required=True)
         return dict(button)
 
     @staticmethod
@@ -2476,7 +2512,7 @@ class FakeTelegram:
         stored, sizes = await self._resolve_file(params.get(kind), files, kind, kind)
         fields: dict = {}
         if kind == "photo":
-            fields["photo"] = [s.photo_size_json() for s in sizes]
+            fields["photo"] = _photo_json(sizes)
             if params.get("has_spoiler"):
                 fields["has_media_spoiler"] = True
         else:
@@ -2539,7 +2575,7 @@ class FakeTelegram:
             raise _bad("wrong number of media specified: must be between 2 and 10")
         kinds = {item.get("type") for item in media if isinstance(item, dict)}
         if not kinds <= {"photo", "document"}:
-            raise _bad(f"media types not supported by the fake server: {sorted(kinds)}")
+            raise _bad(f"media types not supported by the fake server: {sorted(kinds, key=str)}")
         if len(kinds) > 1:
             raise _bad("document can't be mixed with other media types")
         reply_to = self._reply_target(chat, params)
@@ -2553,7 +2589,7 @@ class FakeTelegram:
         for item, stored, sizes, caption in resolved:
             fields: dict = {"media_group_id": group_id}
             if item["type"] == "photo":
-                fields["photo"] = [s.photo_size_json() for s in sizes]
+                fields["photo"] = _photo_json(sizes)
             else:
                 fields["document"] = self._document_json(stored)
             fields.update(caption)
@@ -2597,7 +2633,7 @@ class FakeTelegram:
         stored, sizes = await self._resolve_file(media.get("media"), files, kind, "media")
         fields: dict = {}
         if media["type"] == "photo":
-            fields["photo"] = [s.photo_size_json() for s in sizes]
+            fields["photo"] = _photo_json(sizes)
         elif media["type"] == "document":
             fields["document"] = self._document_json(stored)
         else:
@@ -2846,7 +2882,7 @@ class FakeTelegram:
                 fields["entities"] = entities
         elif stored is not None:
             if result["type"] == "photo":
-                fields["photo"] = [s.photo_size_json() for s in stored.photo_set]
+                fields["photo"] = _photo_json(stored.photo_set)
             else:
                 fields["document"] = self._document_json(stored)
             caption, entities = result["caption"]
