@@ -176,13 +176,15 @@ async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: floa
 
 async def _forget_the_old(config: BotConfig, artworks: Artworks, store: BotStore,
                           stop: asyncio.Event, every_s: float = 3600.0) -> None:
-    """``LIENZO_RETENTION_DAYS``: older artworks, cached file ids and full-size PNGs go
-    (their job rows go with the job table's own housekeeping, ``retention``)."""
+    """``LIENZO_RETENTION_DAYS``: older artworks (and their timelapses), cached file
+    ids, full-size PNGs, unused settings and old "gone" marks go (the job rows go
+    with the job table's own housekeeping, ``retention``)."""
     while not stop.is_set():
         try:
             before = time.time() - config.retention_s
             await asyncio.to_thread(artworks.purge, before)
             await asyncio.to_thread(store.forget_results_before, before)
+            await asyncio.to_thread(store.forget_idle_before, before)
             for png in await asyncio.to_thread(lambda: list(config.results_dir.glob("*.png"))):
                 if png.stat().st_mtime < before:
                     png.unlink(missing_ok=True)

@@ -22,7 +22,9 @@
   cache remembers the file id.
   An edit makes no notification, so in a private chat a painting that took
   ``READY_PING_AFTER_S`` or more (its owner has likely looked away) is
-  followed by a one-line "ready" reply to it, which does.
+  followed by a one-line "ready" reply to it, which does - once: a delivery
+  begun before a restart (``delivering`` in the job's meta) repeats the edit,
+  never the ping.
 - A failure or cancellation becomes the status message's caption.
 - A chat that blocked the bot or is gone: the outcome is dropped (the chat
   gate has cancelled the chat's other jobs); any other error propagates so the
@@ -155,26 +157,28 @@ class Delivery:
         assert jpeg is not None, "JobResult refuses a done result without its JPEG"
         stats = outcome.stats or {}
         width, height = (stats.get("size") or Image.open(io.BytesIO(jpeg)).size)
+        as_document = outcome.mp4 is None and (len(jpeg) > PHOTO_MAX_BYTES
+                                               or width + height > PHOTO_MAX_SIDES)
         caption = done_caption(
             lang, meta.get("label", ""), round(float(stats.get("seconds", 0)), 1),
             requester=meta.get("requester") if meta.get("group") else None, user_id=job.user_id,
             time_limit_s=(stats.get("time_limit_s") or meta["params"].get("time_budget_s"))
-            if outcome.partial else None, link=self._deep_link(meta))
+            if outcome.partial else None, link=self._deep_link(meta), as_file=as_document)
+        # Begun before a restart: the edit is made again (exactly once), the ping is not.
+        again = bool(meta.get("delivering"))
+        await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height],
+                                delivering=True)
         if outcome.mp4 is not None:  # a moving picture: bot.clip_delivery, no buttons
             await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_VIDEO)
             clip = await deliver_clip(self.bot, job, status_of(job), outcome.mp4, caption,
                                       self._reply_to(job), self._delete_status)
-            if clip is not None:
+            if clip is not None and not again:
                 await self._ping_when_ready(job, clip)
             return
-        as_document = len(jpeg) > PHOTO_MAX_BYTES or width + height > PHOTO_MAX_SIDES
-        if as_document:
-            caption += "\n" + t(lang, "done.as_file")
         if outcome.png:
             await asyncio.to_thread(self._keep_png, job.id, outcome.png)
         timelapse = bool(outcome.timelapse) and await asyncio.to_thread(
             self._keep_timelapse, job.id, outcome.timelapse)
-        await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height])
         markup = keyboards.result(lang, job.id, meta["params"].get("color_mode", "style"),
                                   timelapse=timelapse)
         await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
@@ -185,7 +189,8 @@ class Delivery:
             if edited is None:  # the same edit was made before a restart
                 return
             sent = edited
-            await self._ping_when_ready(job, edited)
+            if not again:
+                await self._ping_when_ready(job, edited)
         else:
             sent = await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
         file_id = (sent.document.file_id if sent.document else None) if as_document else \

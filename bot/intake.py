@@ -166,6 +166,8 @@ class Intake:
         (the result buttons copy these params) keeps them.
         """
         settings = await self.settings_of(user_id)
+        if settings != UserSettings():  # kept while in use (bot.store: the retention)
+            await asyncio.to_thread(self.store.settings_used, user_id)
         values = to_params(request, settings, self.workers.max_side).to_dict()
         asked = set(request.overrides) if request is not None else set()
         sent = [*ALWAYS_SENT, *(name for name in ("size", "quality")

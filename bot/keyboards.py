@@ -75,7 +75,7 @@ def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False) -> 
 
 def artworks(lang: str, job_id: str, page: int, pages: int) -> Markup:
     """A /gallery page's buttons: pages (wrapping), paint again (another style, softer,
-    stronger, a new seed) and delete; ``page`` counts from 0, of ``pages``."""
+    stronger, a new seed), delete, and Share; ``page`` counts from 0, of ``pages``."""
     rows = []
     if pages > 1:
         rows.append([
@@ -88,6 +88,7 @@ def artworks(lang: str, job_id: str, page: int, pages: int) -> Markup:
          Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
         [Button(t(lang, "button.new_seed"), callback_data=data.result("seed", job_id)),
          Button(t(lang, "button.delete"), callback_data=data.artworks_delete(job_id, page))],
+        [Button(t(lang, "button.share"), switch_inline_query_chosen_chat=share_to(job_id))],
     ]
     return Markup(rows)
 

@@ -3,8 +3,13 @@ chats that left (``bot.chat_gate``).
 
 One SQLite file (``<data dir>/bot.db``), separate from the job table, with
 short transactions from any thread.  Settings are what ``/settings`` changes;
-the cache maps (photo, style, settings) to the Telegram file id of an earlier
-result so the same request is answered at once without the engine.
+the cache maps (person, photo, style, settings) to the Telegram file id of an
+earlier result so the same request is answered at once without the engine.
+
+Nothing here is kept for ever (``LIENZO_RETENTION_DAYS``, what /privacy says):
+cached results go that long after they were made, settings that long after
+their owner last changed them or sent a picture (``used_at``), a chat's "gone"
+mark that long after it left (``forget_idle_before``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from pathlib import Path
 _SCHEMA = """
 create table if not exists user_settings (
     user_id integer primary key,
-    value text not null
+    value text not null,
+    used_at real not null default 0
 );
 create table if not exists result_cache (
     key text primary key,
@@ -73,6 +79,11 @@ class BotStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("pragma journal_mode=wal")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("pragma table_info(user_settings)")}
+        if "used_at" not in columns:  # a bot.db from before settings had a retention
+            self._db.execute("alter table user_settings add column used_at real not null "
+                             "default 0")
+            self._db.execute("update user_settings set used_at = ?", (time.time(),))
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -92,10 +103,18 @@ class BotStore:
     def save_settings(self, user_id: int, settings: UserSettings) -> None:
         with self._lock:
             self._db.execute(
-                "insert into user_settings (user_id, value) values (?, ?) "
-                "on conflict(user_id) do update set value = excluded.value",
-                (user_id, json.dumps(asdict(settings))),
+                "insert into user_settings (user_id, value, used_at) values (?, ?, ?) "
+                "on conflict(user_id) do update set value = excluded.value, "
+                "used_at = excluded.used_at",
+                (user_id, json.dumps(asdict(settings)), time.time()),
             )
+
+    def settings_used(self, user_id: int) -> None:
+        """The person sent a picture: their settings are in use (kept another
+        retention period)."""
+        with self._lock:
+            self._db.execute("update user_settings set used_at = ? where user_id = ?",
+                             (time.time(), user_id))
 
     # -- result cache ---------------------------------------------------------------
     def cached_result(self, key: str) -> CachedResult | None:
@@ -119,6 +138,16 @@ class BotStore:
         with self._lock:
             return self._db.execute("delete from result_cache where created_at < ?",
                                     (when,)).rowcount
+
+    def forget_idle_before(self, when: float) -> int:
+        """The retention period for the rest: settings unused since ``when`` and "gone"
+        marks of chats that left before it (a blocked bot's data goes the same way);
+        the rows deleted."""
+        with self._lock:
+            count = self._db.execute("delete from user_settings where used_at < ?",
+                                     (when,)).rowcount
+            return count + self._db.execute("delete from gone_chats where since < ?",
+                                            (when,)).rowcount
 
     # -- chats that left --------------------------------------------------------------
     def gone_chats(self) -> set[int]:

@@ -124,13 +124,21 @@ async def test_delete_leaves_the_gallery_and_inline_mode_at_once(
     tg = inline_telegram
     async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets) as bot:
         eva = tg.user(1303, "Eva", language_code="es")
-        jobs = add_artworks(bot, tg, assets, eva.id, 2)
+        jobs = add_artworks(bot, tg, assets, eva.id, 2, documents={1})
         sent = await eva.send_text(eva.chat, "/gallery")
         page = await tg.wait_for_message(eva.chat, after=sent)
         assert page.caption.startswith("🖼 1 de 2")
         listed = await eva.inline_query("")
         await listed.answered()
         assert [r["id"] for r in listed.results] == jobs
+        # a photo as a cached photo, an artwork sent as a file as a cached document
+        assert [r["type"] for r in listed.results] == ["photo", "document"]
+        assert listed.results[1]["document_file_id"] and listed.results[1]["title"]
+
+        share = await eva.press_switch_inline(page, t("es", "button.share"), chat=eva.chat)
+        assert share.query == jobs[0]  # Share on a gallery page: that artwork
+        await share.answered()
+        assert [r["id"] for r in share.results] == [jobs[0]]
 
         press = await eva.press(page, text=t("es", "button.delete"))
         assert (await press.answered())["text"] == t("es", "alert.deleted")

@@ -180,3 +180,55 @@ async def test_inbox_forgets_every_update_naming_the_user(tmp_path):
     assert [u["update_id"] for u in inbox.unfinished()] == [5]
     assert json.dumps(inbox.unfinished()).count('"id": 6') == 1
     inbox.close()
+
+
+async def test_the_retention_period_forgets_the_old_and_keeps_the_new(
+        inline_telegram, tmp_path, monkeypatch, engine_worker, assets):
+    """LIENZO_RETENTION_DAYS, end to end: the bot's purge (on start, then hourly) drops
+    what is older than the period - artworks with their timelapses, PNGs, cached file
+    ids, settings not used since, a blocked chat's mark - and keeps the rest."""
+    import os
+    import time
+
+    from bot.artworks import Artwork, Artworks
+    from bot.store import BotStore, CachedResult, UserSettings
+
+    tg, data_dir = inline_telegram, tmp_path / "bot-data"
+    now, old = time.time(), time.time() - 3 * 86400  # kept 2 days: "old" is 3 days ago
+    artworks, store = Artworks(data_dir / "artworks.db"), BotStore(data_dir / "bot.db")
+    results = data_dir / "results"
+    results.mkdir(parents=True)
+    for job_id, when in (("oldjob", old), ("newjob", now)):
+        photo = tg._store_photo(assets.photo(120 if job_id == "oldjob" else 121),
+                                source="bot")[-1]
+        artworks.add(Artwork(ANA_ID, job_id, photo.file_id, False, ("great_wave",), when),
+                     ["great_wave"])
+        artworks.keep_timelapse(job_id, [b"frame"])
+        os.utime(data_dir / "timelapse" / f"{job_id}.zip", (when, when))
+        (results / f"{job_id}.png").write_bytes(b"png")
+        os.utime(results / f"{job_id}.png", (when, when))
+        store.remember_result(f"key-{job_id}", CachedResult(job_id, photo.file_id, False, ""))
+    for user_id in (ANA_ID, BOB_ID):
+        store.save_settings(user_id, UserSettings(strength="high"))
+    store.mark_gone(BOB_ID, True)
+    artworks.close()
+    store.close()
+    with sqlite3.connect(data_dir / "bot.db") as db:  # made 3 days ago
+        db.execute("update result_cache set created_at = ? where job_id = 'oldjob'", (old,))
+        db.execute("update user_settings set used_at = ? where user_id = ?", (old, BOB_ID))
+        db.execute("update gone_chats set since = ?", (old,))
+
+    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets,
+                          LIENZO_RETENTION_DAYS="2"):
+        await tg.wait_for(lambda _: not (results / "oldjob.png").exists(), timeout=30,
+                          message="the purge at start-up")
+        ana = tg.user(ANA_ID, "Ana")
+        listed = await ana.inline_query("")
+        await listed.answered()
+        assert [r["id"] for r in listed.results] == ["newjob"]
+    assert (results / "newjob.png").exists()
+    assert sorted(p.name for p in (data_dir / "timelapse").iterdir()) == ["newjob.zip"]
+    with sqlite3.connect(data_dir / "bot.db") as db:
+        assert db.execute("select job_id from result_cache").fetchall() == [("newjob",)]
+        assert db.execute("select user_id from user_settings").fetchall() == [(ANA_ID,)]
+        assert db.execute("select count(*) from gone_chats").fetchone() == (0,)

@@ -326,10 +326,11 @@ def value_label(lang: str | None, option: str, value: Any) -> str:
 
 def done_caption(lang: str | None, style: str, seconds: float, *, requester: str | None = None,
                  user_id: int | None = None, time_limit_s: float | None = None,
-                 link: str | None = None) -> str:
+                 link: str | None = None, as_file: bool = False) -> str:
     """The result's caption; in groups (``requester`` given) it names who asked.
 
     ``time_limit_s``: the job stopped at its time budget; a note says so.
+    ``as_file``: the artwork goes as a file (too big for a photo); a note says so.
     ``link``: a deep link that opens the bot with the same style(s), last.
     """
     if requester is not None:
@@ -339,6 +340,8 @@ def done_caption(lang: str | None, style: str, seconds: float, *, requester: str
         text = t(lang, "done.caption", style=style, seconds=seconds)
     if time_limit_s is not None:
         text += "\n\n" + t(lang, "done.time_limit", limit=time_limit_s)
+    if as_file:
+        text += "\n" + t(lang, "done.as_file")
     if link is not None:
         text += "\n" + t(lang, "done.deep_link", url=link)
     return text

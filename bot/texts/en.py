@@ -64,10 +64,11 @@ TEXTS: dict[str, str] = {
     "privacy.text": (
         "🔒 <b>What I keep about you</b>\n\n"
         "• Your photos (and any painting you send as a style) only while I paint them, "
-        "plus a record of each picture (its style and settings).\n"
-        "• The artworks I sent you — full-size copies (for “full resolution”) and their "
-        "Telegram file ids (for /gallery and sharing) — for {days} days.\n"
-        "• Your /settings, until you change them.\n"
+        "plus a record of each picture (its style and settings) for {days} days.\n"
+        "• The artworks I sent you — full-size copies (for “full resolution”), their "
+        "timelapse frames (which begin with your photo) and their Telegram file ids "
+        "(for /gallery and sharing) — for {days} days.\n"
+        "• Your /settings, until {days} days after you last use me.\n"
         "• Nothing else: no contacts, no messages beyond the last day's.\n\n"
         "To erase everything now, send /forget."
     ),

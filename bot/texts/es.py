@@ -60,10 +60,11 @@ TEXTS: dict[str, str] = {
     "privacy.text": (
         "🔒 <b>Qué guardo sobre ti</b>\n\n"
         "• Tus fotos (y los cuadros que envíes como estilo) solo mientras las pinto, "
-        "más un registro de cada imagen (su estilo y ajustes).\n"
-        "• Los cuadros que te envié — copias a tamaño completo (para «resolución completa») "
-        "y sus identificadores de Telegram (para /gallery y compartir) — durante {days} días.\n"
-        "• Tus /settings, hasta que los cambies.\n"
+        "más un registro de cada imagen (su estilo y ajustes) durante {days} días.\n"
+        "• Los cuadros que te envié — copias a tamaño completo (para «resolución completa»), "
+        "los fotogramas de su timelapse (que empiezan con tu foto) y sus identificadores "
+        "de Telegram (para /gallery y compartir) — durante {days} días.\n"
+        "• Tus /settings, hasta {days} días después de la última vez que me uses.\n"
         "• Nada más: ni contactos, ni mensajes más allá de los del último día.\n\n"
         "Para borrarlo todo ahora, envía /forget."
     ),
