@@ -234,10 +234,10 @@ def step_section(engines, content, style, sizes, args, budget) -> list[dict]:
 # -- workers sharing the GPU --------------------------------------------------------
 def worker_env(sharing: int) -> dict[str, str]:
     """A worker process's environment as ``lienzo bot`` makes it for each of ``sharing``
-    workers on GPU 0 (``bot.local_workers.gpu_env``: the GPU pinned, and
+    workers on GPU 0 (``bot.gpus.gpu_env``: the GPU pinned, and
     ``LIENZO_GPU_MEMORY_FRACTION=auto``'s share); the process applies it as
     ``lienzo worker`` does (``main``: ``engine.config.backend_environment``)."""
-    from bot.local_workers import gpu_env
+    from bot.gpus import gpu_env
 
     env = {k: v for k, v in os.environ.items()
            if k not in ("XLA_PYTHON_CLIENT_MEM_FRACTION", "XLA_CLIENT_MEM_FRACTION",

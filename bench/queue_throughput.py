@@ -85,7 +85,7 @@ class Run:
                                     extra_args=["--warmup-size", str(SIDE)],
                                     name_prefix="bench-")
         self.queue = q.JobQueue(url)
-        self.queue.huey.flush()
+        self.queue.clear()
         self.service = JobService(self.queue, root / "jobs.db", user_limit=10**6,
                                   queue_cap=10**6)
         # only what the figures need: keeping the images would measure the bench itself

@@ -135,7 +135,7 @@ async def test_delete_leaves_the_gallery_and_inline_mode_at_once(
         assert [r["type"] for r in listed.results] == ["photo", "document"]
         assert listed.results[1]["document_file_id"] and listed.results[1]["title"]
 
-        share = await eva.press_switch_inline(page, t("es", "button.share"), chat=eva.chat)
+        share = await eva.press_switch_inline(page, t("es", "button.share"))
         assert share.query == jobs[0]  # Share on a gallery page: that artwork
         await share.answered()
         assert [r["id"] for r in share.results] == [jobs[0]]

@@ -35,6 +35,7 @@ from tests.conftest import (
     wait_for,
     worker_ready,
 )
+from tests.support.queue_reads import result_of
 
 JOB = 180  # s: deadline for one job under a loaded 2-core CPU
 
@@ -203,8 +204,8 @@ def test_bad_payloads_fail_with_their_codes_and_the_worker_keeps_running(env, tm
     with Watcher(svc) as got:
         wait_for(lambda: got.outcome(good), JOB, message=env.log_tail())
         wait_for(lambda: len(got.results) == 5, JOB, message=env.log_tail())
-        assert env.queue.get_result("directbadparams").error_code == "invalid_params"
-        assert env.queue.get_result("directbadspec").error_code == "bad_job"
+        assert result_of(env.queue, "directbadparams").error_code == "invalid_params"
+        assert result_of(env.queue, "directbadspec").error_code == "bad_job"
     for code, job_id in cases.items():
         outcome = got.outcome(job_id)
         assert (outcome.status, outcome.error_code) == ("failed", code), outcome

@@ -18,6 +18,7 @@ from engine import config
 from engine import queue as q
 from engine.queue import keys, payloads, store
 from tests.conftest import REPO
+from tests.support.queue_reads import progress_of
 
 
 def test_importing_the_contract_and_the_job_service_loads_no_keras():
@@ -258,7 +259,7 @@ def test_a_stopping_worker_hands_its_job_back_to_the_front(jobqueue):
     record = {"state": "requeued", "job": "first", "attempt": 1, "step": 3, "steps": 9,
               "fraction": 0.3, "eta_s": None, "loss": None, "worker": "w1", "ts": 2.0}
     jq.hand_back("first", 1, record)
-    assert jq.get_progress("first") == record
+    assert progress_of(jq, "first") == record
     taken = jq.take()
     assert (taken.job_id, taken.attempt, taken.priority) == ("first", 1, q.RETRY_PRIORITY)
 

@@ -100,7 +100,7 @@ async def test_a_photo_someone_else_painted_is_painted_for_me(
         his = await tg.wait_for_message(bob.chat, artwork, timeout=JOB_S, after=sent)
         assert job_of(his) != job_of(hers)
         assert [j.id for j in bot.jobs.user_jobs(bob.id, active_only=False)] == [job_of(his)]
-        share = await bob.press_switch_inline(his, t("en", "button.share"), chat=bob.chat)
+        share = await bob.press_switch_inline(his, t("en", "button.share"))
         assert share.query == job_of(his)
         await share.answered()
         assert [r["id"] for r in share.results] == [job_of(his)]

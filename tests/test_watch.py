@@ -26,6 +26,7 @@ from engine import queue as q
 from engine.queue.payloads import MAX_TIMELAPSE_FRAMES, BadPayload
 from tests.bot_harness import JOB_S, SIDE, artwork, lienzo_bot
 from tests.conftest import engine_env, wait_for, worker_ready
+from tests.support.queue_reads import result_of
 from tests.test_cli import lienzo, workspace  # noqa: F401 - the CLI's fixture
 from tests.test_worker import queue  # noqa: F401 - the worker tests' queue fixture
 
@@ -324,7 +325,7 @@ def test_the_worker_sends_the_timelapse_with_the_result(queue, assets):  # noqa:
 
     worker = make_worker(queue, FakeEngine(steps=6))  # a snapshot every 2 steps
     assert worker.process(submit(queue, assets)) == "done"
-    frames = queue.get_result("job1").timelapse
+    frames = result_of(queue, "job1").timelapse
     assert len(frames) == 1 + 3 + 1  # the photo, the snapshots, the painting
     shapes = {decode_frame(f).shape for f in frames}
     assert len(shapes) == 1 and all(side % 2 == 0 for side in next(iter(shapes))[:2])

@@ -21,6 +21,7 @@ from engine.images import decode_image
 from engine.queue import keys
 from engine.worker import Worker, is_out_of_memory
 from tests.conftest import TINY, wait_for
+from tests.support.queue_reads import progress_of, result_of
 
 
 @dataclass(frozen=True)
@@ -86,18 +87,6 @@ def queue(tmp_path, monkeypatch, assets):
     jq = q.JobQueue(f"sqlite:///{tmp_path}/queue.db")
     yield jq
     jq.close()
-
-
-def result_of(queue, job_id):
-    """The job's result as the bot reads it (``JobQueue.reports``), or None."""
-    report = queue.reports([job_id]).get(job_id)
-    return report.result if report else None
-
-
-def progress_of(queue, job_id):
-    """The job's newest progress record as the bot reads it, or None."""
-    report = queue.reports([job_id]).get(job_id)
-    return report.progress if report else None
 
 
 def make_worker(queue, engine, **kw) -> Worker:

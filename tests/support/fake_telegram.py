@@ -786,7 +786,9 @@ class FakeMessage(dict):
         self.sent_reply_markup: dict | None = data.get("reply_markup")
         self.versions: list[tuple[float, dict]] = [(time.monotonic(), _plain(data))]
 
-    __hash__ = object.__hash__
+    # Hashed by identity, like __eq__ between messages.  typeshed types dict.__hash__ as
+    # None (a dict is unhashable), which mypy then forbids any subclass to change.
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
     def __eq__(self, other: object) -> bool:
         return self is other if isinstance(other, FakeMessage) else dict.__eq__(self, other)
@@ -1459,6 +1461,12 @@ class FakeTelegram:
         self._session = ClientSession(timeout=ClientTimeout(total=10))
         self._webhook_task = asyncio.create_task(self._webhook_loop())
         return self
+
+    def _http(self) -> ClientSession:
+        """The client for webhooks and file URLs (made by ``start``)."""
+        if self._session is None:
+            raise AssertionError("the fake server is not started (use `async with`)")
+        return self._session
 
     async def stop(self) -> None:
         self._closing = True
