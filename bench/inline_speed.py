@@ -37,7 +37,8 @@ def fill(store: Artworks, users: int, per_user: int, catalog: dict) -> None:
             names = [name for i in chosen for name in catalog[i].names]
             # A real file id is ~70 characters; the job id 32.
             store.add(Artwork(1_000_000 + user, secrets.token_hex(16),
-                              "AgACAgQAAxkBAAI" + secrets.token_urlsafe(42), n % 20 == 0,
+                              "AgACAgQAAxkBAAI" + secrets.token_urlsafe(42),
+                              "document" if n % 20 == 0 else "photo",
                               tuple(chosen), now - n * 60), names)
 
 

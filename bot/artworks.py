@@ -2,7 +2,8 @@
 what the Share button shares (issue #11, "Share and keep").
 
 One row per (user, job): the Telegram file id of the delivered picture (sending
-it again costs nothing), whether it went as a file, its styles and the names
+it again costs nothing), what kind of message it went as (``KINDS``: a photo, a
+file, a painted GIF - an animation - or a painted video), its styles and the names
 a search matches (ids and display names in every language, lower-cased), and
 when.  ``<data dir>/artworks.db``; a user's rows are read newest first through
 the ``(user_id, created_at)`` index, so listing one person's artworks costs the
@@ -35,7 +36,7 @@ create table if not exists artworks (
     user_id integer not null,
     job_id text not null,
     file_id text not null,
-    as_document integer not null,
+    kind text not null,
     styles text not null,
     names text not null,
     created_at real not null,
@@ -43,6 +44,10 @@ create table if not exists artworks (
 );
 create index if not exists artworks_by_user on artworks (user_id, created_at desc);
 """
+_COLUMNS = "user_id, job_id, file_id, kind, styles, names, created_at"
+#: How an artwork was sent: a photo, a file (too big for a photo), a painted GIF
+#: (an animation), a painted video - and so how it is sent again.
+KINDS = ("photo", "document", "animation", "video")
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Artwork:
     user_id: int
     job_id: str
     file_id: str
-    as_document: bool
+    kind: str  # KINDS
     styles: tuple[str, ...]  # catalogue ids; empty: the person's own painting
     created_at: float
 
@@ -65,6 +70,12 @@ class Artworks:
         self._db.execute("pragma journal_mode=wal")
         self._db.execute("pragma synchronous=normal")  # as the job table: safe if we crash
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("pragma table_info(artworks)")}
+        if "kind" not in columns:  # an artworks.db from before clips were kept (photos, files)
+            self._db.executescript("""
+                alter table artworks add column kind text not null default 'photo';
+                update artworks set kind = 'document' where as_document = 1;
+                alter table artworks drop column as_document;""")
         self.timelapse_dir = path.parent / "timelapse"
 
     def close(self) -> None:
@@ -75,8 +86,8 @@ class Artworks:
         """Keep ``artwork``; ``names``: what a search for it may match."""
         with self._lock:
             self._db.execute(
-                "insert or replace into artworks values (?, ?, ?, ?, ?, ?, ?)",
-                (artwork.user_id, artwork.job_id, artwork.file_id, int(artwork.as_document),
+                f"insert or replace into artworks ({_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?)",
+                (artwork.user_id, artwork.job_id, artwork.file_id, artwork.kind,
                  json.dumps(list(artwork.styles)), "\n".join(n.lower() for n in names),
                  artwork.created_at))
 
@@ -84,7 +95,7 @@ class Artworks:
                 limit: int = 50) -> list[Artwork]:
         """The user's artworks, newest first; ``search`` (any part of a style's id or
         name, or an artwork's job id) narrows them."""
-        sql = "select * from artworks where user_id = ?"
+        sql = f"select {_COLUMNS} from artworks where user_id = ?"
         args: list[object] = [user_id]
         if search:
             sql += " and (instr(names, ?) > 0 or job_id = ?)"
@@ -92,9 +103,8 @@ class Artworks:
         sql += " order by created_at desc, job_id limit ? offset ?"
         with self._lock:
             rows = self._db.execute(sql, [*args, limit, offset]).fetchall()
-        return [Artwork(user_id, job_id, file_id, bool(as_document), tuple(json.loads(styles)),
-                        created_at)
-                for user_id, job_id, file_id, as_document, styles, _, created_at in rows]
+        return [Artwork(user_id, job_id, file_id, kind, tuple(json.loads(styles)), created_at)
+                for user_id, job_id, file_id, kind, styles, _, created_at in rows]
 
     def delete(self, user_id: int, job_id: str) -> bool:
         with self._lock:

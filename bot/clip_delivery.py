@@ -10,8 +10,9 @@ changes nothing ("not modified").  Where there is no picture to edit (a video
 note's text status, a status the user deleted) the MP4 is sent as a new
 message with ``sendAnimation`` / ``sendVideo`` and the text status goes.
 
-The engine drops the source's audio.  A clip's result has no buttons: "full
-resolution", re-paints and the timelapse are a still painting's.
+The engine drops the source's audio.  A clip's result has one button, Share
+(``keyboards.clip_result``), and is kept as an artwork (inline mode, /gallery):
+"full resolution", re-paints and the timelapse are a still painting's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, InputMediaAnimation, InputMediaVideo, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputMediaAnimation,
+    InputMediaVideo,
+    Message,
+    ReplyParameters,
+)
 
 from bot.jobs import Job
 from bot.status import StatusGone, StatusMessage
@@ -34,7 +42,8 @@ def is_gif(job: Job) -> bool:
 
 
 async def deliver_clip(bot: Bot, job: Job, status: StatusMessage | None, mp4: bytes,
-                       caption: str, reply_to: ReplyParameters | None,
+                       caption: str, markup: InlineKeyboardMarkup,
+                       reply_to: ReplyParameters | None,
                        delete_status: Callable[[Job], Awaitable[None]]) -> Message | None:
     """The painted clip in the chat; the message it is in, or None when the same
     edit was made before a restart."""
@@ -44,7 +53,7 @@ async def deliver_clip(bot: Bot, job: Job, status: StatusMessage | None, mp4: by
             if gif else InputMediaVideo(mp4, caption=caption, parse_mode=PARSE_MODE,
                                         filename=name, supports_streaming=True)
         try:
-            edited = await status.become(bot, media)
+            edited = await status.become(bot, media, markup)
             if edited is None:
                 log.info("job %s: clip was delivered before the restart", job.id)
             return edited
@@ -52,10 +61,11 @@ async def deliver_clip(bot: Bot, job: Job, status: StatusMessage | None, mp4: by
             log.info("job %s: status message gone (%s); sending the clip anew", job.id, exc)
     if gif:
         sent = await bot.send_animation(job.chat_id, mp4, caption=caption, parse_mode=PARSE_MODE,
-                                        filename=name, reply_parameters=reply_to)
+                                        filename=name, reply_parameters=reply_to,
+                                        reply_markup=markup)
     else:
         sent = await bot.send_video(job.chat_id, mp4, caption=caption, parse_mode=PARSE_MODE,
                                     filename=name, supports_streaming=True,
-                                    reply_parameters=reply_to)
+                                    reply_parameters=reply_to, reply_markup=markup)
     await delete_status(job)
     return sent

@@ -168,12 +168,19 @@ class Delivery:
         again = bool(meta.get("delivering"))
         await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height],
                                 delivering=True)
-        if outcome.mp4 is not None:  # a moving picture: bot.clip_delivery, no buttons
+        if outcome.mp4 is not None:  # a moving picture: bot.clip_delivery, Share its one button
             await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_VIDEO)
             clip = await deliver_clip(self.bot, job, status_of(job), outcome.mp4, caption,
-                                      self._reply_to(job), self._delete_status)
-            if clip is not None and not again:
+                                      keyboards.clip_result(lang, job.id), self._reply_to(job),
+                                      self._delete_status)
+            if clip is None:
+                return
+            if not again:
                 await self._ping_when_ready(job, clip)
+            moving = clip.animation or clip.video or clip.document
+            if moving is not None:  # an MP4 Telegram could not play stays a document
+                kind = "animation" if clip.animation else "video" if clip.video else "document"
+                await asyncio.to_thread(self._keep_artwork, job, moving.file_id, kind)
             return
         if outcome.png:
             await asyncio.to_thread(self._keep_png, job.id, outcome.png)
@@ -200,7 +207,8 @@ class Delivery:
         if meta.get("cache_key") and not outcome.partial:
             await asyncio.to_thread(self.store.remember_result, meta["cache_key"],
                                     CachedResult(job.id, file_id, as_document, caption))
-        await asyncio.to_thread(self._keep_artwork, job, file_id, as_document)
+        await asyncio.to_thread(self._keep_artwork, job, file_id,
+                                "document" if as_document else "photo")
 
     async def _edit_into_artwork(self, job: Job, status: StatusMessage, jpeg: bytes,
                                  caption: str, markup: keyboards.Markup, as_document: bool
@@ -277,13 +285,14 @@ class Delivery:
         split = meta.get("params", {}).get("split") == "person"
         return style_link(self.bot.username, ids, split=split) if ids else None
 
-    def _keep_artwork(self, job: Job, file_id: str, as_document: bool) -> None:
-        """For inline mode: the artwork, and every name a search for it may use."""
+    def _keep_artwork(self, job: Job, file_id: str, kind: str) -> None:
+        """For inline mode and /gallery: the artwork (``kind``: how it was sent,
+        ``bot.artworks.KINDS``), and every name a search for it may use."""
         ids = [str(pair[0]) for pair in job.meta.get("styles", [])]
         catalog = self.intake.catalog
         names = [name for i in ids if i in catalog for name in catalog[i].names] or \
             [t(lang, "style.own") for lang in LANGUAGES]
-        self.artworks.add(Artwork(job.user_id, job.id, file_id, as_document, tuple(ids),
+        self.artworks.add(Artwork(job.user_id, job.id, file_id, kind, tuple(ids),
                                   time.time()), names)
 
     def _keep_timelapse(self, job_id: str, frames: tuple[bytes, ...]) -> bool:

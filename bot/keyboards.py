@@ -73,24 +73,37 @@ def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False) -> 
     ])
 
 
-def artworks(lang: str, job_id: str, page: int, pages: int) -> Markup:
+def artworks(lang: str, job_id: str, page: int, pages: int, repaint: bool = True) -> Markup:
     """A /gallery page's buttons: pages (wrapping), paint again (another style, softer,
-    stronger, a new seed), delete, and Share; ``page`` counts from 0, of ``pages``."""
+    stronger, a new seed: a still painting's), delete, and Share; ``page`` counts
+    from 0, of ``pages``."""
     rows = []
     if pages > 1:
         rows.append([
             Button(t(lang, "button.prev"), callback_data=data.artworks_page((page - 1) % pages)),
             Button(t(lang, "button.next"), callback_data=data.artworks_page((page + 1) % pages)),
         ])
-    rows += [
-        [Button(t(lang, "button.another_style"), callback_data=data.result("other", job_id))],
-        [Button(t(lang, "button.weaker"), callback_data=data.result("less", job_id)),
-         Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
-        [Button(t(lang, "button.new_seed"), callback_data=data.result("seed", job_id)),
-         Button(t(lang, "button.delete"), callback_data=data.artworks_delete(job_id, page))],
-        [Button(t(lang, "button.share"), switch_inline_query_chosen_chat=share_to(job_id))],
-    ]
+    delete = Button(t(lang, "button.delete"), callback_data=data.artworks_delete(job_id, page))
+    if repaint:
+        rows += [
+            [Button(t(lang, "button.another_style"),
+                    callback_data=data.result("other", job_id))],
+            [Button(t(lang, "button.weaker"), callback_data=data.result("less", job_id)),
+             Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
+            [Button(t(lang, "button.new_seed"), callback_data=data.result("seed", job_id)),
+             delete],
+        ]
+    else:
+        rows.append([delete])
+    rows.append([Button(t(lang, "button.share"),
+                        switch_inline_query_chosen_chat=share_to(job_id))])
     return Markup(rows)
+
+
+def clip_result(lang: str, job_id: str) -> Markup:
+    """A painted clip's one button, Share (re-paints are a still painting's)."""
+    return Markup([[Button(t(lang, "button.share"),
+                           switch_inline_query_chosen_chat=share_to(job_id))]])
 
 
 def share_to(job_id: str) -> SwitchInlineQueryChosenChat:

@@ -189,3 +189,51 @@ def test_the_queue_contract_carries_clips_and_mp4s():
         JobResult("clip1", 1, "done", "w", jpeg=b"jpeg", mp4=bytes(MAX_MP4_BYTES + 1))
     with pytest.raises(BadPayload):  # neither a PNG nor an MP4
         JobResult("clip1", 1, "done", "w", jpeg=b"jpeg")
+
+
+@pytest.mark.asyncio
+async def test_painted_clips_are_shared_listed_inline_and_kept_in_the_gallery(
+        tmp_path, monkeypatch, engine_worker, assets):
+    """A painted GIF or video has a Share button; inline mode lists it (an MPEG-4 GIF,
+    a video) and sends it into another chat; /gallery shows it, without the re-paint
+    buttons of a still painting."""
+    from tests.support.fake_telegram import FakeTelegram
+
+    async with FakeTelegram(bot_username="LienzoBot", inline=True) as tg:
+        async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets):
+            ana = tg.user(3105, "Ana")
+            sent = await ana.send_animation(ana.chat, moving_square(4, 4.0), width=W,
+                                            height=H, duration=1, caption="/style starry_night")
+            gif = await tg.wait_for_message(ana.chat, after=sent, timeout=30)
+            await tg.wait_for(lambda _: tg.calls_to("editMessageMedia", ana.chat), JOB_S,
+                              "the painted GIF", chat=ana.chat)
+            sent = await ana.send_video(ana.chat, moving_square(4, 4.0), width=W, height=H,
+                                        duration=1, caption="/style great_wave")
+            video = await tg.wait_for_message(ana.chat, after=sent, timeout=30)
+            await tg.wait_for(lambda _: len(tg.calls_to("editMessageMedia", ana.chat)) == 2,
+                              JOB_S, "the painted video", chat=ana.chat)
+
+            share = await ana.press_switch_inline(gif, t("en", "button.share"))
+            await share.answered()
+            [result] = share.results
+            assert result["type"] == "mpeg4_gif"
+            assert result["mpeg4_file_id"] == gif["animation"]["file_id"]
+            group = tg.group("Friends", privacy=True, members=[ana])
+            share = await ana.press_switch_inline(gif, t("en", "button.share"), chat=group)
+            await share.answered()
+            posted = await share.choose(share.query)
+            assert posted.chat is group and "animation" in posted and "Starry" in posted.caption
+
+            listed = await ana.inline_query("wave")
+            await listed.answered()
+            [result] = listed.results
+            assert result["type"] == "video" and result["title"]
+            assert result["video_file_id"] == video["video"]["file_id"]
+
+            asked = await ana.send_text(ana.chat, "/gallery")
+            page = await tg.wait_for_message(ana.chat, after=asked)
+            assert "video" in page and page.caption.startswith("🖼 1 of 2")
+            assert not any(d.startswith("r:") for d in page.callback_data)  # no re-paints
+            await (await ana.press(page, text=t("en", "button.next"))).answered()
+            await tg.wait_for(lambda _: "animation" in page, 10, "the GIF's page",
+                              chat=ana.chat)

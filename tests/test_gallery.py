@@ -42,7 +42,8 @@ def add_artworks(bot, tg, assets, user_id: int, count: int, *, documents=()) -> 
         else:
             file_id = tg._store_photo(assets.photo(100 + i), source="bot")[-1].file_id
         job_id = f"job{user_id}x{i}"
-        store.add(Artwork(user_id, job_id, file_id, i in documents, ("great_wave",), now - i),
+        store.add(Artwork(user_id, job_id, file_id, "document" if i in documents else "photo",
+                          ("great_wave",), now - i),
                   ["great_wave"])
         ids.append(job_id)
     store.close()

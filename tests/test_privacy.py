@@ -201,7 +201,7 @@ async def test_the_retention_period_forgets_the_old_and_keeps_the_new(
     for job_id, when in (("oldjob", old), ("newjob", now)):
         photo = tg._store_photo(assets.photo(120 if job_id == "oldjob" else 121),
                                 source="bot")[-1]
-        artworks.add(Artwork(ANA_ID, job_id, photo.file_id, False, ("great_wave",), when),
+        artworks.add(Artwork(ANA_ID, job_id, photo.file_id, "photo", ("great_wave",), when),
                      ["great_wave"])
         artworks.keep_timelapse(job_id, [b"frame"])
         os.utime(data_dir / "timelapse" / f"{job_id}.zip", (when, when))

@@ -20,13 +20,16 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaAnimation,
     InputMediaDocument,
     InputMediaPhoto,
+    InputMediaVideo,
     Update,
     User,
 )
@@ -78,8 +81,15 @@ class Gallery:
             return
         caption, markup = self._page(lang, found, 0)
         art = found[0]
-        send = message.reply_document if art.as_document else message.reply_photo
-        await send(art.file_id, caption=caption, parse_mode=PARSE_MODE, reply_markup=markup)
+        shown: dict[str, Any] = dict(caption=caption, parse_mode=PARSE_MODE, reply_markup=markup)
+        if art.kind == "animation":
+            await message.reply_animation(art.file_id, **shown)
+        elif art.kind == "video":
+            await message.reply_video(art.file_id, **shown)
+        elif art.kind == "document":
+            await message.reply_document(art.file_id, **shown)
+        else:
+            await message.reply_photo(art.file_id, **shown)
 
     # -- its buttons ----------------------------------------------------------------------
     async def page(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
@@ -124,10 +134,9 @@ class Gallery:
         number %= len(found)
         caption, markup = self._page(lang, found, number)
         art = found[number]
-        media: InputMediaDocument | InputMediaPhoto = (
-            InputMediaDocument(art.file_id, caption=caption, parse_mode=PARSE_MODE)
-            if art.as_document else
-            InputMediaPhoto(art.file_id, caption=caption, parse_mode=PARSE_MODE))
+        kind = {"photo": InputMediaPhoto, "document": InputMediaDocument,
+                "animation": InputMediaAnimation, "video": InputMediaVideo}[art.kind]
+        media = kind(art.file_id, caption=caption, parse_mode=PARSE_MODE)
         await quietly(message.edit_media(media, reply_markup=markup))  # "not modified": fine
 
     # -- pages ----------------------------------------------------------------------------
@@ -141,4 +150,5 @@ class Gallery:
         date = datetime.fromtimestamp(art.created_at, UTC).strftime("%Y-%m-%d")
         caption = t(lang, "artworks.caption", index=number + 1, count=len(found),
                     style=style_label(lang, styles or None), date=date)
-        return caption, keyboards.artworks(lang, art.job_id, number, len(found))
+        return caption, keyboards.artworks(lang, art.job_id, number, len(found),
+                                           repaint=art.kind in ("photo", "document"))

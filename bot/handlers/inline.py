@@ -2,10 +2,11 @@
 there (issue #11, "Share and keep").
 
 Only the asker's artworks, ever (``is_personal``, a short cache time), newest
-first, as cached photos (or documents, for pictures sent as files): Telegram
-has the files already, nothing is uploaded.  Text after ``@bot`` narrows them by
-style (an id, or its name in either language); the Share button under an
-artwork fills in that artwork's job id, which finds exactly that one.  Pages of
+first, as cached photos (documents for pictures sent as files, MPEG-4 GIFs and
+videos for painted clips): Telegram has the files already, nothing is
+uploaded.  Text after ``@bot`` narrows them by style (an id, or its name in
+either language); the Share button under an artwork fills in that artwork's
+job id, which finds exactly that one.  Pages of
 ``PAGE`` results, ``next_offset`` the next page's start.  Nothing to show: a
 button that opens the private chat (``start=inline``) instead.
 """
@@ -17,7 +18,9 @@ import logging
 
 from telegram import (
     InlineQueryResultCachedDocument,
+    InlineQueryResultCachedMpeg4Gif,
     InlineQueryResultCachedPhoto,
+    InlineQueryResultCachedVideo,
     InlineQueryResultsButton,
     Update,
 )
@@ -63,17 +66,24 @@ class Inline:
         self.s.metrics.inline_queries.inc()
 
     def _result(self, lang: str, artwork: Artwork, bot_username: str
-                ) -> InlineQueryResultCachedPhoto | InlineQueryResultCachedDocument:
+                ) -> (InlineQueryResultCachedPhoto | InlineQueryResultCachedDocument
+                      | InlineQueryResultCachedMpeg4Gif | InlineQueryResultCachedVideo):
         styles = [self.s.catalog[i] for i in artwork.styles if i in self.s.catalog]
         label = style_label(lang, styles if styles else None)
         caption = t(lang, "inline.caption", style=label, bot_username=bot_username)
         if artwork.styles:  # the shared picture brings people to the bot, style chosen
             caption += "\n" + t(lang, "done.deep_link",
                                  url=style_link(bot_username, artwork.styles))
-        if artwork.as_document:
+        if artwork.kind == "document":
             return InlineQueryResultCachedDocument(artwork.job_id, title=label,
                                                    document_file_id=artwork.file_id,
                                                    caption=caption, parse_mode=PARSE_MODE)
+        if artwork.kind == "animation":
+            return InlineQueryResultCachedMpeg4Gif(artwork.job_id, artwork.file_id, title=label,
+                                                   caption=caption, parse_mode=PARSE_MODE)
+        if artwork.kind == "video":
+            return InlineQueryResultCachedVideo(artwork.job_id, artwork.file_id, title=label,
+                                                caption=caption, parse_mode=PARSE_MODE)
         return InlineQueryResultCachedPhoto(artwork.job_id, artwork.file_id, title=label,
                                             caption=caption, parse_mode=PARSE_MODE)
 

@@ -190,11 +190,17 @@ MAX_RESULT_ID = 64  # bytes
 MAX_NEXT_OFFSET = 64  # bytes
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 INLINE_CHAT_TYPES = ("sender", "private", "group", "supergroup", "channel")
-# InlineQueryResult types Telegram knows; the fake answers only photo, document and article
+# InlineQueryResult types Telegram knows; the fake answers only photo, document, mpeg4_gif,
+# video and article
 INLINE_RESULT_TYPES = {"article", "audio", "contact", "document", "game", "gif", "location",
                        "mpeg4_gif", "photo", "sticker", "venue", "video", "voice"}
 # The Bot API server decides a button's kind by the first of these it finds (url and
 # callback_data only when non-empty); a button with none is a "text button".
+# The cached results the fake answers: their file id field, and the file type TDLib wants
+INLINE_FILE_FIELDS = {"photo": "photo_file_id", "document": "document_file_id",
+                      "mpeg4_gif": "mpeg4_file_id", "video": "video_file_id"}
+INLINE_FILE_TYPES = {"photo": "Photo", "document": "Document", "mpeg4_gif": "Animation",
+                     "video": "Video"}
 BUTTON_KINDS = ("url", "callback_data", "callback_game", "pay", "switch_inline_query",
                 "switch_inline_query_chosen_chat", "switch_inline_query_current_chat",
                 "login_url", "web_app", "copy_text")
@@ -644,6 +650,7 @@ class StoredFile:
     data: bytes
     kind: str  # "photo" | "document"
     source: str  # "user" | "bot" | "url"
+    played_as: str | None = None  # a document Telegram plays: "animation" | "video"
     file_name: str | None = None
     mime_type: str | None = None
     width: int | None = None
@@ -2571,6 +2578,7 @@ class FakeTelegram:
         info = _video_info(stored.data)
         if info is None or (kind == "video" and stored.data[:3] == b"GIF"):
             return {"document": doc}
+        stored.played_as = stored.played_as or kind  # TDLib's file type from now on
         width, height, duration = info
         moving = {**doc, "width": width, "height": height, "duration": duration}
         return {"document": doc, "animation": moving} if kind == "animation" else \
@@ -2824,14 +2832,17 @@ class FakeTelegram:
             _json_bool(obj, "hide_url")
             out["title"] = _json_str(obj, "title", required=True)
             _json_str(obj, "description")
-        elif kind in ("photo", "document"):
-            if kind == "document":
+        elif kind in INLINE_FILE_FIELDS:
+            if kind in ("document", "video"):
                 out["title"] = _json_str(obj, "title", required=True)
+            else:
+                out["title"] = _json_str(obj, "title") or None
             _json_str(obj, "description")
-            if _json_str(obj, f"{kind}_url"):
-                raise _bad(f"inline query results with a {kind}_url are not supported by the "
-                           "fake server: send a file_id")
-            out["file_id"] = _json_str(obj, f"{kind}_file_id", required=True)
+            field = INLINE_FILE_FIELDS[kind]
+            if _json_str(obj, field.replace("_file_id", "_url")):
+                raise _bad(f"inline query results with a {field.replace('_file_id', '_url')} "
+                           "are not supported by the fake server: send a file_id")
+            out["file_id"] = _json_str(obj, field, required=True)
         elif kind in INLINE_RESULT_TYPES:
             raise _bad(f'inline query results of type "{kind}" are not supported by the fake '
                        "server")
@@ -2862,9 +2873,12 @@ class FakeTelegram:
         if stored is None:
             raise _bad("wrong remote file identifier specified: can't unserialize it. Wrong "
                        "last symbol")
-        real = "Document" if stored.kind != "photo" else (
-            "Photo" if stored.photo_set is not None else "Thumbnail")
-        wanted = "Photo" if kind == "photo" else "Document"
+        if stored.kind == "photo":
+            real = "Photo" if stored.photo_set is not None else "Thumbnail"
+        else:
+            real = {"animation": "Animation", "video": "Video"}.get(stored.played_as or "",
+                                                                    "Document")
+        wanted = INLINE_FILE_TYPES[kind]
         if real != wanted:
             raise _bad(f"can't use file of type {real} as {wanted}")
         return stored
@@ -2891,8 +2905,11 @@ class FakeTelegram:
         elif stored is not None:
             if result["type"] == "photo":
                 fields["photo"] = _photo_json(stored.photo_set)
-            else:
+            elif result["type"] == "document":
                 fields["document"] = self._document_json(stored)
+            else:  # an animation (with its document twin) or a video
+                fields.update(self._moving_fields(
+                    stored, "animation" if result["type"] == "mpeg4_gif" else "video"))
             caption, entities = result["caption"]
             if caption:
                 fields["caption"] = caption
