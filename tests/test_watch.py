@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from bot import preview
-from bot.artworks import Artworks
+from bot.artworks import Artwork, Artworks
 from bot.local_workers import LocalWorkers
 from bot.texts import t
 from engine import mp4
@@ -357,3 +357,24 @@ async def test_fake_telegram_plays_only_what_telegram_would_as_an_animation():
         for data in (odd.getvalue(), b"not a video at all"):
             other = await bot.send_animation(ana.id, data, filename="b.mp4")
             assert other.animation is None and other.document is not None
+
+
+def test_an_artworks_store_from_before_clips_reads_its_kinds(tmp_path):
+    """artworks.db written with ``as_document`` (photos and files only) opens with
+    each artwork's ``kind``, and takes clips from then on."""
+    import sqlite3
+
+    path = tmp_path / "artworks.db"
+    with sqlite3.connect(path) as db:
+        db.executescript("""
+            create table artworks (user_id integer not null, job_id text not null,
+                file_id text not null, as_document integer not null, styles text not null,
+                names text not null, created_at real not null, primary key (user_id, job_id));
+            insert into artworks values (7, 'a', 'f1', 0, '["great_wave"]', 'great_wave', 1);
+            insert into artworks values (7, 'b', 'f2', 1, '[]', 'own', 2);""")
+    store = Artworks(path)
+    store.add(Artwork(7, "c", "f3", "animation", ("the_scream",), 3.0), ["the_scream"])
+    assert [(a.job_id, a.kind, a.styles) for a in store.of_user(7)] == [
+        ("c", "animation", ("the_scream",)), ("b", "document", ()),
+        ("a", "photo", ("great_wave",))]
+    store.close()
