@@ -76,11 +76,12 @@ def test_cache_key_tells_faces_brush_and_split_apart():
 
 def test_settings_written_before_faces_and_brush_read_back(tmp_path):
     """bot.db keeps each user's settings as one JSON object: a row an older version
-    wrote (no faces, no brush) reads back with both unset, and a row with them set
-    round-trips - no new column, nothing to migrate."""
+    wrote (no faces, no brush; a table without ``used_at``) reads back with both
+    unset, and a row with them set round-trips."""
     path = tmp_path / "bot.db"
-    BotStore(path).close()  # today's schema; the old one was the same table
-    with sqlite3.connect(path) as db:
+    with sqlite3.connect(path) as db:  # the table as versions before the retention made it
+        db.execute("create table user_settings (user_id integer primary key, "
+                   "value text not null)")
         db.execute("insert into user_settings values (?, ?)", (7, json.dumps(
             {"language": "es", "strength": "high", "color_mode": "keep", "quality": None,
              "size": 384})))
