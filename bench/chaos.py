@@ -97,7 +97,9 @@ from pathlib import Path
 
 from bench import common
 from bench.bot_load import BotProcess
+from bot.gpus import visible_gpus
 from bot.local_workers import LocalWorkers
+from engine.config import cuda_visible_devices
 from engine.queue import JobQueue
 from tests.support.fake_telegram import FakeMessage, FakeTelegram
 from tests.support.images import jpeg, tiny_image
@@ -279,7 +281,8 @@ class Rig:
         worker_env.pop("LIENZO_QUEUE_URL", None)  # given as --queue
         self._worker_log = open(workdir / "workers.log", "ab")  # noqa: SIM115 - lives with them
         self.workers = LocalWorkers(
-            workers, queue_url=queue_url, env=worker_env, output=self._worker_log,
+            workers, gpus=visible_gpus(cuda_visible_devices()), queue_url=queue_url,
+            env=worker_env, output=self._worker_log,
             extra_args=["--warmup-size", str(args.max_side)], name_prefix=f"chaos-{name}-",
             restart_delay=1.0, max_restart_delay=1.0, stop_timeout=15.0)
         self.queue = JobQueue(queue_url)

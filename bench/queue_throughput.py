@@ -36,9 +36,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from bot.gpus import visible_gpus
 from bot.jobs import JobService
 from bot.local_workers import LocalWorkers
 from engine import queue as q
+from engine.config import cuda_visible_devices
 
 SIDE = 32
 
@@ -81,7 +83,8 @@ class Run:
                    LIENZO_DATA_DIR=str(root / "data"), TF_CPP_MIN_LOG_LEVEL="3")
         env.pop("LIENZO_QUEUE_URL", None)
         self.log = open(root / "worker.log", "ab")  # noqa: SIM115
-        self.workers = LocalWorkers(1, queue_url=url, env=env, output=self.log,
+        self.workers = LocalWorkers(1, gpus=visible_gpus(cuda_visible_devices()),
+                                    queue_url=url, env=env, output=self.log,
                                     extra_args=["--warmup-size", str(SIDE)],
                                     name_prefix="bench-")
         self.queue = q.JobQueue(url)

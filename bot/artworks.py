@@ -73,9 +73,11 @@ class Artworks:
         columns = {row[1] for row in self._db.execute("pragma table_info(artworks)")}
         if "kind" not in columns:  # an artworks.db from before clips were kept (photos, files)
             self._db.executescript("""
+                begin;
                 alter table artworks add column kind text not null default 'photo';
                 update artworks set kind = 'document' where as_document = 1;
-                alter table artworks drop column as_document;""")
+                alter table artworks drop column as_document;
+                commit;""")  # all or nothing: a crash half-way leaves the old table
         self.timelapse_dir = path.parent / "timelapse"
 
     def close(self) -> None:

@@ -22,9 +22,9 @@
   cache remembers the file id.
   An edit makes no notification, so in a private chat a painting that took
   ``READY_PING_AFTER_S`` or more (its owner has likely looked away) is
-  followed by a one-line "ready" reply to it, which does - once: a delivery
-  begun before a restart (``delivering`` in the job's meta) repeats the edit,
-  never the ping.
+  followed by a one-line "ready" reply to it, which does - at most once
+  (``pinged`` in the job's meta, written before it is sent: a delivery redone
+  after a restart repeats the edit, never the ping).
 - A failure or cancellation becomes the status message's caption.
 - A chat that blocked the bot or is gone: the outcome is dropped (the chat
   gate has cancelled the chat's other jobs); any other error propagates so the
@@ -164,10 +164,7 @@ class Delivery:
             requester=meta.get("requester") if meta.get("group") else None, user_id=job.user_id,
             time_limit_s=(stats.get("time_limit_s") or meta["params"].get("time_budget_s"))
             if outcome.partial else None, link=self._deep_link(meta), as_file=as_document)
-        # Begun before a restart: the edit is made again (exactly once), the ping is not.
-        again = bool(meta.get("delivering"))
-        await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height],
-                                delivering=True)
+        await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height])
         if outcome.mp4 is not None:  # a moving picture: bot.clip_delivery, Share its one button
             await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_VIDEO)
             clip = await deliver_clip(self.bot, job, status_of(job), outcome.mp4, caption,
@@ -175,12 +172,11 @@ class Delivery:
                                       self._delete_status)
             if clip is None:
                 return
-            if not again:
-                await self._ping_when_ready(job, clip)
-            moving = clip.animation or clip.video or clip.document
-            if moving is not None:  # an MP4 Telegram could not play stays a document
-                kind = "animation" if clip.animation else "video" if clip.video else "document"
-                await asyncio.to_thread(self._keep_artwork, job, moving.file_id, kind)
+            await self._ping_when_ready(job, clip)
+            moving = clip.animation or clip.video  # None: an MP4 Telegram could not play
+            if moving is not None:
+                await asyncio.to_thread(self._keep_artwork, job, moving.file_id,
+                                        "animation" if clip.animation else "video")
             return
         if outcome.png:
             await asyncio.to_thread(self._keep_png, job.id, outcome.png)
@@ -196,8 +192,7 @@ class Delivery:
             if edited is None:  # the same edit was made before a restart
                 return
             sent = edited
-            if not again:
-                await self._ping_when_ready(job, edited)
+            await self._ping_when_ready(job, edited)
         else:
             sent = await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
         file_id = (sent.document.file_id if sent.document else None) if as_document else \
@@ -232,6 +227,9 @@ class Delivery:
     async def _ping_when_ready(self, job: Job, artwork: Message) -> None:
         if job.chat_id != job.user_id or time.time() - job.created_at < READY_PING_AFTER_S:
             return  # a group, or its owner is still watching the status message
+        if job.meta.get("pinged"):
+            return  # before a restart, which redid the edit
+        await asyncio.to_thread(self.jobs.update_meta, job.id, pinged=True)
         try:
             await self.bot.send_message(job.chat_id, t(job.meta.get("lang", "en"), "done.ready"),
                                         parse_mode=PARSE_MODE,
@@ -287,7 +285,10 @@ class Delivery:
 
     def _keep_artwork(self, job: Job, file_id: str, kind: str) -> None:
         """For inline mode and /gallery: the artwork (``kind``: how it was sent,
-        ``bot.artworks.KINDS``), and every name a search for it may use."""
+        ``bot.artworks.KINDS``), and every name a search for it may use - unless
+        its owner said /forget while it was being sent."""
+        if self.jobs.status(job.id) is None:
+            return
         ids = [str(pair[0]) for pair in job.meta.get("styles", [])]
         catalog = self.intake.catalog
         names = [name for i in ids if i in catalog for name in catalog[i].names] or \

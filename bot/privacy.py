@@ -15,9 +15,9 @@ What is kept, and where (docs/architecture.md, "Processes"):
 ``forget`` deletes all of it for one user.  Otherwise each is kept
 ``BotConfig.retention_days`` (``LIENZO_RETENTION_DAYS``, what /privacy says):
 job records after delivery, artworks and their timelapses and PNGs, cached
-file ids after they were made, settings after their last use, "gone" marks
-after the chat left (``bot.app``'s hourly purge; a person who blocked the bot
-is forgotten the same way).
+file ids after they were made, settings after their owner's last change or
+picture, "gone" marks after the chat left (``bot.app``'s hourly purge; a
+person who blocked the bot is forgotten the same way).
 """
 
 from __future__ import annotations

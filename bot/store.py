@@ -81,9 +81,11 @@ class BotStore:
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("pragma table_info(user_settings)")}
         if "used_at" not in columns:  # a bot.db from before settings had a retention
-            self._db.execute("alter table user_settings add column used_at real not null "
-                             "default 0")
-            self._db.execute("update user_settings set used_at = ?", (time.time(),))
+            with self._db:  # one transaction: a crash half-way leaves the old table
+                self._db.execute("begin")
+                self._db.execute("alter table user_settings add column used_at real "
+                                 "not null default 0")
+                self._db.execute("update user_settings set used_at = ?", (time.time(),))
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -159,15 +159,19 @@ def test_progress_and_heartbeat_records_are_validated():
               "fraction": 0.3, "eta_s": 1.5, "loss": 12.0, "worker": "w", "ts": 1.0,
               "preview": 2}
     assert payloads.decode_progress(payloads.encode_progress(record)) == record
-    for bad in ({"state": "exploding"}, {"fraction": 1.5}, {"step": -1}, {"loss": "x"}):
+    for bad in ({"state": "exploding"}, {"state": []}, {"state": {}}, {"fraction": 1.5},
+                {"step": -1}, {"loss": "x"}):  # a list or object: refused, not a TypeError
         with pytest.raises(q.BadPayload):
             payloads.encode_progress(dict(record, **bad))
+        with pytest.raises(q.BadPayload):
+            payloads.decode_progress(json.dumps(dict(record, **bad)).encode())
     with pytest.raises(q.BadPayload):
         payloads.decode_progress(b"not json")
     beat = {"ts": 1.0, "device": "CPU", "backend": "tensorflow", "current_job": None}
     assert payloads.decode_heartbeat(payloads.encode_heartbeat(beat)) == beat
-    with pytest.raises(q.BadPayload):
-        payloads.decode_heartbeat(json.dumps(dict(beat, current_job="a b")).encode())
+    for bad in ({"current_job": "a b"}, {"state": ["idle"]}):
+        with pytest.raises(q.BadPayload):
+            payloads.decode_heartbeat(json.dumps(dict(beat, **bad)).encode())
 
 
 def test_key_names_are_the_contract():

@@ -68,7 +68,8 @@ TEXTS: dict[str, str] = {
         "• The artworks I sent you — full-size copies (for “full resolution”), their "
         "timelapse frames (which begin with your photo) and their Telegram file ids "
         "(for /gallery and sharing) — for {days} days.\n"
-        "• Your /settings, until {days} days after you last use me.\n"
+        "• Your /settings, until {days} days after you last change them or send "
+        "me a picture.\n"
         "• Nothing else: no contacts, no messages beyond the last day's.\n\n"
         "To erase everything now, send /forget."
     ),

@@ -64,7 +64,8 @@ TEXTS: dict[str, str] = {
         "• Los cuadros que te envié — copias a tamaño completo (para «resolución completa»), "
         "los fotogramas de su timelapse (que empiezan con tu foto) y sus identificadores "
         "de Telegram (para /gallery y compartir) — durante {days} días.\n"
-        "• Tus /settings, hasta {days} días después de la última vez que me uses.\n"
+        "• Tus /settings, hasta {days} días después de que los cambies o me envíes "
+        "una imagen por última vez.\n"
         "• Nada más: ni contactos, ni mensajes más allá de los del último día.\n\n"
         "Para borrarlo todo ahora, envía /forget."
     ),

@@ -68,10 +68,11 @@ class WorkerState(StrEnum):
     STOPPED = "stopped"
 
 
-# The values a reader accepts (a StrEnum member is its string).
-PROGRESS_STATES = frozenset(ProgressState)
-RESULT_STATUSES = frozenset(ResultStatus)
-WORKER_STATES = frozenset(WorkerState)
+# The values a reader accepts (a StrEnum member equals its string).  Tuples, not
+# sets: a malformed record's list or object is then "not one of them", not a TypeError.
+PROGRESS_STATES = tuple(ProgressState)
+RESULT_STATUSES = tuple(ResultStatus)
+WORKER_STATES = tuple(WorkerState)
 
 _SPEC_MAGIC = b"LZS1"
 _RESULT_MAGIC = b"LZR1"
