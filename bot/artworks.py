@@ -59,6 +59,10 @@ class Artwork:
     styles: tuple[str, ...]  # catalogue ids; empty: the person's own painting
     created_at: float
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"an artwork's kind is one of {KINDS}, not {self.kind!r}")
+
 
 class Artworks:
     """The store; thread-safe (one connection behind a lock, short statements)."""

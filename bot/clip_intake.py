@@ -57,10 +57,10 @@ def estimate_seconds(info: ClipInfo, params: dict[str, Any], defaults: MachineDe
                      has_gpu: bool) -> float:
     """About how long the clip takes to paint on the workers' kind of machine."""
     from engine import video
-    from engine.params import StyleParams
+    from engine.params import MIN_SIZE, StyleParams
 
     side = max(info.width, info.height)
-    base = StyleParams(quality=defaults.quality, size=max(32, side))
+    base = StyleParams(quality=defaults.quality, size=max(MIN_SIZE, side))
     chosen = {k: v for k, v in params.items() if k in ("quality", "style_scale")}
     style = StyleParams.from_dict(chosen, base=base)
     first = FIRST_FRAME_SECONDS[has_gpu] * (side / defaults.clip_side) ** 2

@@ -89,17 +89,17 @@ def engine_worker_count(gpus: tuple[str, ...]) -> int:
     ``auto:N``, N per GPU.  Without a GPU, ``auto`` is one worker: one already keeps
     every CPU core busy."""
     raw = env_text("LIENZO_ENGINE_WORKERS").lower()
+    bad = InvalidParams(f"LIENZO_ENGINE_WORKERS must be a number, auto or auto:N "
+                        f"(N workers per GPU, 1 or more), not {raw!r}")
     if raw == "auto" or raw.startswith("auto:"):
         per_gpu = raw.partition(":")[2] or "1"
         if not per_gpu.isdigit() or int(per_gpu) < 1:
-            raise InvalidParams(f"LIENZO_ENGINE_WORKERS must be a number, auto or auto:N "
-                                f"(N workers per GPU, 1 or more), not {raw!r}")
+            raise bad
         return max(1, int(per_gpu) * len(gpus))
     try:
         count = env_number("LIENZO_ENGINE_WORKERS", 1, int)
     except InvalidParams:
-        raise InvalidParams(f"LIENZO_ENGINE_WORKERS must be a number, auto or auto:N "
-                            f"(N workers per GPU), not {raw!r}") from None
+        raise bad from None
     if count < 0:
         raise InvalidParams("LIENZO_ENGINE_WORKERS must be 0 or more")
     return count

@@ -172,11 +172,11 @@ class Delivery:
                                       self._delete_status)
             if clip is None:
                 return
-            await self._ping_when_ready(job, clip)
             moving = clip.animation or clip.video  # None: an MP4 Telegram could not play
             if moving is not None:
                 await asyncio.to_thread(self._keep_artwork, job, moving.file_id,
                                         "animation" if clip.animation else "video")
+            await self._ping_when_ready(job, clip)
             return
         if outcome.png:
             await asyncio.to_thread(self._keep_png, job.id, outcome.png)
@@ -187,23 +187,22 @@ class Delivery:
         await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
         status = status_of(job)
         if status is not None and status.media:
-            edited = await self._edit_into_artwork(job, status, jpeg, caption, markup,
-                                                   as_document)
-            if edited is None:  # the same edit was made before a restart
+            sent = await self._edit_into_artwork(job, status, jpeg, caption, markup,
+                                                 as_document)
+            if sent is None:  # the same edit was made before a restart
                 return
-            sent = edited
-            await self._ping_when_ready(job, edited)
         else:
             sent = await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
         file_id = (sent.document.file_id if sent.document else None) if as_document else \
             (sent.photo[-1].file_id if sent.photo else None)
-        if file_id is None:
-            return
-        if meta.get("cache_key") and not outcome.partial:
-            await asyncio.to_thread(self.store.remember_result, meta["cache_key"],
-                                    CachedResult(job.id, file_id, as_document, caption))
-        await asyncio.to_thread(self._keep_artwork, job, file_id,
-                                "document" if as_document else "photo")
+        if file_id is not None:  # kept first: /gallery and inline mode have it at once
+            if meta.get("cache_key") and not outcome.partial:
+                await asyncio.to_thread(self.store.remember_result, meta["cache_key"],
+                                        CachedResult(job.id, file_id, as_document, caption))
+            await asyncio.to_thread(self._keep_artwork, job, file_id,
+                                    "document" if as_document else "photo")
+        if status is not None and status.media:
+            await self._ping_when_ready(job, sent)
 
     async def _edit_into_artwork(self, job: Job, status: StatusMessage, jpeg: bytes,
                                  caption: str, markup: keyboards.Markup, as_document: bool

@@ -69,7 +69,7 @@ def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False) -> 
          Button(t(lang, "button.full_res"), callback_data=data.result("full", job_id))],
         *([[Button(t(lang, "button.timelapse"), callback_data=data.result("tl", job_id))]]
           if timelapse else []),
-        [Button(t(lang, "button.share"), switch_inline_query_chosen_chat=share_to(job_id))],
+        [share(lang, job_id)],
     ])
 
 
@@ -95,21 +95,21 @@ def artworks(lang: str, job_id: str, page: int, pages: int, repaint: bool = True
         ]
     else:
         rows.append([delete])
-    rows.append([Button(t(lang, "button.share"),
-                        switch_inline_query_chosen_chat=share_to(job_id))])
+    rows.append([share(lang, job_id)])
     return Markup(rows)
 
 
 def clip_result(lang: str, job_id: str) -> Markup:
     """A painted clip's one button, Share (re-paints are a still painting's)."""
-    return Markup([[Button(t(lang, "button.share"),
-                           switch_inline_query_chosen_chat=share_to(job_id))]])
+    return Markup([[share(lang, job_id)]])
 
 
-def share_to(job_id: str) -> SwitchInlineQueryChosenChat:
-    """Any chat, group or channel the person picks, with the artwork's id typed in."""
-    return SwitchInlineQueryChosenChat(job_id, allow_user_chats=True, allow_group_chats=True,
-                                       allow_channel_chats=True)
+def share(lang: str, job_id: str) -> Button:
+    """Share: inline mode in any chat, group or channel the person picks, with the
+    artwork's id typed in (``bot.handlers.inline``)."""
+    return Button(t(lang, "button.share"), switch_inline_query_chosen_chat=(
+        SwitchInlineQueryChosenChat(job_id, allow_user_chats=True, allow_group_chats=True,
+                                    allow_channel_chats=True)))
 
 
 def forget(lang: str, user_id: int) -> Markup:

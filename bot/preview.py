@@ -114,11 +114,6 @@ class LivePreview:
             log.log(level, "job %s: preview edit failed (%s); progress as captions only",
                     job_id, exc)
 
-    def failed(self, job_id: str) -> bool:
-        """Whether this job's previews were turned off by an error."""
-        state = self._jobs.get(job_id)
-        return state is not None and not state.on
-
     async def finish(self, job_id: str) -> None:
         """The job's outcome is about to be delivered: no preview edit from now on; one
         in flight is cancelled and waited for, so the result's edit is the last."""

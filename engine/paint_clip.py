@@ -78,8 +78,8 @@ def paint(args: argparse.Namespace, settings: config.EngineSettings,
                 bar.update(p.frame - 1 - bar.n)
             bar.set_postfix(step=f"{p.step}/{p.steps}", loss=f"{p.loss:.4g}", refresh=False)
 
-        result = video.stylize_clip(engine, clip.frames, chosen, params, args.temporal_weight,
-                                    on_progress=on_progress, mask=mask)
+        result = video.stylize_clip(engine.stylize, clip.frames, chosen, params,
+                                    args.temporal_weight, on_progress=on_progress, mask=mask)
         bar.update(len(clip.frames) - bar.n)
     output.write_bytes(mp4.encode(result.frames, clip.fps))
     s = result.stats

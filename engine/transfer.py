@@ -359,7 +359,7 @@ def _tensor(array: npt.ArrayLike) -> Tensor:
 
 
 def _batch(image: npt.ArrayLike) -> Tensor:
-    return ops.convert_to_tensor(np.asarray(image, dtype=np.float32)[None], dtype="float32")
+    return _tensor(np.asarray(image, dtype=np.float32)[None])
 
 
 def _unbatch(tensor: Tensor) -> Floats:

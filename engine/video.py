@@ -20,7 +20,8 @@ and between frames; a time budget is the clip's, shared out over the frames by
 their work, so that every frame gets its turn.  ``estimate_seconds`` tells how
 long a clip takes from how long its first frame alone (a photo) takes.
 
-No Keras is imported here: the engine comes in as an argument.
+No Keras is imported here: the engine's ``stylize`` (``Engine.stylize``, or a
+worker's wrapping of it) comes in as an argument.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from engine.progress import Progress, ProgressFn
 
 if TYPE_CHECKING:
     from engine.regions import Mask
-    from engine.transfer import Engine
+    from engine.transfer import Result
 
 DEFAULT_TEMPORAL_WEIGHT = config.CLIP_TEMPORAL_WEIGHT  # Ruder et al.'s (artistic-videos)
 # A later frame starts from a finished painting: half the preset's per-scale steps,
@@ -100,7 +101,7 @@ def estimate_seconds(params: StyleParams, frames: int, width: int, height: int,
 
 
 def stylize_clip(
-    engine: Engine,
+    stylize: Callable[..., Result],
     frames: Sequence[RGB],
     styles: Sequence[tuple[RGB, float]],
     params: StyleParams,
@@ -146,7 +147,7 @@ def stylize_clip(
             h, w = out[-1].shape[:2]
             photo = images.resize_to(frame, w, h)
             warped = flow.follow(previous_photo, photo, out[-1], temporal_weight)
-        result = engine.stylize(frame, styles, base.replace(time_budget_s=budget),
+        result = stylize(frame, styles, base.replace(time_budget_s=budget),
                                 on_progress=report, should_stop=should_stop, mask=mask,
                                 previous=warped)
         if warped is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 
 import pytest
 import pytest_asyncio
@@ -55,6 +56,19 @@ async def telegram():
 class RunningBot:
     def __init__(self, tg, config, jobs, task, stop):
         self.tg, self.config, self.jobs, self.task, self.stop = tg, config, jobs, task, stop
+
+    async def kept(self, *job_ids: str, timeout: float = 10) -> None:
+        """Wait until the bot has kept these artworks (``artworks.db``), which it does
+        a moment after the painting appears in the chat (Telegram's answer gives
+        the file id): what /gallery and inline mode list."""
+        path = self.config.data_dir / "artworks.db"
+
+        def all_kept() -> bool:
+            with contextlib.closing(sqlite3.connect(path)) as db:
+                found = {row[0] for row in db.execute("select job_id from artworks")}
+            return set(job_ids) <= found
+
+        await self.tg.wait_for(lambda _: all_kept(), timeout, f"artworks {job_ids} kept")
 
 
 @contextlib.asynccontextmanager

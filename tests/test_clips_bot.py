@@ -200,7 +200,7 @@ async def test_painted_clips_are_shared_listed_inline_and_kept_in_the_gallery(
     from tests.support.fake_telegram import FakeTelegram
 
     async with FakeTelegram(bot_username="LienzoBot", inline=True) as tg:
-        async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets):
+        async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets) as bot:
             ana = tg.user(3105, "Ana")
             sent = await ana.send_animation(ana.chat, moving_square(4, 4.0), width=W,
                                             height=H, duration=1, caption="/style starry_night")
@@ -212,6 +212,7 @@ async def test_painted_clips_are_shared_listed_inline_and_kept_in_the_gallery(
             video = await tg.wait_for_message(ana.chat, after=sent, timeout=30)
             await tg.wait_for(lambda _: len(tg.calls_to("editMessageMedia", ana.chat)) == 2,
                               JOB_S, "the painted video", chat=ana.chat)
+            await bot.kept(*(j.id for j in bot.jobs.user_jobs(ana.id, active_only=False)))
 
             share = await ana.press_switch_inline(gif, t("en", "button.share"))
             await share.answered()

@@ -197,6 +197,7 @@ async def test_new_seed_paints_the_artwork_again_differently(
         sent = await ana.send_photo(ana.chat, assets.photo(71), caption="/style starry_night")
         art = await tg.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
         job_id = next(d for d in art.callback_data if d.startswith("r:full:")).split(":")[2]
+        await bot.kept(job_id)
 
         opened = await ana.send_text(ana.chat, "/gallery")
         page = await tg.wait_for_message(ana.chat, after=opened)
@@ -217,6 +218,7 @@ async def test_new_seed_paints_the_artwork_again_differently(
         assert before.shape == after.shape
         assert np.abs(before - after).mean() > 1.0  # a different picture, not a re-encode
 
+        await bot.kept(new_job)
         opened = await ana.send_text(ana.chat, "/gallery")  # both are in the gallery now
         page = await tg.wait_for_message(ana.chat, after=opened)
         assert page.caption.startswith("🖼 1 of 2")

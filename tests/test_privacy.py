@@ -88,6 +88,7 @@ async def test_forget_erases_everything_about_that_user_only(
         results = bot.config.results_dir
         for job_id in (*ana_jobs, bob_job):
             assert (results / f"{job_id}.png").exists()
+        await bot.kept(*ana_jobs, bob_job)
         dbs = databases(bot, tmp_path / "jobs.db")  # the harness's job table
         assert rows_about(dbs["artworks"], ANA_ID, ana_jobs)  # kept until /forget
         assert rows_about(dbs["bot"], ANA_ID, ana_jobs)["user_settings"]

@@ -34,6 +34,7 @@ async def test_inline_mode_lists_only_my_artworks_and_share_sends_one(
         sent = await ana.send_photo(ana.chat, assets.photo(70), caption="/style starry_night")
         art = await tg.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
         job_id = next(d for d in art.callback_data if d.startswith("r:full:")).split(":")[2]
+        await bot.kept(job_id)
 
         mine = await ana.inline_query("")
         answer = await mine.answered()
@@ -100,6 +101,7 @@ async def test_a_photo_someone_else_painted_is_painted_for_me(
         his = await tg.wait_for_message(bob.chat, artwork, timeout=JOB_S, after=sent)
         assert job_of(his) != job_of(hers)
         assert [j.id for j in bot.jobs.user_jobs(bob.id, active_only=False)] == [job_of(his)]
+        await bot.kept(job_of(his))
         share = await bob.press_switch_inline(his, t("en", "button.share"))
         assert share.query == job_of(his)
         await share.answered()

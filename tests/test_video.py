@@ -54,8 +54,8 @@ def test_temporal_loss_lowers_the_flicker(engine, styles):
     """Consecutive frames differ less from the previous painting carried along the
     motion (trusted pixels only) with the temporal loss than without: ≥ 3×."""
     frames = moving_frames()
-    held = video.stylize_clip(engine, frames, styles, PARAMS, temporal_weight=1e3)
-    free = video.stylize_clip(engine, frames, styles, PARAMS, temporal_weight=0)
+    held = video.stylize_clip(engine.stylize, frames, styles, PARAMS, temporal_weight=1e3)
+    free = video.stylize_clip(engine.stylize, frames, styles, PARAMS, temporal_weight=0)
     assert len(held.frames) == 4 and held.frames[0].shape == (32, 40, 3)
     assert held.stats["warp_error"] * 3 < free.stats["warp_error"]
     # The first frame is a still's painting; the temporal weight changes only the others.
@@ -80,7 +80,7 @@ def test_a_still_photo_takes_the_plain_path(engine, styles, monkeypatch):
 def test_progress_by_frames_and_cancel_between_frames(engine, styles):
     frames = moving_frames(3)
     seen = []
-    video.stylize_clip(engine, frames, styles, PARAMS.replace(iterations=4),
+    video.stylize_clip(engine.stylize, frames, styles, PARAMS.replace(iterations=4),
                        on_progress=seen.append)
     assert [p.frame for p in seen] == [1] * 4 + [2] * 4 + [3] * 4
     assert {p.frames for p in seen} == {3} and [p.step for p in seen] == list(range(1, 13))
@@ -97,13 +97,13 @@ def test_progress_by_frames_and_cancel_between_frames(engine, styles):
             done_first.append(p)
 
     with pytest.raises(Cancelled):
-        video.stylize_clip(engine, frames, styles, PARAMS.replace(iterations=4),
+        video.stylize_clip(engine.stylize, frames, styles, PARAMS.replace(iterations=4),
                            on_progress=on_progress, should_stop=stop)
 
 
 def test_time_budget_is_shared_by_the_frames(engine, styles):
     """A budget far too small for the steps asked: every frame still comes back."""
-    result = video.stylize_clip(engine, moving_frames(3), styles,
+    result = video.stylize_clip(engine.stylize, moving_frames(3), styles,
                                 PARAMS.replace(iterations=5000, time_budget_s=3.0))
     assert len(result.frames) == 3 and result.stats["stopped"] == "time_budget"
     assert result.stats["seconds"] < 30
@@ -117,9 +117,9 @@ def test_estimate_and_bad_arguments(engine, styles):
     later = video.frame_params(p)
     assert later.schedule() == [(384, 75)] and later.learning_rate < p.learning_rate
     with pytest.raises(InvalidParams):
-        video.stylize_clip(engine, [], styles, PARAMS)
+        video.stylize_clip(engine.stylize, [], styles, PARAMS)
     with pytest.raises(InvalidParams):
-        video.stylize_clip(engine, moving_frames(2), styles, PARAMS, temporal_weight=-1)
+        video.stylize_clip(engine.stylize, moving_frames(2), styles, PARAMS, temporal_weight=-1)
 
 
 def test_temporal_loss_is_weighted_per_pixel():
@@ -180,7 +180,7 @@ def test_jax_paints_a_moving_picture():
         from tests.test_video import moving_frames
         assert keras.backend.backend() == "jax"
         p = StyleParams(size=32, min_side=32, iterations=6, faces="paint")
-        r = video.stylize_clip(get_engine(weights="random"), moving_frames(3, 32, 24),
+        r = video.stylize_clip(get_engine(weights="random").stylize, moving_frames(3, 32, 24),
                                [(make_style(), 1.0)], p)
         print(json.dumps({"frames": len(r.frames), "backend": r.stats["backend"],
                           "warp": r.stats["warp_error"], "shape": list(r.frames[2].shape)}))

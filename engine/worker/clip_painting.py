@@ -38,14 +38,6 @@ CLIP_LIMIT_CAP = 6.0  # a clip takes at most this many photo time limits
 ClipRun = Callable[[Callable[..., Any], ProgressFn, Callable[[], bool]], "ClipResult"]
 
 
-class _Engine:
-    """The worker's ``stylize`` (``Engine.stylize``, which takes ``previous``) dressed
-    as the engine ``stylize_clip`` expects."""
-
-    def __init__(self, stylize: Callable[..., Any]) -> None:
-        self.stylize = stylize
-
-
 def clip_time_limit(params: StyleParams, frames: int, width: int, height: int,
                     photo_limit: float) -> float:
     """The whole clip's time limit: ``photo_limit`` for its first frame, each later
@@ -73,7 +65,7 @@ def paint_clip(content: bytes, settings: EngineSettings, has_gpu: bool,
 
     def run(stylize: Callable[..., Any], on_progress: ProgressFn,
             should_stop: Callable[[], bool]) -> ClipResult:
-        return video.stylize_clip(_Engine(stylize), clip.frames, list(styles), params,  # type: ignore[arg-type]
+        return video.stylize_clip(stylize, clip.frames, list(styles), params,
                                   config.CLIP_TEMPORAL_WEIGHT, on_progress=on_progress,
                                   should_stop=should_stop)
 
