@@ -26,16 +26,18 @@ SIDE = 48  # the worker's LIENZO_MAX_SIDE: every artwork is 48 px on its long si
 JOB_S = 120  # s: deadline for one painting on a loaded 2-core CPU
 
 
-@pytest.fixture(scope="module")
-def engine_worker(tmp_path_factory, assets):
-    root = tmp_path_factory.mktemp("bot-e2e")
+@contextlib.contextmanager
+def running_worker(root, assets, name_prefix: str, *extra_args: str):
+    """One real engine worker (random weights, ``SIDE`` px, ``fast``) on a SQLite queue
+    in ``root``, ready; yields (queue url, queue)."""
     url = f"sqlite:///{root}/queue.db"
     queue = q.JobQueue(url)
     log = open(root / "worker.log", "ab")  # noqa: SIM115 - the worker writes to it until the end
     env = engine_env(assets, root / "worker-data", LIENZO_MAX_SIDE=SIDE,
                      LIENZO_DEFAULT_QUALITY="fast")
-    workers = LocalWorkers(1, queue_url=url, env=env, output=log, name_prefix="bot-e2e-",
-                           extra_args=["--warmup-size", str(SIDE), "--poll", "0.05"])
+    workers = LocalWorkers(1, queue_url=url, env=env, output=log, name_prefix=name_prefix,
+                           extra_args=["--warmup-size", str(SIDE), "--poll", "0.05",
+                                       *extra_args])
     workers.start()
     try:
         wait_for(lambda: worker_ready(queue, workers.names), 240, interval=0.2,
@@ -45,6 +47,12 @@ def engine_worker(tmp_path_factory, assets):
         workers.stop()
         log.close()
         queue.close()
+
+
+@pytest.fixture(scope="module")
+def engine_worker(tmp_path_factory, assets):
+    with running_worker(tmp_path_factory.mktemp("bot-e2e"), assets, "bot-e2e-") as worker:
+        yield worker
 
 
 @pytest_asyncio.fixture

@@ -19,13 +19,11 @@ from PIL import Image
 
 from bot import preview
 from bot.artworks import Artwork, Artworks
-from bot.local_workers import LocalWorkers
 from bot.texts import t
 from engine import mp4
 from engine import queue as q
 from engine.queue.payloads import MAX_TIMELAPSE_FRAMES, BadPayload
-from tests.bot_harness import JOB_S, SIDE, artwork, lienzo_bot
-from tests.conftest import engine_env, wait_for, worker_ready
+from tests.bot_harness import JOB_S, artwork, lienzo_bot, running_worker
 from tests.support.queue_reads import result_of
 from tests.test_cli import lienzo, workspace  # noqa: F401 - the CLI's fixture
 from tests.test_worker import queue  # noqa: F401 - the worker tests' queue fixture
@@ -38,24 +36,9 @@ LONG = "/style starry_night quality=balanced"  # 300 steps: several previews, ev
 @pytest.fixture(scope="module")
 def engine_worker(tmp_path_factory, assets):
     """As the harness's, with a preview JPEG every 0.25 s instead of every 3 s."""
-    root = tmp_path_factory.mktemp("watch-e2e")
-    url = f"sqlite:///{root}/queue.db"
-    jobs = q.JobQueue(url)
-    log = open(root / "worker.log", "ab")  # noqa: SIM115 - the worker writes to it until the end
-    env = engine_env(assets, root / "worker-data", LIENZO_MAX_SIDE=SIDE,
-                     LIENZO_DEFAULT_QUALITY="fast")
-    workers = LocalWorkers(1, queue_url=url, env=env, output=log, name_prefix="watch-e2e-",
-                           extra_args=["--warmup-size", str(SIDE), "--poll", "0.05",
-                                       "--preview-interval", "0.25"])
-    workers.start()
-    try:
-        wait_for(lambda: worker_ready(jobs, workers.names), 240, interval=0.2,
-                 message="the engine worker to be ready")
-        yield url, jobs
-    finally:
-        workers.stop()
-        log.close()
-        jobs.close()
+    with running_worker(tmp_path_factory.mktemp("watch-e2e"), assets, "watch-e2e-",
+                        "--preview-interval", "0.25") as worker:
+        yield worker
 
 
 @pytest.fixture(autouse=True)
