@@ -97,9 +97,9 @@ from pathlib import Path
 
 from bench import common
 from bench.bot_load import BotProcess
+from bot.config import cuda_visible_devices
 from bot.gpus import visible_gpus
 from bot.local_workers import LocalWorkers
-from engine.config import cuda_visible_devices
 from engine.queue import JobQueue
 from tests.support.fake_telegram import FakeMessage, FakeTelegram
 from tests.support.images import jpeg, tiny_image

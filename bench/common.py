@@ -71,7 +71,7 @@ def make_style(side: int = 512, seed: int = 7) -> np.ndarray:
 def pictures(photo: str | None = None, style: str | None = None):
     """(content, style) as H×W×3 uint8: generated, or files named on the command line."""
     if photo or style:
-        from engine.images import load_image  # keras-free module
+        from engine.media.images import load_image  # keras-free module
 
     content = load_image(photo) if photo else make_content()
     painting = load_image(style) if style else make_style()
@@ -218,8 +218,8 @@ def adam_inputs(engine, content: np.ndarray, style: np.ndarray, params, size: in
     ``coefs``, the first step's learning rate ``lr`` and the scaled content's ``(w, h)``."""
     from keras import ops
 
-    from engine import images
-    from engine.transfer import _batch
+    from engine.core.transfer import _batch
+    from engine.media import images
 
     w, h = images.fit_within(content.shape[1], content.shape[0], size)
     scaled = images.resize_to(content, w, h)

@@ -13,7 +13,7 @@ Parts (each backend runs in its own subprocess, KERAS_BACKEND set before keras l
 a) overhead: one compiled Adam step of the Engine (``Engine._plain.adam_step``, driven as
    ``Engine._adam`` drives it) ÷ a bare compiled VGG19 forward+backward to the same
    depth (gradient of the sum of the same net's outputs w.r.t. the input, through
-   ``engine.backend.value_and_grad`` + ``engine.backend.compile``), interleaved
+   ``engine.core.backend.value_and_grad`` + ``engine.core.backend.compile``), interleaved
    repeats, fastest chunk of each kind (noise only adds time).  Also the objective's
    value-and-gradient alone and the whole ``Engine.stylize`` loop's time per step.
 b) time to quality: the JJ objective (content 5, style 100, tv 1e-3) on seeded random
@@ -72,10 +72,12 @@ def _setup_worker():
     os.environ.setdefault("LIENZO_VGG19_WEIGHTS", "random")
     import keras
 
-    from engine.transfer import Engine
+    from engine import config
+    from engine.core.transfer import Engine
 
+    settings = config.load()
     t0 = time.perf_counter()
-    e = Engine()
+    e = Engine(settings.weights, gpu=settings.gpu, keras_home=settings.keras_home)
     log(f"[{keras.backend.backend()}] Engine built in {time.perf_counter() - t0:.1f}s "
         f"({e.device}, weights={e.net.spec})")
     return e
@@ -91,7 +93,7 @@ def bare_step(e):
     """Compiled value-and-grad of sum(all of the net's outputs) w.r.t. the input."""
     from keras import ops
 
-    from engine import backend
+    from engine.core import backend
 
     net = e.net
 
@@ -106,8 +108,8 @@ def bare_step(e):
 def worker_overhead(args) -> dict:
     from keras import ops
 
+    from engine.core.steps import learning_rate_at
     from engine.params import StyleParams
-    from engine.steps import learning_rate_at
 
     e = _setup_worker()
     content, style = common.pictures(args.photo, args.style)
@@ -237,7 +239,7 @@ class Quality:
     """Shared state of part b: one engine, one loss at one final size."""
 
     def __init__(self, e, content, style, size, every, baseline_every):
-        from engine import images
+        from engine.media import images
         from engine.params import StyleParams
 
         self.e, self.style, self.every, self.baseline_every = e, style, every, baseline_every
@@ -250,14 +252,14 @@ class Quality:
 
     def loss(self, image) -> float:
         """The objective of an H×W×3 picture (uint8, or float 0-255) at the final size."""
-        from engine.transfer import _batch
+        from engine.core.transfer import _batch
 
         total, _ = self.e._plain.objective(_batch(np.asarray(image, np.float32)),
                                            self.e.net.weights, self.ct, self.gt, self.coefs)
         return float(total)
 
     def value_and_grad(self, x):
-        from engine.transfer import _batch
+        from engine.core.transfer import _batch
 
         loss, _, grad = self.e._plain.value_and_grad(_batch(x), self.e.net.weights, self.ct,
                                                      self.gt, self.coefs)
@@ -265,7 +267,7 @@ class Quality:
 
     # -- Lienzo, through Engine.stylize --------------------------------------------
     def lienzo(self, name, params) -> dict:
-        from engine import images
+        from engine.media import images
 
         e, W, H = self.e, self.w, self.h
         e.stylize(self.content, [(self.style, 1.0)], params.replace(iterations=1))  # compile
@@ -305,7 +307,7 @@ class Quality:
     def baseline(self, name, x0, steps, update, note="", output=None) -> dict:
         """Plain loop: one full-size evaluation per step; ``update(x, grad, i) -> x``;
         ``output(x)``: the picture the method returns at that point (default ``x``)."""
-        from engine import images
+        from engine.media import images
 
         curve = [{"step": 0, "evals": 0, "seconds": 0.0, "loss": self.loss(images.to_uint8(x0))}]
         blow_up = 100 * curve[0]["loss"]
@@ -338,9 +340,10 @@ class Quality:
         content) on the same random VGG19, at our size: only for its first-step size."""
         from keras import ops
 
-        from engine import backend, images
-        from engine.model import STYLE_LAYERS, feature_net
-        from engine.transfer import _batch
+        from engine.core import backend
+        from engine.core.model import STYLE_LAYERS, feature_net
+        from engine.core.transfer import _batch
+        from engine.media import images
 
         net = feature_net(self.e.net.spec, STYLE_LAYERS + ("block5_conv2",), "max")
         H, W = self.h, self.w
@@ -387,7 +390,7 @@ def adam_keras(lr, beta_1, beta_2, eps):
 
 
 def worker_quality(args) -> dict:
-    from engine import images
+    from engine.media import images
     from engine.params import StyleParams
 
     e = _setup_worker()
@@ -582,7 +585,7 @@ def overhead_table(overhead, backends, sizes, meta) -> str:
         "One compiled Adam step of the Engine (`Engine._plain.adam_step`, called as `Engine._adam` "
         "calls it, `float(loss)` included) ÷ a bare compiled VGG19 forward+backward to the "
         "same depth (value and input-gradient of the sum of the same net's outputs, through "
-        "`engine.backend`), same size and backend. Timed in interleaved chunks of "
+        "`engine.core.backend`), same size and backend. Timed in interleaved chunks of "
         f"{meta['chunk']} steps (rotating order), {meta['reps']} repeats per process, "
         f"{meta['rounds']} process(es) per backend. The machine is shared, and noise only adds "
         "time, so the milliseconds are the fastest chunk of each kind and the ratio is the "

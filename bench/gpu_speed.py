@@ -4,7 +4,7 @@ jobs per hour with 1, 2 and 4 workers sharing one GPU.
 
 Run through bench/gpu.sh on a GPU machine (JAX there, no TensorFlow); on a CPU,
 ``bash bench/gpu.sh --tiny`` checks that it works.  Everything runs through the
-product's own paths: ``Engine(precision=...)`` (engine/model.py's bf16 net), the
+product's own paths: ``Engine(precision=...)`` (engine/core/model.py's bf16 net), the
 worker's memory settings (``engine.config.backend_environment``, set before JAX
 starts, in this process and in each worker process).
 
@@ -96,7 +96,7 @@ def memory_peak() -> int | None:
 
 
 def gpu_memory_bytes() -> int | None:
-    from engine import backend
+    from engine.core import backend
     from engine.errors import LienzoError
 
     try:
@@ -176,7 +176,7 @@ def job_section(engines, content, style, jobs, args, budget) -> list[dict]:
 def step_section(engines, content, style, sizes, args, budget) -> list[dict]:
     from keras import ops
 
-    from engine import backend
+    from engine.core import backend
 
     e = engines.get("fp32") or next(iter(engines.values()))
     adam_step, value_and_grad = steps_of(e)
@@ -309,10 +309,13 @@ def worker_section(args, budget) -> dict:
 def child(job: str, iterations: int, precision: str) -> int:
     """A worker process of ``worker_section``: warm up, say ``ready``, then for each
     ``go K`` paint K jobs and answer one JSON line."""
-    from engine.transfer import Engine
+    from engine import config
+    from engine.core.transfer import Engine
 
     size, quality = parse_jobs(job)[0]
-    e = Engine(precision=precision)
+    settings = config.load()
+    e = Engine(settings.weights, precision=precision, gpu=settings.gpu,
+               keras_home=settings.keras_home)
     content, style = common.pictures()
     params = params_for(size, quality, iterations)
     e.stylize(content, [(style, 1.0)], params.replace(iterations=2))  # compiles every scale
@@ -441,13 +444,16 @@ def main(argv=None) -> int:
     budget = Budget(args.budget_s)
     import keras
 
-    from engine import backend
-    from engine.transfer import Engine
+    from engine.core import backend
+    from engine.core.transfer import Engine
 
     if backend.name() != "jax":
         log("note: timing blocks with jax.block_until_ready; use KERAS_BACKEND=jax")
         return 2
-    engines = {p: Engine(precision=p) for p in args.precisions.split(",") if p}
+    settings = config.load()
+    engines = {p: Engine(settings.weights, precision=p, gpu=settings.gpu,
+                         keras_home=settings.keras_home)
+               for p in args.precisions.split(",") if p}
     e = next(iter(engines.values()))
     log(f"backend {e.backend}, device {e.device}, weights {e.net.spec}, "
         f"precisions {', '.join(engines)}, auto = {backend.precision('auto')}")

@@ -22,9 +22,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench.common import machine
-from bot.artworks import Artwork, Artworks
 from bot.handlers.inline import PAGE, Inline
-from engine import styles
+from bot.stores.artworks import Artwork, Artworks
+from engine import config
+from engine.catalogue import styles
 
 
 def fill(store: Artworks, users: int, per_user: int, catalog: dict) -> None:
@@ -48,7 +49,8 @@ def main() -> None:
     parser.add_argument("--per-user", type=int, default=100)
     parser.add_argument("--queries", type=int, default=2000)
     args = parser.parse_args()
-    catalog = styles.load_catalog()
+    settings = config.load()
+    catalog = styles.load_catalog(settings.styles_dir, settings.style_cache_dir)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "artworks.db"
         store = Artworks(path)

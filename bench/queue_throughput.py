@@ -36,11 +36,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from bot.config import cuda_visible_devices
 from bot.gpus import visible_gpus
 from bot.jobs import JobService
 from bot.local_workers import LocalWorkers
 from engine import queue as q
-from engine.config import cuda_visible_devices
 
 SIDE = 32
 

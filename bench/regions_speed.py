@@ -1,4 +1,4 @@
-"""What spatial control (engine.regions) costs: step overhead with masks, time to
+"""What spatial control (engine.core.regions) costs: step overhead with masks, time to
 settle with and without face protection, and before/after pictures.
 
     .venv/bin/python -m bench.regions_speed                 # ~10 min on 2 CPU cores
@@ -47,7 +47,7 @@ def log(*args: object) -> None:
 def _astronaut(size: int) -> np.ndarray:
     from skimage import data
 
-    from engine import images
+    from engine.media import images
 
     return images.resize_to(data.astronaut(), size, size)
 
@@ -56,9 +56,9 @@ def step_overhead(e, size: int, reps: int, chunk: int) -> dict:
     """Seconds per Adam step: plain, one whole-picture region, a protected face."""
     from keras import ops
 
-    from engine import regions
+    from engine.core import regions
+    from engine.core.transfer import _batch
     from engine.params import StyleParams
-    from engine.transfer import _batch
 
     photo, style = _astronaut(size), common.make_style(256)
     params = StyleParams(size=size)
@@ -183,9 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     args = ap.parse_args(argv)
     os.environ.setdefault("LIENZO_VGG19_WEIGHTS", "random")
-    from engine.transfer import Engine
+    from engine import config
+    from engine.core.transfer import Engine
 
-    e = Engine()
+    settings = config.load()
+    e = Engine(settings.weights, gpu=settings.gpu, keras_home=settings.keras_home)
     sizes, reps, chunk = ([128], 2, 2) if args.quick else ([256, 384], 6, 4)
     settle_size, iterations = (96, 20) if args.quick else (256, 80)
     results = {

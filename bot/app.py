@@ -29,11 +29,13 @@ from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot import handlers
-from bot.artworks import Artworks
+from bot.answering import Answering
+from bot.catalogue import Catalogue
 from bot.chat_gate import ChatGate
 from bot.config import BotConfig, load_config
 from bot.delivery import Delivery
 from bot.engine_view import EngineView
+from bot.forget import Stores
 from bot.inbox import Inbox, RecordingRequest
 from bot.intake import Intake
 from bot.jobs import JobService
@@ -41,10 +43,14 @@ from bot.local_workers import LocalWorkers
 from bot.metrics import Metrics
 from bot.startup import check, raise_worker_failure, start_site, watch_worker_failure
 from bot.state import CONTEXT_TYPES, LienzoApp
-from bot.store import BotStore
+from bot.status import Settling
+from bot.stores.artworks import Artworks
+from bot.stores.gone_chats import GoneChats
+from bot.stores.result_cache import ResultCache
+from bot.stores.user_settings import SettingsStore
 from bot.texts import LANGUAGES, bot_commands
 from bot.web import WEBHOOK_PATH, create_web_app
-from engine import styles
+from engine.catalogue import styles
 from engine.errors import LienzoError
 from engine.queue import JobQueue
 
@@ -83,25 +89,32 @@ def protect_token(token: str) -> None:
     _SECRETS.add(token)
 
 
-def build_application(config: BotConfig, jobs: JobService, store: BotStore, metrics: Metrics,
-                      inbox: Inbox, artworks: Artworks) -> tuple[LienzoApp, EngineView, Delivery]:
+def build_application(config: BotConfig, kept: Stores, metrics: Metrics
+                      ) -> tuple[LienzoApp, EngineView, Delivery]:
     """The PTB application with its handlers; the view of the workers to keep
     fresh (``_watch_workers``); the delivery to give the job service."""
-    gate = ChatGate(store, metrics, on_closed=jobs.cancel_chat, **flood_control())
+    jobs, inbox, artworks = kept.jobs, kept.inbox, kept.artworks
+    gate = ChatGate(kept.gone, metrics, on_closed=jobs.cancel_chat, **flood_control())
     application = build_ptb_application(config, gate, inbox)
-    catalog = styles.load_catalog(config.engine.styles_dir, config.engine.style_cache_dir)
     workers = EngineView(config, jobs)
-    intake = Intake(application, config, jobs, store, metrics, catalog, workers, inbox)
+    catalogue = Catalogue(styles.load_catalog(config.engine.styles_dir,
+                                              config.engine.style_cache_dir), workers)
+    # Shared by whoever uses them, each given directly (docs/architecture.md,
+    # "Packages and modules"): the handlers' count, the status messages settling.
+    answering, settling = Answering(), Settling()
+    intake = Intake(application, config, jobs, kept.settings, kept.results, metrics, catalogue,
+                    workers, inbox, answering, settling)
     handlers.register(application, handlers.Services(
-        config=config, jobs=jobs, store=store, metrics=metrics, catalog=catalog, workers=workers,
-        intake=intake, gate=gate, artworks=artworks))
+        config=config, jobs=jobs, settings=kept.settings, metrics=metrics, catalogue=catalogue,
+        workers=workers, intake=intake, answering=answering, inbox=inbox, gate=gate,
+        artworks=artworks, kept=kept))
     # Around every other handler: the chat gate and the inbox see each update first,
     # and the inbox learns when its handlers are done (bot.inbox, bot.chat_gate).
     application.add_handler(TypeHandler(Update, gate.on_update), group=-2)
     application.add_handler(TypeHandler(Update, inbox.on_arrival), group=-1)
     application.add_handler(TypeHandler(Update, inbox.on_handled), group=LAST_GROUP)
-    delivery = Delivery(application.bot, jobs, store, metrics, intake, artworks,
-                        config.results_dir)
+    delivery = Delivery(application.bot, jobs, kept.results, metrics, kept.settings, catalogue,
+                        settling, artworks)
     return application, workers, delivery
 
 
@@ -174,20 +187,13 @@ async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: floa
             await asyncio.wait_for(stop.wait(), every_s)
 
 
-async def _forget_the_old(config: BotConfig, artworks: Artworks, store: BotStore,
-                          stop: asyncio.Event, every_s: float = 3600.0) -> None:
-    """``LIENZO_RETENTION_DAYS``: older artworks (and their timelapses), cached file
-    ids, full-size PNGs, unused settings and old "gone" marks go (the job rows go
-    with the job table's own housekeeping, ``retention``)."""
+async def _forget_the_old(config: BotConfig, kept: Stores, stop: asyncio.Event,
+                          every_s: float = 3600.0) -> None:
+    """``LIENZO_RETENTION_DAYS``, every hour: ``Stores.forget_before`` (``bot.forget``)."""
     while not stop.is_set():
         try:
             before = time.time() - config.retention_s
-            await asyncio.to_thread(artworks.purge, before)
-            await asyncio.to_thread(store.forget_results_before, before)
-            await asyncio.to_thread(store.forget_idle_before, before)
-            for png in await asyncio.to_thread(lambda: list(config.results_dir.glob("*.png"))):
-                if png.stat().st_mtime < before:
-                    png.unlink(missing_ok=True)
+            await asyncio.to_thread(kept.forget_before, before)
         except Exception:  # a full disk, a locked file: try again next time
             log.exception("forgetting old artworks")
         with contextlib.suppress(asyncio.TimeoutError):
@@ -212,17 +218,17 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
     ``jobs``: a job service of the caller's (tests); by default one from ``config``."""
     protect_token(config.token)
     metrics = Metrics()
-    store = BotStore(config.data_dir / "bot.db")
-    inbox = Inbox(config.data_dir / "inbox.db")
-    artworks = Artworks(config.data_dir / "artworks.db")
     own_jobs = jobs is None
     jobs = jobs or JobService(JobQueue(config.engine.queue_url), config.data_dir / "jobs.db",
                               user_limit=config.user_queue_limit, queue_cap=config.queue_cap,
                               heartbeat_timeout=config.heartbeat_timeout_s,
                               queue_timeout=config.queue_timeout_s,
                               retention=config.retention_s)
-    application, workers_view, delivery = build_application(config, jobs, store, metrics, inbox,
-                                                            artworks)
+    kept = Stores(jobs, SettingsStore(config.data_dir / "bot.db"),
+                  ResultCache(config.data_dir / "bot.db"), GoneChats(config.data_dir / "bot.db"),
+                  Artworks(config.data_dir / "artworks.db"), Inbox(config.data_dir / "inbox.db"))
+    inbox = kept.inbox
+    application, workers_view, delivery = build_application(config, kept, metrics)
     runner = web.AppRunner(create_web_app(
         application, jobs, metrics, workers_view, inbox,
         config.webhook_secret if config.webhook_url else None))
@@ -246,7 +252,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             jobs.start(delivery.on_progress, delivery.on_result)
             watch_workers = asyncio.create_task(_watch_workers(workers_view, stop))
-            keep = asyncio.create_task(_forget_the_old(config, artworks, store, stop))
+            keep = asyncio.create_task(_forget_the_old(config, kept, stop))
             log.info("Lienzo is up as @%s (%s)", application.bot.username,
                      "webhook" if config.webhook_url else "polling")
             if not application.bot.supports_inline_queries:
@@ -266,11 +272,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             worker_failure.cancel()
         if workers is not None:
             await asyncio.to_thread(workers.stop)
-        store.close()
-        inbox.close()
-        artworks.close()
-        if own_jobs:
-            jobs.close()
+        kept.close(jobs=own_jobs)
     raise_worker_failure(workers)
 
 

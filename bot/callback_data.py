@@ -9,8 +9,8 @@ pattern, which reads the press back with the verb's ``read``:
 ====================  ===========================  ==========================================
 pattern               data                         the press
 ====================  ===========================  ==========================================
-``PICK``              ``g:<uid>:<style>``          pick a style from the gallery
-``PAGE``              ``gp:<uid>:<page>``          turn the gallery's page
+``PICK``              ``g:<uid>:<style>``          pick a style in the style picker
+``PICKER_PAGE``       ``gp:<uid>:<page>``          turn the picker's page
 ``OWN``               ``own:<uid>``                "use my own painting"
 ``CANCEL``            ``c:<job>``                  cancel that job
 ``RESULT_OTHER``      ``r:other:<job>``            a result's "another style"
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 MAX_BYTES = 64  # Telegram's limit on a button's callback data
 
 PICK = re.compile(r"^g:(?P<owner>[^:]*)(?::(?P<style>.*))?\Z", re.DOTALL)
-PAGE = re.compile(r"^gp:(?P<owner>[^:]*)(?::(?P<page>\d*))?\Z")
+PICKER_PAGE = re.compile(r"^gp:(?P<owner>[^:]*)(?::(?P<page>\d*))?\Z")
 OWN = re.compile(r"^own:(?P<owner>.*)\Z", re.DOTALL)
 CANCEL = re.compile(r"^c:(?P<job>.*)\Z", re.DOTALL)
 RESULT_OTHER = re.compile(r"^r:other:(?P<job>.*)\Z", re.DOTALL)
@@ -59,7 +59,7 @@ SETTINGS_BACK = re.compile(r"^s:back\Z")
 SETTINGS_CLOSE = re.compile(r"^s:close\Z")
 FORGET_YES = re.compile(r"^fy:(?P<owner>.*)\Z", re.DOTALL)
 FORGET_NO = re.compile(r"^fn:(?P<owner>.*)\Z", re.DOTALL)
-NOOP_DATA = "noop"  # the gallery's page number: no verb, so only answered
+NOOP_DATA = "noop"  # the picker's page number: no verb, so only answered
 
 
 # --------------------------------------------------------------------------- building
@@ -77,7 +77,7 @@ def pick(owner: int, style_id: str) -> str:
     return _fit(f"g:{owner}:{style_id}")
 
 
-def page(owner: int, number: int) -> str:
+def picker_page(owner: int, number: int) -> str:
     return _fit(f"gp:{owner}:{number}")
 
 
@@ -134,12 +134,12 @@ class Pick:
 
 
 @dataclass(frozen=True)
-class Page:
+class PickerPage:
     owner: int | None
     number: int
 
     @classmethod
-    def read(cls, match: re.Match[str]) -> Page:
+    def read(cls, match: re.Match[str]) -> PickerPage:
         return cls(_owner(match["owner"]), int(match["page"] or 0))
 
 

@@ -14,7 +14,7 @@ before) that also
   (``on_update``, a handler group before all others; the bot being added back
   or unblocked says so too).
 
-Closed chats are kept in the bot's store, so a restart does not start calling
+Closed chats are kept (``bot.stores.gone_chats``), so a restart does not start calling
 them again.  Calls without a chat (a callback answer) are closed by the error
 handler (``bot.handlers.chats``), which knows the update's chat.
 """
@@ -33,7 +33,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter
 
 from bot.metrics import Metrics
-from bot.store import BotStore
+from bot.stores.gone_chats import GoneChats
 
 log = logging.getLogger("lienzo.chat_gate")
 
@@ -58,14 +58,14 @@ def _chat_id(data: dict[str, Any]) -> int | None:
 class ChatGate(AIORateLimiter):
     """PTB's rate limiter (``overall_max_rate``, ``max_retries`` as there), gated by chat."""
 
-    def __init__(self, store: BotStore, metrics: Metrics, *,
+    def __init__(self, gone: GoneChats, metrics: Metrics, *,
                  on_closed: Callable[[int], Awaitable[Any]] | None = None,
                  **limits: Any) -> None:
         super().__init__(**limits)
-        self.store = store
+        self.gone = gone
         self.metrics = metrics
         self.on_closed = on_closed
-        self._closed: set[int] = store.gone_chats()
+        self._closed: set[int] = gone.all()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def process_request(
@@ -91,7 +91,7 @@ class ChatGate(AIORateLimiter):
         self._closed.add(chat_id)
         self.metrics.telegram_errors.labels(exc.__class__.__name__).inc()
         log.info("chat %s is gone (%s): no more calls, its jobs cancelled", chat_id, exc)
-        await asyncio.to_thread(self.store.mark_gone, chat_id, True)
+        await asyncio.to_thread(self.gone.mark, chat_id, True)
         if self.on_closed is not None:  # not awaited here: the caller's call fails at once
             task = asyncio.get_running_loop().create_task(self._cancel(chat_id))
             self._tasks.add(task)
@@ -109,7 +109,7 @@ class ChatGate(AIORateLimiter):
             return
         self._closed.discard(chat_id)
         log.info("chat %s is back", chat_id)
-        await asyncio.to_thread(self.store.mark_gone, chat_id, False)
+        await asyncio.to_thread(self.gone.mark, chat_id, False)
 
     async def on_update(self, update: object, _context: object) -> None:
         """Someone in a closed chat wrote, pressed or added the bot back: reopen it."""

@@ -1,19 +1,19 @@
-"""A moving picture's way in, beside a photo's (``bot.intake``; docs/architecture.md,
+"""A clip's way in (a GIF, a video), beside a photo's (``bot.intake``; docs/architecture.md,
 "The life of a job").
 
 A GIF (Telegram's MP4 ``animation``), a video or a video note is downloaded like
 a photo (≤ 20 MB, checked on the size Telegram announced before any download),
-then read here as the worker will read it (``engine.clips.read_clip``: the first
+then read here as the worker will read it (``engine.clip.reading.read_clip``: the first
 4 s, ≤ 12 fps, long side ≤ the workers' ``clip_side``), in a thread.  That one
 decode is the check (a damaged clip gets its message before anything is
 queued) and it gives what the user is told before the painting starts: how many
-frames, about how long (``engine.video.estimate_seconds`` from a photo's time
+frames, about how long (``engine.clip.stylize.estimate_seconds`` from a photo's time
 at that size on the workers' kind of machine), and that a longer clip was cut.
 
 ``FIRST_FRAME_SECONDS`` are rough figures for one photo at clip size with the
 machine's default quality (GPU: ``balanced`` at ≤ 384 px; CPU: ``fast`` at
 ≤ 128 px); the estimate says "about", and the worker's own time limit
-(``engine.worker.clip_painting.clip_time_limit``) is what bounds the job.
+(``engine.worker.painting.clip_time_limit``) is what bounds the job.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ class ClipInfo:
 
 
 def _read(data: bytes, max_side: int) -> ClipInfo:
-    from engine import clips
+    from engine.clip import reading
 
-    clip = clips.read_clip(data, max_side=max_side)
+    clip = reading.read_clip(data, max_side=max_side)
     height, width = clip.frames[0].shape[:2]
     return ClipInfo(len(clip.frames), width, height, clip.cut)
 
@@ -56,7 +56,7 @@ async def probe(data: bytes, defaults: MachineDefaults) -> ClipInfo:
 def estimate_seconds(info: ClipInfo, params: dict[str, Any], defaults: MachineDefaults,
                      has_gpu: bool) -> float:
     """About how long the clip takes to paint on the workers' kind of machine."""
-    from engine import video
+    from engine.clip import stylize
     from engine.params import MIN_SIZE, StyleParams
 
     side = max(info.width, info.height)
@@ -64,7 +64,7 @@ def estimate_seconds(info: ClipInfo, params: dict[str, Any], defaults: MachineDe
     chosen = {k: v for k, v in params.items() if k in ("quality", "style_scale")}
     style = StyleParams.from_dict(chosen, base=base)
     first = FIRST_FRAME_SECONDS[has_gpu] * (side / defaults.clip_side) ** 2
-    return video.estimate_seconds(style, info.frames, info.width, info.height, first)
+    return stylize.estimate_seconds(style, info.frames, info.width, info.height, first)
 
 
 def note(lang: str, info: ClipInfo, seconds: float) -> str:

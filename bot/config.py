@@ -1,22 +1,29 @@
 """The bot process's settings, read once at start-up (docs/architecture.md, "Settings";
 README's table).
 
-The bot's own variables are read here; those it shares with the engine
-(data dir, queue, styles, size and quality caps, the job time limit) come from
-``engine.config.load``, the one place that reads them in any process.  A typo
-ends the process with one clear line instead of failing later inside a
-handler.  The token is kept out of ``repr`` so it cannot leak into logs.
+The bot's own variables are read here (Telegram's token and id lists, the
+webhook, the local workers and the GPUs they spread over, the queue's limits and
+timeouts, retention); those it shares with the engine (data dir, queue, styles,
+size and quality caps, the job time limit) come from ``engine.config.load``.
+These two modules are the only ones that read variables.  A typo ends the
+process with one clear line instead of failing later inside a handler.  The
+token is kept out of ``repr`` so it cannot leak into logs.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bot.gpus import visible_gpus
 from engine import config as engine_config
-from engine.config import EngineSettings, MachineDefaults, env_ids, env_number, env_text
+from engine.config import EngineSettings, MachineDefaults, number
 from engine.errors import InvalidParams, LienzoError
+
+N = TypeVar("N", int, float)
 
 DEFAULT_USER_QUEUE_LIMIT = 3
 DEFAULT_QUEUE_CAP = 100
@@ -66,11 +73,6 @@ class BotConfig:
         return self.engine.data_dir
 
     @property
-    def results_dir(self) -> Path:
-        """Full-resolution PNGs of the artworks sent (the "full resolution" button)."""
-        return self.engine.data_dir / "results"
-
-    @property
     def job_time_limit_s(self) -> float:
         return self.engine.job_time_limit_s
 
@@ -81,6 +83,32 @@ class BotConfig:
 
     def chat_allowed(self, chat_id: int) -> bool:
         return not self.allowed_chats or chat_id in self.allowed_chats
+
+
+def env_text(name: str, default: str = "") -> str:
+    """A variable's value, stripped; unset or empty gives ``default``."""
+    return os.environ.get(name, "").strip() or default
+
+
+def env_number(name: str, default: N, cast: Callable[[str], N]) -> N:
+    """A number from the environment (unset or empty: ``default``); a typo is an
+    InvalidParams naming the variable."""
+    return number(name, env_text(name), default, cast)
+
+
+def env_ids(name: str) -> frozenset[int]:
+    """A comma-separated list of numeric ids (Telegram user or chat ids)."""
+    raw = env_text(name).replace(";", ",")
+    try:
+        return frozenset(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise InvalidParams(f"{name} must be a comma-separated list of numeric ids") from None
+
+
+def cuda_visible_devices() -> str | None:
+    """``CUDA_VISIBLE_DEVICES`` in the bot's environment (None when unset; empty means
+    no GPU at all): the GPUs its local workers are spread over (``bot.gpus``)."""
+    return os.environ.get("CUDA_VISIBLE_DEVICES")
 
 
 def engine_worker_count(gpus: tuple[str, ...]) -> int:
@@ -119,7 +147,7 @@ def load_config() -> BotConfig:
         raise ConfigError("LIENZO_WEBHOOK_URL needs LIENZO_WEBHOOK_SECRET (Telegram's secret "
                           "header is how the bot knows an update is genuine)")
     try:
-        gpus = tuple(visible_gpus(engine_config.cuda_visible_devices()))
+        gpus = tuple(visible_gpus(cuda_visible_devices()))
         return BotConfig(
             token=token,
             api_url=env_text("LIENZO_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),

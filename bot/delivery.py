@@ -3,7 +3,7 @@
 
 - The status message (``bot.status``) is the bot's first answer to the photo
   (``Intake.submit``); nothing here touches it before ``Intake._queue`` has
-  made it say "queued" (``Intake.settled``).
+  made it say "queued" (``bot.status.Settling``).
 - Progress edits the status message's caption: a bar with percent and ETA, at
   most every ``EDIT_EVERY_S`` seconds per message and only when the text
   changes (Telegram's flood limits; ``RetryAfter`` is honoured by PTB's
@@ -16,15 +16,20 @@
   caption and buttons: **exactly once** whatever crashes, because doing the
   same edit again after a restart changes nothing (Telegram answers "not
   modified").  Only where there is no picture to edit (a text status, a status
-  the user deleted) is the artwork sent as a new message.  The PNG is kept for
+  the user deleted) is the artwork sent as a new message (``bot.status.deliver``,
+  the one door for photos and clips alike).  A painted clip's MP4 replaces the
+  clip sent back (an animation for a GIF, so it loops silently as the GIF did;
+  a video for a video; the engine drops the audio); its one button is Share
+  (``keyboards.clip_result``): "full resolution", re-paints and the timelapse are
+  a still painting's.  The PNG is kept for
   the "full resolution" button, the timelapse's frames (if the worker sent
-  them) for the "🎞 Timelapse" button (``Artworks.keep_timelapse``); the result
+  them) for the "🎞 Timelapse" button (``bot.stores.artworks``, which keeps both); the result
   cache remembers the file id.
   An edit makes no notification, so in a private chat a painting that took
   ``READY_PING_AFTER_S`` or more (its owner has likely looked away) is
   followed by a one-line "ready" reply to it, which does - at most once
-  (``pinged`` in the job's meta, written before it is sent: a delivery redone
-  after a restart repeats the edit, never the ping).
+  (``JobMeta.pinged``, written before it is sent: a delivery redone after a
+  restart repeats the edit, never the ping).
 - A failure or cancellation becomes the status message's caption.
 - A chat that blocked the bot or is gone: the outcome is dropped (the chat
   gate has cancelled the chat's other jobs); any other error propagates so the
@@ -34,30 +39,30 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import logging
 import time
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 from PIL import Image
-from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message, ReplyParameters
+from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot import keyboards
-from bot.artworks import Artwork, Artworks
+from bot.catalogue import Catalogue
 from bot.chat_gate import is_chat_gone
-from bot.clip_delivery import deliver_clip
-from bot.intake import Intake
 from bot.jobs import Job, JobService
+from bot.jobs.meta import JobMeta
 from bot.metrics import Metrics
 from bot.preview import LivePreview
 from bot.request import style_link
-from bot.status import NOT_MODIFIED, StatusGone, StatusMessage
-from bot.store import BotStore, CachedResult
-from bot.texts import LANGUAGES, PARSE_MODE, done_caption, error_text, progress_text, t
+from bot.status import NOT_MODIFIED, ResultMedia, Settling, StatusMessage, deliver
+from bot.stores.artworks import Artwork, Artworks
+from bot.stores.result_cache import CachedResult, ResultCache
+from bot.stores.user_settings import SettingsStore
+from bot.texts import PARSE_MODE, done_caption, error_text, progress_text, t
 from engine.queue import JobResult, ProgressRecord, ProgressState, ResultStatus
 
 log = logging.getLogger("lienzo.delivery")
@@ -69,37 +74,44 @@ READY_PING_AFTER_S = 30.0
 NO_RIGHTS = "have no rights"  # a group that muted the bot: nothing to deliver there
 
 
-def status_of(job: Job) -> StatusMessage | None:
+def status_of(job: Job, meta: JobMeta) -> StatusMessage | None:
     if job.status_message_id is None:
         return None
-    return StatusMessage(job.chat_id, job.status_message_id, bool(job.meta.get("status_media")))
+    return StatusMessage(job.chat_id, job.status_message_id, meta.status_media)
 
 
 class Delivery:
-    def __init__(self, bot: Bot, jobs: JobService, store: BotStore, metrics: Metrics,
-                 intake: Intake, artworks: Artworks, results_dir: Path) -> None:
+    """The job watcher's two callbacks.  Given what they use, besides the stores: the
+    user settings (a person's previews), the catalogue (an artwork's search names),
+    and the status messages intake is still settling."""
+
+    def __init__(self, bot: Bot, jobs: JobService, results: ResultCache, metrics: Metrics,
+                 settings: SettingsStore, catalogue: Catalogue, settling: Settling,
+                 artworks: Artworks) -> None:
         self.bot = bot
         self.jobs = jobs
-        self.store = store
+        self.results = results
         self.metrics = metrics
-        self.intake = intake
+        self.settings = settings
+        self.catalogue = catalogue
+        self.settling = settling
         self.artworks = artworks
-        self.results_dir = results_dir
         self._edits: dict[str, tuple[float, str]] = {}  # job → (when, text) of the last edit
         self.preview = LivePreview(bot)
 
     async def on_progress(self, job: Job, progress: ProgressRecord,
                           preview: bytes | None) -> None:
-        state = progress.get("state")
-        status = status_of(job)
-        if status is None or state not in (ProgressState.STARTING, ProgressState.RUNNING,
-                                                  ProgressState.FINISHING):
+        state, meta = progress.get("state"), job.meta
+        status = status_of(job, meta) if meta else None
+        if meta is None or status is None or \
+                state not in (ProgressState.STARTING, ProgressState.RUNNING,
+                              ProgressState.FINISHING):
             return
-        await self.intake.settled(job.id)
-        lang = job.meta.get("lang", "en")
+        await self.settling.settled(job.id)
+        lang = meta.lang
         text = progress_text(lang, progress.get("fraction", 0.0), progress.get("eta_s")) \
             if state == ProgressState.RUNNING else t(lang, f"progress.{state}")
-        if state == ProgressState.RUNNING and progress.get("frames"):  # a moving picture
+        if state == ProgressState.RUNNING and progress.get("frames"):  # a clip
             text += "\n" + t(lang, "progress.frame", frame=progress.get("frame", 0),
                              frames=progress.get("frames", 0))
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
@@ -107,9 +119,9 @@ class Delivery:
         markup = keyboards.cancel(lang, job.id)
         if state == ProgressState.RUNNING:
             if not self.preview.knows(job.id):
-                wanted = (await self.intake.settings_of(job.user_id)).previews
-                self.preview.begin(job.id, wanted and not job.meta.get("clip"))  # no JPEG on a clip
-            if self.preview.offer(job.id, status, bool(job.meta.get("group")), preview, text,
+                wanted = (await asyncio.to_thread(self.settings.settings, job.user_id)).previews
+                self.preview.begin(job.id, wanted and meta.clip is None)  # no JPEG on a clip
+            if self.preview.offer(job.id, status, meta.group, preview, text,
                                   markup, may_edit=now - last_at >= EDIT_EVERY_S):
                 self._edits[job.id] = (now, text)
                 return
@@ -127,14 +139,17 @@ class Delivery:
             log.debug("progress edit for %s failed: %s", job.id, exc)
 
     async def on_result(self, job: Job, outcome: JobResult) -> None:
-        await self.intake.settled(job.id)
+        await self.settling.settled(job.id)
         await self.preview.finish(job.id)  # the result's edit is the last one
         self._edits.pop(job.id, None)
+        if job.meta is None:  # submitted without the bot's context: nobody to tell
+            log.warning("job %s has no meta: its outcome is not delivered", job.id)
+            return
         try:
             if outcome.status == ResultStatus.DONE:
-                await self._send_artwork(job, outcome)
+                await self._send_artwork(job, job.meta, outcome)
             else:
-                await self._send_failure(job, outcome)
+                await self._send_failure(job, job.meta, outcome)
         except TelegramError as exc:
             if not (is_chat_gone(exc) or NO_RIGHTS in str(exc).lower()):
                 raise
@@ -151,8 +166,8 @@ class Delivery:
             return None
         return ReplyParameters(job.message_id, allow_sending_without_reply=True)
 
-    async def _send_artwork(self, job: Job, outcome: JobResult) -> None:
-        meta, lang = job.meta, job.meta.get("lang", "en")
+    async def _send_artwork(self, job: Job, meta: JobMeta, outcome: JobResult) -> None:
+        lang, style = meta.lang, meta.style
         jpeg = outcome.jpeg
         assert jpeg is not None, "JobResult refuses a done result without its JPEG"
         stats = outcome.stats or {}
@@ -160,101 +175,69 @@ class Delivery:
         as_document = outcome.mp4 is None and (len(jpeg) > PHOTO_MAX_BYTES
                                                or width + height > PHOTO_MAX_SIDES)
         caption = done_caption(
-            lang, meta.get("label", ""), round(float(stats.get("seconds", 0)), 1),
-            requester=meta.get("requester") if meta.get("group") else None, user_id=job.user_id,
-            time_limit_s=(stats.get("time_limit_s") or meta["params"].get("time_budget_s"))
+            lang, meta.label, round(float(stats.get("seconds", 0)), 1),
+            requester=meta.requester if meta.group else None, user_id=job.user_id,
+            time_limit_s=(stats.get("time_limit_s") or style.time_budget_s)
             if outcome.partial else None, link=self._deep_link(meta), as_file=as_document)
-        await asyncio.to_thread(self.jobs.update_meta, job.id, size=[width, height])
-        if outcome.mp4 is not None:  # a moving picture: bot.clip_delivery, Share its one button
+        size = (int(width), int(height))
+        await asyncio.to_thread(self.jobs.update_meta, job.id,
+                                lambda kept: dataclasses.replace(kept, size=size))
+        status = status_of(job, meta)
+        if outcome.mp4 is not None:  # a clip: an animation for a GIF, else a video
             await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_VIDEO)
-            clip = await deliver_clip(self.bot, job, status_of(job), outcome.mp4, caption,
-                                      keyboards.clip_result(lang, job.id), self._reply_to(job),
-                                      self._delete_status)
-            if clip is None:
+            kind = "animation" if meta.content.kind == "animation" else "video"
+            clip = await deliver(self.bot, job.chat_id, status, ResultMedia(
+                kind, outcome.mp4, f"lienzo-{job.id[:8]}.mp4", caption,
+                keyboards.clip_result(lang, job.id)), self._reply_to(job), job.id)
+            if clip is None:  # the same edit was made before a restart
                 return
-            moving = clip.animation or clip.video  # None: an MP4 Telegram could not play
-            if moving is not None:
-                await asyncio.to_thread(self._keep_artwork, job, moving.file_id,
+            played = clip.animation or clip.video  # None: an MP4 Telegram could not play
+            if played is not None:
+                await asyncio.to_thread(self._keep_artwork, job, meta, played.file_id,
                                         "animation" if clip.animation else "video")
-            await self._ping_when_ready(job, clip)
+            await self._ping_when_ready(job, meta, clip)
             return
         if outcome.png:
-            await asyncio.to_thread(self._keep_png, job.id, outcome.png)
+            await asyncio.to_thread(self.artworks.full_size.keep, job.id, outcome.png)
         timelapse = bool(outcome.timelapse) and await asyncio.to_thread(
             self._keep_timelapse, job.id, outcome.timelapse)
-        markup = keyboards.result(lang, job.id, meta["params"].get("color_mode", "style"),
-                                  timelapse=timelapse)
+        markup = keyboards.result(lang, job.id, style.color_mode, timelapse=timelapse)
         await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
-        status = status_of(job)
-        if status is not None and status.media:
-            sent = await self._edit_into_artwork(job, status, jpeg, caption, markup,
-                                                 as_document)
-            if sent is None:  # the same edit was made before a restart
-                return
-        else:
-            sent = await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
+        sent = await deliver(self.bot, job.chat_id, status, ResultMedia(
+            "document" if as_document else "photo", jpeg, f"lienzo-{job.id[:8]}.jpg", caption,
+            markup), self._reply_to(job), job.id)
+        if sent is None:  # the same edit was made before a restart
+            return
         file_id = (sent.document.file_id if sent.document else None) if as_document else \
             (sent.photo[-1].file_id if sent.photo else None)
         if file_id is not None:  # kept first: /gallery and inline mode have it at once
-            if meta.get("cache_key") and not outcome.partial:
-                await asyncio.to_thread(self.store.remember_result, meta["cache_key"],
+            if meta.cache_key and not outcome.partial:
+                await asyncio.to_thread(self.results.remember, meta.cache_key,
                                         CachedResult(job.id, file_id, as_document, caption))
-            await asyncio.to_thread(self._keep_artwork, job, file_id,
+            await asyncio.to_thread(self._keep_artwork, job, meta, file_id,
                                     "document" if as_document else "photo")
         if status is not None and status.media:
-            await self._ping_when_ready(job, sent)
+            await self._ping_when_ready(job, meta, sent)
 
-    async def _edit_into_artwork(self, job: Job, status: StatusMessage, jpeg: bytes,
-                                 caption: str, markup: keyboards.Markup, as_document: bool
-                                 ) -> Message | None:
-        """The status message's picture becomes the artwork; None if it already is
-        (the same edit, made before a restart).  A status message that is gone
-        (the user deleted it) gets the artwork as a new message instead."""
-        name = f"lienzo-{job.id[:8]}.jpg"
-        media = InputMediaDocument(jpeg, caption=caption, parse_mode=PARSE_MODE,
-                                   filename=name) if as_document else \
-            InputMediaPhoto(jpeg, caption=caption, parse_mode=PARSE_MODE, filename=name)
-        try:
-            edited = await status.become(self.bot, media, markup)
-        except StatusGone as exc:
-            log.info("job %s: status message gone (%s); sending the artwork anew", job.id, exc)
-            return await self._send_artwork_anew(job, jpeg, caption, markup, as_document)
-        if edited is None:
-            log.info("job %s: artwork was delivered before the restart", job.id)
-        return edited
-
-    async def _ping_when_ready(self, job: Job, artwork: Message) -> None:
+    async def _ping_when_ready(self, job: Job, meta: JobMeta, artwork: Message) -> None:
         if job.chat_id != job.user_id or time.time() - job.created_at < READY_PING_AFTER_S:
             return  # a group, or its owner is still watching the status message
-        if job.meta.get("pinged"):
+        if meta.pinged:
             return  # before a restart, which redid the edit
-        await asyncio.to_thread(self.jobs.update_meta, job.id, pinged=True)
+        await asyncio.to_thread(self.jobs.update_meta, job.id,
+                                lambda kept: dataclasses.replace(kept, pinged=True))
         try:
-            await self.bot.send_message(job.chat_id, t(job.meta.get("lang", "en"), "done.ready"),
+            await self.bot.send_message(job.chat_id, t(meta.lang, "done.ready"),
                                         parse_mode=PARSE_MODE,
                                         reply_parameters=ReplyParameters(artwork.message_id))
         except TelegramError as exc:
             log.info("job %s: no 'ready' note (%s)", job.id, exc)
 
-    async def _send_artwork_anew(self, job: Job, jpeg: bytes, caption: str,
-                                 markup: keyboards.Markup, as_document: bool) -> Message:
-        """The artwork as a new message (no picture to edit), then the status goes."""
-        if as_document:
-            sent = await self.bot.send_document(
-                job.chat_id, jpeg, filename=f"lienzo-{job.id[:8]}.jpg", caption=caption,
-                parse_mode=PARSE_MODE, reply_parameters=self._reply_to(job), reply_markup=markup)
-        else:
-            sent = await self.bot.send_photo(
-                job.chat_id, jpeg, caption=caption, parse_mode=PARSE_MODE,
-                reply_parameters=self._reply_to(job), reply_markup=markup)
-        await self._delete_status(job)
-        return sent
-
-    async def _send_failure(self, job: Job, outcome: JobResult) -> None:
-        lang = job.meta.get("lang", "en")
+    async def _send_failure(self, job: Job, meta: JobMeta, outcome: JobResult) -> None:
+        lang = meta.lang
         text = t(lang, "cancel.done") if outcome.status == ResultStatus.CANCELLED else \
             error_text(lang, outcome.error_code or "engine_error")
-        status = status_of(job)
+        status = status_of(job, meta)
         if status is not None:
             try:
                 await status.show(self.bot, text)
@@ -268,45 +251,28 @@ class Delivery:
         await self.bot.send_message(job.chat_id, text, parse_mode=PARSE_MODE,
                                     reply_parameters=self._reply_to(job))
 
-    async def _delete_status(self, job: Job) -> None:
-        if job.status_message_id is None:
-            return
-        try:
-            await self.bot.delete_message(job.chat_id, job.status_message_id)
-        except TelegramError as exc:
-            log.debug("status message of %s not deleted: %s", job.id, exc)
-
-    def _deep_link(self, meta: dict[str, Any]) -> str | None:
+    def _deep_link(self, meta: JobMeta) -> str | None:
         """The t.me link that opens the bot with this artwork's style(s), if any."""
-        ids = [str(pair[0]) for pair in meta.get("styles", [])]
-        split = meta.get("params", {}).get("split") == "person"
-        return style_link(self.bot.username, ids, split=split) if ids else None
+        ids = meta.style_ids
+        return style_link(self.bot.username, ids, split=meta.style.split == "person") \
+            if ids else None
 
-    def _keep_artwork(self, job: Job, file_id: str, kind: str) -> None:
+    def _keep_artwork(self, job: Job, meta: JobMeta, file_id: str, kind: str) -> None:
         """For inline mode and /gallery: the artwork (``kind``: how it was sent,
-        ``bot.artworks.KINDS``), and every name a search for it may use - unless
+        ``bot.stores.artworks.KINDS``), and every name a search for it may use - unless
         its owner said /forget while it was being sent."""
         if self.jobs.status(job.id) is None:
             return
-        ids = [str(pair[0]) for pair in job.meta.get("styles", [])]
-        catalog = self.intake.catalog
-        names = [name for i in ids if i in catalog for name in catalog[i].names] or \
-            [t(lang, "style.own") for lang in LANGUAGES]
+        ids = meta.style_ids
         self.artworks.add(Artwork(job.user_id, job.id, file_id, kind, tuple(ids),
-                                  time.time()), names)
+                                  time.time()), self.catalogue.search_names(ids))
 
     def _keep_timelapse(self, job_id: str, frames: tuple[bytes, ...]) -> bool:
         """The frames on disk for the Timelapse button; a disk that refuses them costs
         the button, never the painting."""
         try:
-            self.artworks.keep_timelapse(job_id, frames)
+            self.artworks.timelapses.keep_frames(job_id, frames)
             return True
         except OSError as exc:
             log.warning("job %s: timelapse not kept (%s)", job_id, exc)
             return False
-
-    def _keep_png(self, job_id: str, png: bytes) -> None:
-        self.results_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.results_dir / f".{job_id}.png.tmp"
-        tmp.write_bytes(png)
-        tmp.replace(self.results_dir / f"{job_id}.png")

@@ -7,8 +7,8 @@ finds them once) are shared out: worker *i* gets the *(i mod n)*-th, alone
 (``CUDA_VISIBLE_DEVICES`` and ``LIENZO_GPU`` in its environment), so the workers
 spread evenly.  When several share one GPU and ``LIENZO_GPU_MEMORY_FRACTION`` is
 ``auto`` (``memory_fraction`` None), each is given an equal slice of its memory
-(``engine.config.auto_memory_fraction``), so that one big picture runs out of its
-own worker's memory and is retried smaller rather than starving the others.
+(``auto_memory_fraction``), so that one big picture runs out of its own worker's
+memory and is retried smaller rather than starving the others.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from engine.config import auto_memory_fraction
+GPU_MEMORY_SHARE = 0.9  # of a GPU's memory, split between the workers sharing it
 
 
 def visible_gpus(cuda_visible_devices: str | None) -> list[str]:
@@ -32,6 +32,16 @@ def visible_gpus(cuda_visible_devices: str | None) -> list[str]:
         return []
     found = (re.match(r"GPU (\d+):", line) for line in out.stdout.splitlines())
     return [m.group(1) for m in found if m]
+
+
+def auto_memory_fraction(workers_on_gpu: int) -> float | None:
+    """What ``LIENZO_GPU_MEMORY_FRACTION=auto`` means for one of ``workers_on_gpu``
+    workers the bot runs on one GPU: alone, no cap (it grows as it needs); shared,
+    an equal slice of 90% each, so that one worker's big picture runs out of its
+    own memory (and is retried smaller) instead of starving its neighbours."""
+    if workers_on_gpu <= 1:
+        return None
+    return round(GPU_MEMORY_SHARE / workers_on_gpu, 3)
 
 
 def assign_gpus(count: int, gpus: list[str]) -> list[str | None]:

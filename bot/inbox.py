@@ -28,8 +28,6 @@ import contextvars
 import hashlib
 import json
 import logging
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,23 +38,19 @@ from telegram._utils.types import ODVInput
 from telegram.ext import ApplicationHandlerStop
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
+from bot.stores.db import Database, Step
+
 log = logging.getLogger("lienzo.inbox")
 
 KEEP_DONE_S = 86400.0  # a done update is remembered this long (Telegram re-sends for 24 h)
 PURGE_EVERY_S = 3600.0
 
-_SCHEMA = """
-create table if not exists inbox (
-    update_id integer primary key,
-    payload text not null,
-    received_at real not null,
-    status_chat_id integer,
-    status_message_id integer,
-    status_media integer not null default 0,
-    done integer not null default 0
-);
-create index if not exists inbox_done on inbox (done, received_at);
-"""
+MIGRATIONS: tuple[Step, ...] = (
+    "create table if not exists inbox (update_id integer primary key, payload text not null, "
+    "received_at real not null, status_chat_id integer, status_message_id integer, "
+    "status_media integer not null default 0, done integer not null default 0)",
+    "create index if not exists inbox_done on inbox (done, received_at)",
+)
 
 
 @dataclass(frozen=True)
@@ -93,54 +87,45 @@ class Inbox:
     where they run per update (``afinish``)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("pragma journal_mode=wal")
-        self._db.executescript(_SCHEMA)
+        # synchronous=full: an update is on disk before Telegram is told, power cut or not.
+        self._db = Database(path, "inbox", MIGRATIONS, synchronous="full")
         self._last_purge = 0.0
         self._purge(time.time())
         # Telegram's offsets only grow, so within one process an update can come twice
         # only if the last process left it behind: done (skip it), or unfinished (handle
         # the first copy - the replay or Telegram's re-send - and skip the other).
-        rows = self._db.execute("select update_id, done from inbox").fetchall()
+        rows = self._db.rows("select update_id, done from inbox")
         self._skip: set[int] = {update_id for update_id, done in rows if done}
         self._left_over: set[int] = {update_id for update_id, done in rows if not done}
         self._holds: dict[int, int] = {}
         self._handled: set[int] = set()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     # -- on disk ---------------------------------------------------------------------
     def record(self, updates: list[dict[str, Any]]) -> None:
         """Keep ``updates`` (as Telegram sent them) before they are confirmed."""
         now = time.time()
         rows = [(u["update_id"], json.dumps(u), now) for u in updates if "update_id" in u]
-        with self._lock:
-            self._db.executemany("insert or ignore into inbox (update_id, payload, received_at) "
-                                 "values (?, ?, ?)", rows)
+        self._db.run_many("insert or ignore into inbox (update_id, payload, received_at) "
+                          "values (?, ?, ?)", rows)
         if now - self._last_purge > PURGE_EVERY_S:
             self._purge(now)
 
     def unfinished(self) -> list[dict[str, Any]]:
         """Updates recorded but not done (a previous process died on them), oldest first."""
-        with self._lock:
-            rows = self._db.execute("select payload from inbox where done = 0 "
-                                    "order by update_id").fetchall()
+        rows = self._db.rows("select payload from inbox where done = 0 order by update_id")
         return [json.loads(payload) for (payload,) in rows]
 
     def remember_status(self, update_id: int, status: StatusRef) -> None:
-        with self._lock:
-            self._db.execute("update inbox set status_chat_id = ?, status_message_id = ?, "
-                             "status_media = ? where update_id = ?",
-                             (status.chat_id, status.message_id, int(status.media), update_id))
+        self._db.run("update inbox set status_chat_id = ?, status_message_id = ?, "
+                     "status_media = ? where update_id = ?",
+                     (status.chat_id, status.message_id, int(status.media), update_id))
 
     def status_of(self, update_id: int) -> StatusRef | None:
-        with self._lock:
-            row = self._db.execute("select status_chat_id, status_message_id, status_media "
-                                   "from inbox where update_id = ?", (update_id,)).fetchone()
+        row = self._db.row("select status_chat_id, status_message_id, status_media "
+                           "from inbox where update_id = ?", (update_id,))
         if row is None or row[1] is None:
             return None
         return StatusRef(row[0], row[1], bool(row[2]))
@@ -149,22 +134,19 @@ class Inbox:
         """Drop every recorded update that names the user (/forget): as its sender, its
         chat (a private chat's id is the user's) or any user inside it (a replied-to
         message, a mention); how many.  An unfinished one is then simply not replayed."""
-        with self._lock:
-            return self._db.execute(
-                "delete from inbox where update_id in (select distinct inbox.update_id "
-                "from inbox, json_tree(inbox.payload) as node where node.key = 'id' "
-                "and node.value = ? and (node.path like '%.from' or node.path like '%.chat' "
-                "or node.path like '%.user'))", (user_id,)).rowcount
+        return self._db.run(
+            "delete from inbox where update_id in (select distinct inbox.update_id "
+            "from inbox, json_tree(inbox.payload) as node where node.key = 'id' "
+            "and node.value = ? and (node.path like '%.from' or node.path like '%.chat' "
+            "or node.path like '%.user'))", (user_id,))
 
     def _mark_done(self, update_id: int) -> None:
-        with self._lock:
-            self._db.execute("update inbox set done = 1 where update_id = ?", (update_id,))
+        self._db.run("update inbox set done = 1 where update_id = ?", (update_id,))
 
     def _purge(self, now: float) -> None:
         self._last_purge = now
-        with self._lock:
-            self._db.execute("delete from inbox where done = 1 and received_at < ?",
-                             (now - KEEP_DONE_S,))
+        self._db.run("delete from inbox where done = 1 and received_at < ?",
+                     (now - KEEP_DONE_S,))
 
     # -- in this process -------------------------------------------------------------
     def begin(self, update_id: int) -> bool:

@@ -8,25 +8,24 @@ status message (``bot.status``: the photo back, "⏳ Got it…") at once.  A tas
 of its own (``_queue``) then downloads and checks the picture(s) and submits
 the job, and the status message becomes "queued, N ahead" - or the error if
 the picture turns out bad: one message, nothing lost.  ``bot.delivery`` takes
-the job from there, after ``settled``.  A moving picture (``Media.clip``) takes
-the same way, without the result cache; ``bot.clip_intake`` reads it after the
-download (its check) and "queued" gains its frames, the estimate and any cut.
+the job from there, once the status message has settled (``bot.status.Settling``).
+A clip (``Media.clip``) takes the same way, without the result cache;
+``bot.clip_intake`` reads it after the download (its check) and "queued" gains
+its frames, the estimate and any cut.  The job's context - language, chat,
+pictures, styles, parameters - goes with it as one ``JobMeta`` (``bot.jobs.meta``).
 
 Durable (``bot.inbox``): the update stays open until the job is submitted or
 refused; handled again after a crash, it reuses its status message and finds
 the job it already submitted (the job id comes from the update).
 
 Fetching waits until every update that has arrived is answered: handlers are
-counted while they run (``answering``), so in a burst of photos every "⏳" is
+counted while they run (``bot.answering``), so in a burst of photos every "⏳" is
 sent before the downloads start.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
-import functools
 import hashlib
 import json
 import logging
@@ -34,29 +33,26 @@ import uuid
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import Chat, ReplyParameters, Update, User
+from telegram import Chat, ReplyParameters, User
 from telegram.error import TelegramError
 
 from bot import clip_intake, keyboards
+from bot.answering import Answering
+from bot.catalogue import Catalogue
 from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.inbox import CURRENT, Inbox, Origin
 from bot.jobs import JobService, Submitted
+from bot.jobs.meta import JobMeta
 from bot.metrics import Metrics
-from bot.request import (
-    BadSplit,
-    EmptyRequest,
-    StyleRequest,
-    TooManyStyles,
-    parse_style_request,
-    to_params,
-)
-from bot.state import Callback, Catalog, Context, LienzoApp, Media
-from bot.status import StatusMessage, send_status
-from bot.store import BotStore, UserSettings
-from bot.texts import PARSE_MODE, error_text, queued_text, style_label, t
-from engine import images
+from bot.request import BadSplit, EmptyRequest, StyleRequest, TooManyStyles, to_params
+from bot.state import LienzoApp, Media
+from bot.status import Settling, StatusMessage, send_status
+from bot.stores.result_cache import ResultCache
+from bot.stores.user_settings import SettingsStore, UserSettings
+from bot.texts import PARSE_MODE, error_text, queued_text, t
 from engine.errors import LienzoError
+from engine.media import images
 from engine.params import MAX_STYLES
 
 log = logging.getLogger("lienzo.intake")
@@ -105,57 +101,28 @@ def style_pairs(request: StyleRequest | None) -> list[list[Any]]:
 
 
 class Intake:
+    """``submit``: a picture from a handler to a job.  Given exactly what it uses: the
+    handlers' count (``answering``: fetching waits for it) and the status messages
+    still settling (``settling``: delivery waits for them) are shared with others."""
+
     def __init__(self, application: LienzoApp, config: BotConfig, jobs: JobService,
-                 store: BotStore, metrics: Metrics, catalog: Catalog,
-                 workers: EngineView, inbox: Inbox) -> None:
+                 settings: SettingsStore, results: ResultCache, metrics: Metrics,
+                 catalogue: Catalogue, workers: EngineView, inbox: Inbox, answering: Answering,
+                 settling: Settling) -> None:
         self.application = application
         self.inbox = inbox
         self.config = config
         self.jobs = jobs
-        self.store = store
+        self.settings = settings
+        self.results = results
         self.metrics = metrics
-        self.catalog = catalog
+        self.catalogue = catalogue
         self.workers = workers
-        self._settling: dict[str, asyncio.Event] = {}  # job → set once it says "queued"
+        self.answering = answering
+        self.settling = settling
         self._fetching = asyncio.Semaphore(FETCH_AT_ONCE)
-        self._answering_now = 0  # handlers running (see answering)
-        self._all_answered = asyncio.Event()
-        self._all_answered.set()
-
-    # -- handlers first ---------------------------------------------------------------
-    def answering(self, callback: Callback) -> Callback:
-        """``callback``, counted while it runs: fetching pictures waits until none runs.
-
-        Handlers only answer (the slow part of a photo runs later, in ``_queue``), so
-        "no handler running" means every update that has arrived has its answer."""
-        @functools.wraps(callback)
-        async def counted(update: Update, context: Context) -> None:
-            self._answering_now += 1
-            self._all_answered.clear()
-            try:
-                await callback(update, context)
-            finally:
-                self._answering_now -= 1
-                if not self._answering_now:
-                    self._all_answered.set()
-        return counted
 
     # -- what is asked ----------------------------------------------------------------
-    def parse(self, text: str | None) -> StyleRequest:
-        """A style request, its size capped at what the workers paint (raises RequestError)."""
-        return parse_style_request(text, self.catalog, max_side=self.workers.max_side)
-
-    def label(self, lang: str, request: StyleRequest | None, split: str | None = None) -> str:
-        """The styles' label; ``split`` (a job's ``params["split"]``, which a re-paint
-        keeps while its request is rebuilt as a list of styles) beats the request's."""
-        if request is None or not request.styles:
-            return t(lang, "style.own")
-        return style_label(lang, [self.catalog[i] for i, _ in request.styles],
-                           split=(split or request.split) == "person")
-
-    async def settings_of(self, user_id: int) -> UserSettings:
-        return await asyncio.to_thread(self.store.settings, user_id)
-
     async def job_params(self, user_id: int, request: StyleRequest | None) -> dict[str, Any]:
         """The job's StyleParams fields: user settings < request.
 
@@ -165,9 +132,9 @@ class Intake:
         so they are part of the result cache's key (``_cache_key``), and a re-paint
         (the result buttons copy these params) keeps them.
         """
-        settings = await self.settings_of(user_id)
-        if settings != UserSettings():  # kept while in use (bot.store: the retention)
-            await asyncio.to_thread(self.store.settings_used, user_id)
+        settings = await asyncio.to_thread(self.settings.settings, user_id)
+        if settings != UserSettings():  # kept while in use (bot.stores.user_settings)
+            await asyncio.to_thread(self.settings.used, user_id)
         values = to_params(request, settings, self.workers.max_side).to_dict()
         asked = set(request.overrides) if request is not None else set()
         sent = [*ALWAYS_SENT, *(name for name in ("size", "quality")
@@ -245,16 +212,15 @@ class Intake:
         """Fetch, check and submit; then the status message says "queued" or the error.
 
         A task of its own, after the handler has returned.  It waits until every
-        update that has arrived is answered (``answering``), then takes one of
+        update that has arrived is answered (``bot.answering``), then takes one of
         ``FETCH_AT_ONCE`` places: fetching a photo costs several times the CPU of
         acknowledging one, and in a burst the last "⏳" would otherwise wait for
         dozens of downloads.  The update stays open in the inbox until this ends.
         """
         origin = CURRENT.get()
-        self._settling[job_id] = settled = asyncio.Event()
+        self.settling.begin(job_id)
         try:
-            with contextlib.suppress(asyncio.TimeoutError):  # a steady stream cannot starve it
-                await asyncio.wait_for(self._all_answered.wait(), ANSWER_FIRST_MAX_WAIT_S)
+            await self.answering.all_answered(ANSWER_FIRST_MAX_WAIT_S)
             async with self._fetching:
                 submitted, note = await self._fetch_and_submit(
                     job_id, status, user, content, request, style_media, params, key, lang)
@@ -278,8 +244,7 @@ class Intake:
             await quietly(status.show(self.application.bot, text,
                                       keyboards.cancel(lang, job_id)))
         finally:
-            del self._settling[job_id]
-            settled.set()
+            self.settling.end(job_id)
             if origin is not None:
                 await self.inbox.release(origin.update_id)
 
@@ -289,7 +254,7 @@ class Intake:
                                 params: dict[str, Any], key: str, lang: str
                                 ) -> tuple[Submitted, str]:
         """Download and check the picture(s), then submit the job, its status message
-        known; a moving picture's note (frames, estimate, cut: ``bot.clip_intake``)."""
+        known; a clip's note (frames, estimate, cut: ``bot.clip_intake``)."""
         data = await self._download(content)
         clip, note = None, ""
         if content.clip is not None:
@@ -297,19 +262,16 @@ class Intake:
             clip = await clip_intake.probe(data, defaults)
             note = clip_intake.note(lang, clip, clip_intake.estimate_seconds(
                 clip, params, defaults, self.workers.has_gpu))
-        ids = style_pairs(request)
-        styles_arg: list[tuple[Any, ...]] = [tuple(s) for s in ids]
+        styles = request.styles if request else ()
+        styles_arg: list[tuple[Any, ...]] = list(styles)
         if style_media is not None:
             styles_arg.append((await self._download(style_media), 1.0))
-        meta = {
-            "lang": lang, "requester": user.first_name, "group": status.chat_id != user.id,
-            "status_media": status.media,
-            "content": dataclasses.asdict(content), "styles": ids,
-            "style_media": dataclasses.asdict(style_media) if style_media else None,
-            "params": params, "cache_key": key,
-            "label": self.label(lang, request, params.get("split")),
-            "clip": dataclasses.asdict(clip) if clip else None,
-        }
+        meta = JobMeta(
+            lang=lang, requester=user.first_name, group=status.chat_id != user.id,
+            status_media=status.media, content=content,
+            styles=styles, style_media=style_media,
+            params=params, cache_key=key,
+            label=self.catalogue.label(lang, request, params.get("split")), clip=clip)
         return await self.jobs.asubmit(
             user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg, params=params,
             message_id=content.message_id, status_message_id=status.message_id, meta=meta,
@@ -325,15 +287,6 @@ class Intake:
         if media.clip is None:  # a clip is checked by reading it (bot.clip_intake)
             await asyncio.to_thread(images.check_image, data)  # raises ImageError subclasses
         return data
-
-    async def settled(self, job_id: str) -> None:
-        """Wait until ``_queue`` has said "queued" on the job's status message.
-
-        Delivery calls this before it touches a status message, so that a worker's
-        first progress - or a failure - is never overwritten by "queued"."""
-        event = self._settling.get(job_id)
-        if event is not None:
-            await event.wait()
 
     async def _show_or_reply(self, status: StatusMessage, text: str,
                              reply_to: ReplyParameters) -> None:
@@ -365,13 +318,13 @@ class Intake:
 
     async def _send_cached(self, chat: Chat, key: str, reply_to: ReplyParameters) -> bool:
         """Answer with an earlier result of the same request, if Telegram still has it."""
-        cached = await asyncio.to_thread(self.store.cached_result, key)
+        cached = await asyncio.to_thread(self.results.get, key)
         if cached is None:
             return False
         job = await self.jobs.astatus(cached.job_id)
-        lang = job.meta.get("lang", "en") if job else "en"
-        markup = keyboards.result(lang, cached.job_id, job.meta["params"]["color_mode"]) \
-            if job else None
+        meta = job.meta if job else None
+        markup = keyboards.result(meta.lang, cached.job_id, meta.style.color_mode) \
+            if meta else None
         send = chat.send_document if cached.as_document else chat.send_photo
         try:
             await send(cached.file_id, caption=cached.caption, parse_mode=PARSE_MODE,

@@ -12,7 +12,7 @@ from bot.state import Catalog
 from bot.texts import LANGUAGE_NAMES, t, value_label
 from engine.params import BRUSHES, COLOR_MODES, FACES, QUALITIES, STRENGTHS
 
-PAGE_SIZE = 8  # styles per gallery page, two per row
+PAGE_SIZE = 8  # styles per picker page, two per row
 TITLE_CHARS = 40  # a style button shows this much of the painting's title
 STRENGTH_STEPS = tuple(STRENGTHS)  # weakest to strongest
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {
@@ -27,7 +27,7 @@ SETTING_CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
-def gallery(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool = True) -> Markup:
+def picker(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool = True) -> Markup:
     """A page of styles for ``user_id`` to pick from; ``own``: with "use my own painting"."""
     ids = list(catalog)
     pages = max(1, -(-len(ids) // PAGE_SIZE))
@@ -37,11 +37,12 @@ def gallery(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool 
                for i in chunk]
     rows = [buttons[k:k + 2] for k in range(0, len(buttons), 2)]
     if pages > 1:
+        turn = [data.picker_page(user_id, (page + step) % pages) for step in (-1, 1)]
         rows.append([
-            Button(t(lang, "button.prev"), callback_data=data.page(user_id, (page - 1) % pages)),
+            Button(t(lang, "button.prev"), callback_data=turn[0]),
             Button(t(lang, "button.page", page=page + 1, pages=pages),
                    callback_data=data.NOOP_DATA),
-            Button(t(lang, "button.next"), callback_data=data.page(user_id, (page + 1) % pages)),
+            Button(t(lang, "button.next"), callback_data=turn[1]),
         ])
     if own:
         rows.append([Button(t(lang, "button.own_painting"), callback_data=data.own(user_id))])

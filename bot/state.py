@@ -21,7 +21,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from engine.styles import Style
+from engine.catalogue.styles import Style
 
 Catalog = Mapping[str, Style]
 
@@ -35,11 +35,11 @@ class Media:
     size: int | None
     message_id: int
     kind: str = "photo"  # or "document", "animation", "video", "video_note": how Telegram
-    # takes the file id back (the last three: a moving picture, engine.worker.clip_painting)
+    # takes the file id back (the last three: a clip, engine.worker.painting)
 
     @property
     def clip(self) -> str | None:
-        """A moving picture's kind for the queue ("gif": a GIF, which Telegram delivers
+        """A clip's kind for the queue ("gif": a GIF, which Telegram delivers
         as an MP4 animation, goes back as one; "video"); None for a still picture."""
         return {"animation": "gif", "video": "video", "video_note": "video"}.get(self.kind)
 
@@ -49,13 +49,13 @@ class Media:
         with ``clips``, its animation, video or video note too."""
         if message is None:
             return None
-        moving = message.animation or message.video or message.video_note
-        if clips and moving is not None:
+        clip = message.animation or message.video or message.video_note
+        if clips and clip is not None:
             kind = "animation" if message.animation else \
                 "video" if message.video else "video_note"
-            return cls(moving.file_id, moving.file_unique_id, moving.file_size,
+            return cls(clip.file_id, clip.file_unique_id, clip.file_size,
                        message.message_id, kind=kind)
-        if moving is not None:  # an animation fills ``document`` too: not a picture
+        if clip is not None:  # an animation fills ``document`` too: not a picture
             return None
         if message.photo:
             best = message.photo[-1]
@@ -73,7 +73,7 @@ class UserState:
 
     ``preselected``: a style request (its text) for the user's next photo, set by
     ``/start style_<id>``, ``/style <styles>`` without a photo, or a pick in the
-    ``/styles`` gallery; it stays until another replaces it.
+    ``/styles`` picker; it stays until another replaces it.
     ``own_for``: the photo waiting for the user's own painting (the "use my own
     painting" button); the next photo in private is that painting, once.
     """

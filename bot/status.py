@@ -9,23 +9,41 @@ message the bot already owns is what makes delivery exactly-once: repeating
 the edit after a crash changes nothing the user can see, where sending again
 would send twice.
 
-A moving picture is sent back the same way (``sendAnimation`` for a GIF,
-``sendVideo`` for a video, by file id) and becomes the painted MP4
-(``bot.clip_delivery``).  A video note cannot carry a caption, so its status
-is a text and its painting a new video message.
+A clip is sent back the same way (``sendAnimation`` for a GIF, ``sendVideo``
+for a video, by file id) and becomes the painted MP4.  A video note cannot
+carry a caption, so its status is a text and its painting a new video message.
 
 A text status (sending the picture back failed) is the fallback: its
 captions are texts, and its result is sent as a new message.
+
+``deliver`` is the one door for a result, a photo's or a clip's alike: the
+status message's picture replaced ("not modified" means it was, before a
+restart; "not found" means the user deleted it, so the result is sent anew;
+a chat that is gone raises), or - no picture to edit - the result sent as a
+new message and the status deleted.  ``Settling`` keeps delivery off a status
+message until intake has made it say "queued".
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, Chat, InlineKeyboardMarkup, InputMedia, Message, ReplyParameters
-from telegram.error import BadRequest
+from telegram import (
+    Bot,
+    Chat,
+    InlineKeyboardMarkup,
+    InputMedia,
+    InputMediaAnimation,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    ReplyParameters,
+)
+from telegram.error import BadRequest, TelegramError
 
 from bot.chat_gate import is_chat_gone
 from bot.inbox import StatusRef
@@ -84,6 +102,96 @@ class StatusMessage:
                 raise
             raise StatusGone(str(exc)) from exc
         return edited if isinstance(edited, Message) else None
+
+    async def delete(self, bot: Bot) -> None:
+        """The status message goes (the result came as a new message); a failure is
+        only logged: a status left behind costs nothing."""
+        try:
+            await bot.delete_message(self.chat_id, self.message_id)
+        except TelegramError as exc:
+            log.debug("status message %s not deleted: %s", self.message_id, exc)
+
+
+@dataclass(frozen=True)
+class ResultMedia:
+    """A result as Telegram takes it: a photo, a document (a photo over Telegram's
+    limits), an animation (a painted GIF, looping silently as the GIF did) or a
+    video, with its caption and buttons."""
+
+    kind: str  # "photo", "document", "animation" or "video"
+    data: bytes
+    filename: str
+    caption: str
+    markup: InlineKeyboardMarkup
+
+    def input_media(self) -> InputMedia:
+        """For ``editMessageMedia``: the status message's picture replaced."""
+        shown: dict[str, Any] = dict(caption=self.caption, parse_mode=PARSE_MODE,
+                                     filename=self.filename)
+        if self.kind == "animation":
+            return InputMediaAnimation(self.data, **shown)
+        if self.kind == "video":
+            return InputMediaVideo(self.data, supports_streaming=True, **shown)
+        if self.kind == "document":
+            return InputMediaDocument(self.data, **shown)
+        return InputMediaPhoto(self.data, **shown)
+
+    async def send(self, bot: Bot, chat_id: int, reply_to: ReplyParameters | None) -> Message:
+        """As a new message, where there is no picture to edit."""
+        shown: dict[str, Any] = dict(caption=self.caption, parse_mode=PARSE_MODE,
+                                     reply_parameters=reply_to, reply_markup=self.markup)
+        if self.kind == "animation":
+            return await bot.send_animation(chat_id, self.data, filename=self.filename, **shown)
+        if self.kind == "video":
+            return await bot.send_video(chat_id, self.data, filename=self.filename,
+                                        supports_streaming=True, **shown)
+        if self.kind == "document":
+            return await bot.send_document(chat_id, self.data, filename=self.filename, **shown)
+        return await bot.send_photo(chat_id, self.data, **shown)
+
+
+async def deliver(bot: Bot, chat_id: int, status: StatusMessage | None, result: ResultMedia,
+                  reply_to: ReplyParameters | None, job_id: str) -> Message | None:
+    """The result in the chat, exactly once: the message it is in, or None when the
+    status message already shows it (the same edit, made before a restart).
+
+    A status message with a picture becomes the result; one that is gone, a text
+    status, or none at all: the result is sent as a new message, then the status
+    message (if any) is deleted.  A chat that is gone raises as Telegram said."""
+    if status is not None and status.media:
+        try:
+            edited = await status.become(bot, result.input_media(), result.markup)
+        except StatusGone as exc:
+            log.info("job %s: status message gone (%s); sending the result anew", job_id, exc)
+        else:
+            if edited is None:
+                log.info("job %s: result was delivered before the restart", job_id)
+            return edited
+    sent = await result.send(bot, chat_id, reply_to)
+    if status is not None:
+        await status.delete(bot)
+    return sent
+
+
+class Settling:
+    """Jobs whose status message intake is still making say "queued": delivery waits
+    (``settled``) before it touches one, so that a worker's first progress - or a
+    failure - is never overwritten by "queued"."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}  # job → set once it says "queued"
+
+    def begin(self, job_id: str) -> None:
+        self._events[job_id] = asyncio.Event()
+
+    def end(self, job_id: str) -> None:
+        self._events.pop(job_id).set()
+
+    async def settled(self, job_id: str) -> None:
+        """Until intake is done with the job's status message (at once if it is)."""
+        event = self._events.get(job_id)
+        if event is not None:
+            await event.wait()
 
 
 async def send_status(chat: Chat, content: Media, text: str,

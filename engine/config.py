@@ -1,11 +1,13 @@
-"""The engine's settings: the one module that reads ``LIENZO_*`` variables shared by
-the engine worker, the command line and the bot (docs/architecture.md, "Settings").
+"""The engine's settings: the module that reads the ``LIENZO_*`` variables of the
+engine worker and the command line, which the bot shares (docs/architecture.md,
+"Settings"); the bot's own are read by ``bot.config``, which parses them with
+the ``number`` helper here.
 
-A process reads them once, at start-up, with ``load()``; the result is passed
-down.  Library functions that take a setting as an optional argument fall back
-to ``load()`` (tests and scripts call them directly), so the environment is
-still read here and nowhere else.  A typo ends the process at start-up with one
-line naming the variable, not mid-job.
+A process reads them once, at start-up, with ``load()`` (``lienzo paint`` and
+``styles``: ``engine.cli``; ``lienzo worker``: ``engine.worker.command``; the
+bot: ``bot.config.load_config``), and passes the result down: no library
+function reads them.  A typo ends the process at start-up with one line naming
+the variable, not mid-job.
 
 The machine decides the defaults: a 1024 px "balanced" picture takes a GPU
 seconds and a CPU many minutes, so a CPU-only machine paints smaller and faster.
@@ -37,7 +39,7 @@ class MachineDefaults:
 
     quality: str
     max_side: int  # cap on the output's long side, whatever the user asks
-    clip_side: int = 384  # cap on a moving picture's long side (every frame is a painting)
+    clip_side: int = 384  # cap on a clip's long side (every frame is a painting)
 
     @property
     def size(self) -> int:
@@ -47,17 +49,16 @@ class MachineDefaults:
 
 GPU_DEFAULTS = MachineDefaults(quality="balanced", max_side=1024)
 CPU_DEFAULTS = MachineDefaults(quality="fast", max_side=384, clip_side=128)
-# Moving pictures (engine.clips): what of a clip is painted, on any machine.
+# Moving pictures (engine.clip.reading): what of a clip is painted, on any machine.
 CLIP_SECONDS, CLIP_FPS = 4.0, 12.0
-CLIP_TEMPORAL_WEIGHT = 1e3  # Ruder et al.'s default (engine.video)
+CLIP_TEMPORAL_WEIGHT = 1e3  # Ruder et al.'s default (engine.clip.stylize)
 DEFAULT_SIZE = StyleParams.size  # a picture's long side when nobody asks
 DEFAULT_JOB_TIME_LIMIT_S = 300.0
 PRECISIONS = ("auto", "fp32", "bf16")
-GPU_MEMORY_SHARE = 0.9  # of a GPU's memory, split between the workers sharing it
 
 
 def is_gpu(device: str) -> bool:
-    """Whether a device name (``engine.backend.device``, a worker's heartbeat) is a GPU."""
+    """Whether a device name (``engine.core.backend.device``, a worker's heartbeat) is a GPU."""
     return device.startswith("GPU")
 
 
@@ -103,10 +104,9 @@ def env_text(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
-def env_number(name: str, default: N, cast: Callable[[str], N]) -> N:
-    """A number from the environment (unset or empty: ``default``); a typo is an
-    InvalidParams naming the variable."""
-    raw = env_text(name)
+def number(name: str, raw: str, default: N, cast: Callable[[str], N]) -> N:
+    """A number from variable ``name``'s text ``raw`` (empty: ``default``); a typo is
+    an InvalidParams naming the variable."""
     if not raw:
         return default
     try:
@@ -116,13 +116,9 @@ def env_number(name: str, default: N, cast: Callable[[str], N]) -> N:
         raise InvalidParams(f"{name} must be {kind}, not {raw!r}") from None
 
 
-def env_ids(name: str) -> frozenset[int]:
-    """A comma-separated list of numeric ids (Telegram user or chat ids)."""
-    raw = env_text(name).replace(";", ",")
-    try:
-        return frozenset(int(part) for part in raw.split(",") if part.strip())
-    except ValueError:
-        raise InvalidParams(f"{name} must be a comma-separated list of numeric ids") from None
+def env_number(name: str, default: N, cast: Callable[[str], N]) -> N:
+    """A number from the environment (unset or empty: ``default``)."""
+    return number(name, env_text(name), default, cast)
 
 
 def gpu_index(name: str, raw: str) -> int:
@@ -155,26 +151,11 @@ def precision(name: str, raw: str) -> str:
     return text
 
 
-def auto_memory_fraction(workers_on_gpu: int) -> float | None:
-    """What ``LIENZO_GPU_MEMORY_FRACTION=auto`` means for one of ``workers_on_gpu``
-    workers the bot runs on one GPU: alone, no cap (it grows as it needs); shared,
-    an equal slice of 90% each, so that one worker's big picture runs out of its
-    own memory (and is retried smaller) instead of starving its neighbours."""
-    if workers_on_gpu <= 1:
-        return None
-    return round(GPU_MEMORY_SHARE / workers_on_gpu, 3)
-
-
-def cuda_visible_devices() -> str | None:
-    """``CUDA_VISIBLE_DEVICES`` as set (None when unset; empty means no GPU at all)."""
-    return os.environ.get("CUDA_VISIBLE_DEVICES")
-
-
 def backend_environment(settings: EngineSettings) -> dict[str, str]:
     """The variables that carry ``settings``' GPU choices to CUDA and JAX; set them
     before Keras loads (CUDA reads its mask and JAX its allocator options once, when
     the backend starts).  TensorFlow's memory options are set through its API
-    instead (``engine.backend.configure_memory``).
+    instead (``engine.core.backend.configure_memory``).
 
     - ``LIENZO_GPU=N`` → ``CUDA_VISIBLE_DEVICES=N`` (and ``LIENZO_GPU`` itself, so
       that code reading the settings later in this process names the same GPU);

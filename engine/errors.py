@@ -100,7 +100,7 @@ class OutOfMemory(LienzoError):
 
 
 class ClipError(LienzoError):
-    """The bytes we were given cannot be used as a moving picture (engine.clips)."""
+    """The bytes we were given cannot be used as a clip (engine.clip.reading)."""
 
     code = "bad_clip"
 

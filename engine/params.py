@@ -36,7 +36,7 @@ OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "noise")
 
 FACES = ("soft", "keep", "paint")
-"""What happens to faces the engine finds (engine.faces): soft: the face keeps its
+"""What happens to faces the engine finds (engine.core.faces): soft: the face keeps its
 features and its photo colours, the brushwork reaches it lightly (the default);
 keep: no brushwork on it; paint: no protection, the picture as a whole."""
 

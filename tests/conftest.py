@@ -1,45 +1,41 @@
-"""Shared fixtures: tiny images, a real redis-server on a free port, engine worker
-processes, and a job watcher running on its own asyncio loop.
+"""The fixtures, for every test: tiny catalogue styles, a real redis-server on a free
+port, the fake Bot API, one real engine worker per test module for the bot's tests.
+Importable helpers live in ``tests/support/``; nothing here mocks huey or Redis.
 
-Nothing here mocks huey or Redis.  Waiting is always on a condition with a
-deadline (``wait_for``), never a bare sleep.
+Everything under ``tests/e2e/`` is marked ``e2e`` here (real worker processes, the
+fake Bot API over HTTP, subprocesses); so are the few tests elsewhere that start a
+process, each marked where it is written.  ``pytest -m "not e2e"`` is the quick loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
-import threading
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+from PIL import Image
 
-from tests.support.images import TINY, jpeg, tiny_image
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.gpus import FAKE_SMI, GPU_VARIABLES, H100
+from tests.support.images import jpeg, make_content, make_style, tiny_image
 from tests.support.redis_server import RedisServer
-from tests.support.waiting import free_port, wait_for  # noqa: F401 - re-exported to tests/*.py
+from tests.support.workers import Assets, running_worker
 
-REPO = Path(__file__).resolve().parents[1]
 # As ``lienzo bot`` runs PTB (bot.app.main): time periods as timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-
-# --------------------------------------------------------------------------- helpers
-# wait_for, free_port, TINY, jpeg, tiny_image and RedisServer live in tests/support/
-# (the benchmarks use them too); they are imported here for the fixtures and for the
-# test modules that import them from tests.conftest.
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
 
 
-@dataclass(frozen=True)
-class Assets:
-    styles_dir: Path
-    content: bytes  # a TINY×TINY JPEG
-    custom_style: bytes  # the user's own painting, TINY×TINY
-
-    def photo(self, seed: int) -> bytes:
-        return jpeg(tiny_image(seed))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under ``tests/e2e/`` as ``e2e``."""
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -50,30 +46,20 @@ def assets(tmp_path_factory) -> Assets:
     return Assets(styles, jpeg(tiny_image(1)), jpeg(tiny_image(2)))
 
 
-def engine_env(assets: Assets, data_dir: Path, **extra) -> dict:
-    """Environment for a worker process: random weights, tiny styles, no network."""
-    env = dict(os.environ)
-    env.update(
-        LIENZO_VGG19_WEIGHTS="random",
-        LIENZO_STYLES_DIR=str(assets.styles_dir),
-        LIENZO_DATA_DIR=str(data_dir),
-        LIENZO_JOB_TIME_LIMIT="120",
-        TF_CPP_MIN_LOG_LEVEL="3",
-        PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    env.pop("LIENZO_QUEUE_URL", None)
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-WORKER_ARGS = ["--warmup-size", str(TINY), "--poll", "0.05", "--preview-interval", "0.3"]
-
-
-# --------------------------------------------------------------------------- redis
+@pytest.fixture
+def workspace(tmp_path) -> tuple[Path, dict[str, str]]:
+    """A folder for ``lienzo`` (tests.support.cli): a one-style catalogue, a photo, the
+    person's own painting; and the environment that points ``lienzo`` at them."""
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    Image.fromarray(make_style(64, 64, seed=3)).save(styles / "stripes.jpg")
+    Image.fromarray(make_content(45, 60)).save(tmp_path / "photo.jpg")
+    Image.fromarray(make_style(50, 50, seed=9)).save(tmp_path / "mine.png")
+    return tmp_path, {"LIENZO_STYLES_DIR": str(styles), "LIENZO_DATA_DIR": str(tmp_path / "d")}
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed; `make test` installs it "
                     "(apt-get install -y redis-server)")
@@ -83,91 +69,64 @@ def redis_server(tmp_path_factory):
     server.stop()
 
 
-# --------------------------------------------------------------------------- the watcher
+@pytest.fixture(scope="module")
+def engine_worker(tmp_path_factory, assets):
+    """The bot's tests' engine worker (tests.support.workers.running_worker): (queue url,
+    queue)."""
+    with running_worker(tmp_path_factory.mktemp("bot-e2e"), assets, "bot-e2e-") as worker:
+        yield worker
 
 
-@dataclass
-class Deliveries:
-    """What the delivery callbacks received, in order (thread-safe)."""
-
-    progress: list = field(default_factory=list)  # (job_id, record, preview)
-    results: list = field(default_factory=list)  # (job_id, outcome)
-    fail_next: dict = field(default_factory=dict)  # job_id → number of failures to fake
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def results_for(self, job_id: str) -> list:
-        with self.lock:
-            return [o for j, o in self.results if j == job_id]
-
-    def outcome(self, job_id: str):
-        found = self.results_for(job_id)
-        return found[0] if found else None
-
-    def progress_for(self, job_id: str) -> list:
-        with self.lock:
-            return [(r, p) for j, r, p in self.progress if j == job_id]
-
-    def delivered_ids(self) -> list[str]:
-        with self.lock:
-            return [j for j, _ in self.results]
+@pytest_asyncio.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(bot_username="LienzoBot") as tg:
+        yield tg
 
 
-class Watcher:
-    """``JobService.start`` on an asyncio loop in a background thread."""
-
-    def __init__(self, service, deliveries: Deliveries | None = None):
-        self.service = service
-        self.deliveries = deliveries or Deliveries()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    async def _on_progress(self, job, record, preview):
-        with self.deliveries.lock:
-            self.deliveries.progress.append((job.id, record, preview))
-
-    async def _on_result(self, job, outcome):
-        with self.deliveries.lock:
-            left = self.deliveries.fail_next.get(job.id, 0)
-            if left:
-                self.deliveries.fail_next[job.id] = left - 1
-                raise ConnectionError("Telegram is down (test)")
-            self.deliveries.results.append((job.id, outcome))
-
-    def __enter__(self) -> Deliveries:
-        self.thread.start()
-
-        async def start():
-            self.service.start(self._on_progress, self._on_result)
-
-        asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        return self.deliveries
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.service.stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-    def __exit__(self, *exc):
-        self.stop()
+@pytest.fixture
+def gpu_environment() -> Iterator[None]:
+    """No GPU variable from outside (tests.support.gpus); whatever a test sets
+    (``main()`` updates ``os.environ``) is gone afterwards."""
+    saved = dict(os.environ)
+    for name in GPU_VARIABLES:
+        os.environ.pop(name, None)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
-# --------------------------------------------------------------------------- workers
+@pytest.fixture
+def two_gpus(tmp_path):
+    """A fake nvidia-smi first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text(FAKE_SMI)
+    smi.chmod(0o755)
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    return bin_dir
 
 
-def worker_ready(queue, names, since: float = 0.0) -> bool:
-    """Every named worker has a fresh heartbeat saying it is idle or busy."""
-    try:
-        beats = queue.workers()
-    except Exception:
-        return False
-    return all(n in beats and beats[n].get("state") in ("idle", "busy")
-               and beats[n]["ts"] >= since for n in names)
+@pytest.fixture
+def no_nvidia_smi(tmp_path):
+    """A PATH with Python but no nvidia-smi."""
+    os.environ["PATH"] = str(Path(sys.executable).parent)
 
 
-def python() -> str:
-    return sys.executable
+@pytest.fixture
+def fake_tf_gpus(monkeypatch):
+    """TensorFlow's device API answering as on a machine with two H100s, recording
+    the memory options set (the real calls refuse fake devices)."""
+    import tensorflow as tf
 
-
-# The bot under test and its engine worker (tests.bot_harness), for every test module.
-from tests.bot_harness import engine_worker, telegram  # noqa: E402, F401
+    gpus = [tf.config.PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(2)]
+    calls: list[tuple] = []
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: list(gpus) if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda d: {"device_name": H100, "compute_capability": (9, 0)})
+    monkeypatch.setattr(tf.config.experimental, "set_memory_growth",
+                        lambda d, on: calls.append(("growth", d.name, on)))
+    monkeypatch.setattr(tf.config, "set_logical_device_configuration",
+                        lambda d, c: calls.append(("limit", d.name, c[0].memory_limit)))
+    return calls

@@ -9,10 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.workers import REPO
 
 PACKAGES = ("bot", "engine")
 MAX_LINES = 400
+TEXT_CATALOGUES = "bot.texts."  # one module per language; bot.texts itself is code
 
 
 def modules() -> dict[str, Path]:
@@ -101,8 +102,10 @@ def environment_reads(path: Path) -> list[int]:
 
 
 def test_settings_are_read_in_the_config_modules_only():
+    """engine.config reads the engine's variables (the bot shares them), bot.config
+    the bot's own; every other module is handed its settings."""
     readers = {name for name, path in modules().items() if environment_reads(path)}
-    assert readers == {"engine.config"}  # bot.config reads through engine.config's helpers
+    assert readers == {"engine.config", "bot.config"}
 
 
 def test_only_the_queue_client_touches_the_store():
@@ -117,8 +120,10 @@ def test_only_the_queue_client_touches_the_store():
 
 
 def test_no_product_module_is_over_400_lines():
+    """Text catalogues (``bot.texts.en``, ``bot.texts.es``) are data, not code: exempt."""
     long = {name: n for name, path in modules().items()
-            if (n := len(path.read_text().splitlines())) > MAX_LINES}
+            if (n := len(path.read_text().splitlines())) > MAX_LINES
+            and not name.startswith(TEXT_CATALOGUES)}
     assert long == {}
 
 

@@ -4,7 +4,7 @@
 - ``commands``: /start, /help, /styles, /status, /cancel, /stats;
 - ``photos``: photos, albums and /style - what to paint (``bot.intake`` does the rest);
   ``unpaintable``: files it cannot paint (PDFs, videos, stickers…), one reply each;
-- ``buttons``: the gallery's, a job's and an artwork's buttons, one handler per
+- ``buttons``: the style picker's, a job's and an artwork's buttons, one handler per
   verb of ``bot.callback_data``;
 - ``settings``: /settings and its panel's buttons;
 - ``gallery``: /gallery, the person's own artworks, and its buttons;

@@ -1,4 +1,4 @@
-"""The inline buttons of the gallery, of a job's status message and of an artwork:
+"""The inline buttons of the style picker, of a job's status message and of an artwork:
 one ``CallbackQueryHandler`` per verb of ``bot.callback_data``.
 
 Every press is answered (Telegram shows a spinner until then), with an alert
@@ -22,9 +22,10 @@ from bot import keyboards
 from bot.handlers.common import Press, Services, allowed_press, button, message_of
 from bot.intake import quietly
 from bot.jobs import Cancelling, Job
+from bot.jobs.meta import JobMeta
 from bot.state import Context, Media, user_state
 from bot.texts import PARSE_MODE, style_label, t
-from engine import timelapse
+from engine.media import timelapse
 from engine.params import STRENGTHS
 
 
@@ -35,7 +36,7 @@ class Buttons:
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         verbs: list[tuple[re.Pattern[str], Press]] = [
-            (data.PICK, self.pick), (data.PAGE, self.page), (data.OWN, self.own),
+            (data.PICK, self.pick), (data.PICKER_PAGE, self.page), (data.OWN, self.own),
             (data.CANCEL, self.cancel),
             (data.RESULT_OTHER, self.other_style), (data.RESULT_STRENGTH, self.strength),
             (data.RESULT_COLORS, self.colors), (data.RESULT_FULL, self.full_resolution),
@@ -45,48 +46,49 @@ class Buttons:
                 for pattern, press in verbs]
 
     def unknown(self) -> BaseHandler[Update, Context, None]:
-        """Any other press (the gallery's page number, a button of an older version):
+        """Any other press (the picker's page number, a button of an older version):
         answered, nothing done.  Registered after every button's handler."""
         async def unknown(update: Update, context: Context) -> None:
             if (pressed := await allowed_press(self.s, update)) is not None:
                 await pressed[0].answer()
-        return CallbackQueryHandler(self.intake.answering(unknown))
+        return CallbackQueryHandler(self.s.answering.counted(unknown))
 
     # -- who may press ------------------------------------------------------------------
     @staticmethod
     async def _is_owner(query: CallbackQuery, owner: int | None, user: User, lang: str) -> bool:
-        """Gallery buttons carry who may press them; anyone else gets a short alert."""
+        """Picker buttons carry who may press them; anyone else gets a short alert."""
         if owner == user.id:
             return True
         await query.answer(t(lang, "alert.not_requester"), show_alert=True)
         return False
 
     async def _requesters_job(self, query: CallbackQuery, user: User, lang: str,
-                              job_id: str) -> Job | None:
-        """The job a button belongs to, if it still exists and ``user`` asked for it."""
+                              job_id: str) -> tuple[Job, JobMeta] | None:
+        """The job a button belongs to and its context, if it still exists and ``user``
+        asked for it."""
         job = await self.s.jobs.astatus(job_id)
-        if job is None:
+        if job is None or job.meta is None:  # every job with buttons has its context
             await query.answer(t(lang, "alert.expired"), show_alert=True)
         elif job.user_id != user.id:
             await query.answer(t(lang, "alert.not_requester"), show_alert=True)
         else:
-            return job
+            return job, job.meta
         return None
 
-    # -- the gallery --------------------------------------------------------------------
+    # -- the style picker ---------------------------------------------------------------
     async def pick(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
                    context: Context) -> None:
-        """A style for the photo the gallery replies to (no photo: for the next one)."""
+        """A style for the photo the picker replies to (no photo: for the next one)."""
         press = data.Pick.read(match)
         if not await self._is_owner(query, press.owner, user, lang):
             return
-        if press.style_id not in self.s.catalog:
+        if press.style_id not in self.s.catalogue.styles:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return
-        style = style_label(lang, self.s.catalog[press.style_id])
+        style = style_label(lang, self.s.catalogue.styles[press.style_id])
         message = message_of(query)
         content = Media.of(message.reply_to_message, clips=True) if message else None
-        if message is None or content is None:  # a gallery with no photo (/styles):
+        if message is None or content is None:  # a picker with no photo (/styles):
             user_state(context).preselected = press.style_id  # preselect for the next one
             await query.answer()
             if message is not None:
@@ -94,21 +96,21 @@ class Buttons:
                                          parse_mode=PARSE_MODE)
             return
         await query.answer(t(lang, "alert.queued"))
-        if message.text:  # the gallery prompt becomes "great choice"
-            await quietly(message.edit_text(t(lang, "gallery.chosen", style=style),
+        if message.text:  # the picker's prompt becomes "great choice"
+            await quietly(message.edit_text(t(lang, "picker.chosen", style=style),
                                             parse_mode=PARSE_MODE))
-        await self.intake.submit(message.chat, user, content, self.intake.parse(press.style_id),
-                                 lang=lang)
+        await self.intake.submit(message.chat, user, content,
+                                 self.s.catalogue.parse(press.style_id), lang=lang)
 
     async def page(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
                    context: Context) -> None:
-        press = data.Page.read(match)
+        press = data.PickerPage.read(match)
         if not await self._is_owner(query, press.owner, user, lang):
             return
         await query.answer()
         message = message_of(query)
         own = bool(message and message.reply_to_message)
-        markup = keyboards.gallery(lang, user.id, self.s.catalog, press.number, own=own)
+        markup = keyboards.picker(lang, user.id, self.s.catalogue.styles, press.number, own=own)
         await quietly(query.edit_message_reply_markup(markup))
 
     async def own(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
@@ -138,101 +140,100 @@ class Buttons:
 
     async def other_style(self, query: CallbackQuery, user: User, lang: str,
                           match: re.Match[str], context: Context) -> None:
-        """The gallery again, replying to the artwork's photo."""
-        job = await self._requesters_job(query, user, lang, data.read_job(match))
-        if job is None or query.message is None:
+        """The style picker again, replying to the artwork's photo."""
+        found = await self._requesters_job(query, user, lang, data.read_job(match))
+        if found is None or query.message is None:
             return
-        content = Media(**job.meta["content"])
+        content = found[1].content
         await query.answer()
         await query.message.chat.send_message(
-            t(lang, "gallery.prompt"), parse_mode=PARSE_MODE,
+            t(lang, "picker.prompt"), parse_mode=PARSE_MODE,
             reply_parameters=ReplyParameters(content.message_id, allow_sending_without_reply=True),
-            reply_markup=keyboards.gallery(lang, user.id, self.s.catalog))
+            reply_markup=keyboards.picker(lang, user.id, self.s.catalogue.styles))
 
     async def strength(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
                        context: Context) -> None:
         """Paint it again one strength step stronger or weaker."""
-        job = await self._requesters_job(query, user, lang, data.read_job(match))
-        if job is None:
+        found = await self._requesters_job(query, user, lang, data.read_job(match))
+        if found is None:
             return
+        meta = found[1]
         stronger = match["action"] == "more"
-        params = dict(job.meta["params"])
+        strength = meta.style.strength
         values = [STRENGTHS[s] for s in keyboards.STRENGTH_STEPS]
-        current = min(range(len(values)), key=lambda i: abs(values[i] - params["strength"]))
+        current = min(range(len(values)), key=lambda i: abs(values[i] - strength))
         new = current + (1 if stronger else -1)
         if not 0 <= new < len(values):
             await query.answer(t(lang, "alert.strongest" if stronger else "alert.weakest"),
                                show_alert=True)
             return
-        params["strength"] = values[new]
-        await self._again(query, user, lang, job, params)
+        await self._again(query, user, lang, meta, dict(meta.params, strength=values[new]))
 
     async def new_seed(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
                        context: Context) -> None:
         """Paint it again with another random seed: the same request, a different picture.
         The seed draws the starting noise, so the painting starts from noise, not from
         the photo (``StyleParams.init``: from the photo, every seed paints the same)."""
-        job = await self._requesters_job(query, user, lang, data.read_job(match))
-        if job is None:
+        found = await self._requesters_job(query, user, lang, data.read_job(match))
+        if found is None:
             return
-        params = dict(job.meta["params"])
-        old, seed = params.get("seed"), params.get("seed")
+        meta = found[1]
+        old = seed = meta.style.seed
         while seed == old:  # 0 … 2**32 - 1, what ``seed=`` accepts
             seed = secrets.randbelow(2**32)
-        params["seed"], params["init"] = seed, "noise"
-        await self._again(query, user, lang, job, params)
+        await self._again(query, user, lang, meta, dict(meta.params, seed=seed, init="noise"))
 
     async def colors(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
                      context: Context) -> None:
         """Paint it again keeping the photo's colours, or with the style's."""
-        job = await self._requesters_job(query, user, lang, data.read_job(match))
-        if job is None:
+        found = await self._requesters_job(query, user, lang, data.read_job(match))
+        if found is None:
             return
-        params = dict(job.meta["params"])
-        params["color_mode"] = "keep" if match["action"] == "keep" else "style"
-        await self._again(query, user, lang, job, params)
+        meta = found[1]
+        colors = "keep" if match["action"] == "keep" else "style"
+        await self._again(query, user, lang, meta, dict(meta.params, color_mode=colors))
 
-    async def _again(self, query: CallbackQuery, user: User, lang: str, job: Job,
+    async def _again(self, query: CallbackQuery, user: User, lang: str, meta: JobMeta,
                      params: dict[str, Any]) -> None:
         """The job's request once more, with ``params``, replying to the same photo."""
         if query.message is None:
             return
         await query.answer(t(lang, "alert.queued"))
-        meta = job.meta
-        style_media = Media(**meta["style_media"]) if meta.get("style_media") else None
-        request = self.intake.parse("+".join(f"{i}:{w}" for i, w in meta["styles"])) \
-            if meta["styles"] else None
-        await self.intake.submit(query.message.chat, user, Media(**meta["content"]), request,
-                                 lang=lang, style_media=style_media, params=params)
+        request = self.s.catalogue.parse("+".join(f"{i}:{w}" for i, w in meta.styles)) \
+            if meta.styles else None
+        await self.intake.submit(query.message.chat, user, meta.content, request,
+                                 lang=lang, style_media=meta.style_media, params=params)
 
     async def full_resolution(self, query: CallbackQuery, user: User, lang: str,
                               match: re.Match[str], context: Context) -> None:
-        """The artwork's PNG, as a file (kept by ``bot.delivery``)."""
-        job = await self._requesters_job(query, user, lang, data.read_job(match))
-        if job is None:
+        """The artwork's PNG, as a file (kept with the artwork, ``bot.stores.artworks``)."""
+        found = await self._requesters_job(query, user, lang, data.read_job(match))
+        if found is None:
             return
-        path = self.s.config.results_dir / f"{job.id}.png"
+        job, meta = found
+        png = await asyncio.to_thread(self.s.artworks.full_size.read, job.id)
         message = message_of(query)
-        if message is None or not path.exists():
+        if message is None or png is None:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return
         await query.answer()
-        width, height = job.meta.get("size") or ("?", "?")
+        width, height = meta.size or ("?", "?")
         await message.chat.send_action(ChatAction.UPLOAD_DOCUMENT)
         await message.reply_document(
-            path.read_bytes(), filename=f"lienzo-{job.id[:8]}.png",
+            png, filename=f"lienzo-{job.id[:8]}.png",
             caption=t(lang, "done.full_caption", width=width, height=height),
             parse_mode=PARSE_MODE)
 
     async def timelapse(self, query: CallbackQuery, user: User, lang: str,
                         match: re.Match[str], context: Context) -> None:
         """The artwork's timelapse as an MP4 animation, made now from the frames kept on
-        disk (``Artworks.keep_timelapse``): encoding takes a moment, storing MP4s for
+        disk (``bot.stores.artworks``): encoding takes a moment, storing MP4s for
         every artwork would take disk for a button few press."""
-        job = await self._requesters_job(query, user, lang, data.read_job(match))
-        if job is None:
+        found = await self._requesters_job(query, user, lang, data.read_job(match))
+        if found is None:
             return
-        frames = await asyncio.to_thread(self.s.artworks.timelapse, job.id)
+        job = found[0]
+        frames = await asyncio.to_thread(self.s.artworks.timelapses.frames, job.id)
         message = message_of(query)
         if message is None or not frames:
             await query.answer(t(lang, "alert.no_timelapse"), show_alert=True)

@@ -29,10 +29,10 @@ class Chats:
                             ) -> BaseHandler[Update, Context, None]:
         """Commands and pictures from a chat outside ``LIENZO_ALLOWED_CHATS``."""
         return MessageHandler(~allowed & (filters.COMMAND | MEDIA),
-                              self.s.intake.answering(self.not_allowed))
+                              self.s.answering.counted(self.not_allowed))
 
     def membership_handler(self) -> BaseHandler[Update, Context, None]:
-        return ChatMemberHandler(self.s.intake.answering(self.membership),
+        return ChatMemberHandler(self.s.answering.counted(self.membership),
                                  ChatMemberHandler.MY_CHAT_MEMBER)
 
     async def not_allowed(self, update: Update, context: Context) -> None:

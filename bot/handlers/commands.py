@@ -17,7 +17,7 @@ from bot.jobs import Cancelling, JobState
 from bot.request import deep_link_request
 from bot.state import Context, user_state
 from bot.texts import PARSE_MODE, t, tn
-from engine import styles
+from engine.catalogue import styles
 
 
 class Commands:
@@ -28,7 +28,7 @@ class Commands:
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
         commands = {"start": self.start, "help": self.help, "styles": self.show_styles,
                     "status": self.status, "cancel": self.cancel, "stats": self.stats}
-        return [CommandHandler(name, self.s.intake.answering(callback), filters=allowed)
+        return [CommandHandler(name, self.s.answering.counted(callback), filters=allowed)
                 for name, callback in commands.items()]
 
     async def start(self, update: Update, context: Context) -> None:
@@ -43,10 +43,10 @@ class Commands:
         user, message = who
         lang = await self.s.lang(user)
         preselect = deep_link_request(context.args[0] if context.args else None,
-                                      self.s.catalog)
+                                      self.s.catalogue.styles)
         if preselect:
             user_state(context).preselected = preselect
-            label = self.s.intake.label(lang, self.s.intake.parse(preselect))
+            label = self.s.catalogue.label(lang, self.s.catalogue.parse(preselect))
             await reply(message, t(lang, "start.welcome_style", name=user.first_name,
                                    style=label))
             return
@@ -63,15 +63,15 @@ class Commands:
                     + t(lang, "help.more", bot_username=context.bot.username))
 
     async def show_styles(self, update: Update, context: Context) -> None:
-        """The catalogue's contact sheet, with the gallery's buttons (no photo: they preselect)."""
+        """The catalogue's contact sheet, with the picker's buttons (no photo: they preselect)."""
         if (who := sender(update)) is None:
             return
         user, message = who
         lang = await self.s.lang(user)
-        caption = t(lang, "styles.caption", count=len(self.s.catalog))
-        markup = keyboards.gallery(lang, user.id, self.s.catalog, own=False)
+        caption = t(lang, "styles.caption", count=len(self.s.catalogue.styles))
+        markup = keyboards.picker(lang, user.id, self.s.catalogue.styles, own=False)
         if self._sheet_file_id is None:
-            path = await asyncio.to_thread(styles.cached_contact_sheet, self.s.catalog,
+            path = await asyncio.to_thread(styles.cached_contact_sheet, self.s.catalogue.styles,
                                            cache=self.s.config.engine.style_cache_dir)
             sent = await message.reply_photo(path.read_bytes(), caption=caption,
                                              parse_mode=PARSE_MODE, reply_markup=markup)
@@ -97,7 +97,7 @@ class Commands:
                 state = t(lang, "state.running", percent=percent)
             else:
                 state = t(lang, f"state.{job.state}")
-            label = job.meta.get("label") or t(lang, "style.own")
+            label = (job.meta.label if job.meta else "") or t(lang, "style.own")
             lines.append(t(lang, "status.line", index=index, style=label, state=state))
         await reply(message, "\n".join(lines))
 

@@ -3,6 +3,7 @@ and the checks every button press goes through."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -11,36 +12,44 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update, User
 
 from bot import keyboards
-from bot.artworks import Artworks
+from bot.answering import Answering
+from bot.catalogue import Catalogue
 from bot.chat_gate import ChatGate
 from bot.config import BotConfig
 from bot.engine_view import EngineView
+from bot.forget import Stores
+from bot.inbox import Inbox
 from bot.intake import Intake
 from bot.jobs import JobService
 from bot.metrics import Metrics
 from bot.request import RequestError
 from bot.state import Callback, Catalog, Context
-from bot.store import BotStore, UserSettings
+from bot.stores.artworks import Artworks
+from bot.stores.user_settings import SettingsStore, UserSettings
 from bot.texts import ALERT_LIMIT, PARSE_MODE, error_text, language_for
 from engine.errors import UnknownStyle
 
 
 @dataclass(frozen=True)
 class Services:
-    """The bot's collaborators, shared by the handlers of every theme."""
+    """The bot's collaborators, shared by the handlers of every theme: each one
+    given here directly (none reached through another)."""
 
     config: BotConfig
     jobs: JobService
-    store: BotStore
+    settings: SettingsStore
     metrics: Metrics
-    catalog: Catalog
+    catalogue: Catalogue  # the styles, a /style request parsed, a request's label
     workers: EngineView  # what the engine workers paint by default
-    intake: Intake
+    intake: Intake  # a picture to paint: submit
+    answering: Answering  # every handler is registered counted (``bot.answering``)
+    inbox: Inbox  # an album's updates kept open until it is handled
     gate: ChatGate  # chats that left
     artworks: Artworks  # what each person has been sent (inline mode)
+    kept: Stores  # everything kept about people (/forget)
 
     async def settings_of(self, user_id: int) -> UserSettings:
-        return await self.intake.settings_of(user_id)
+        return await asyncio.to_thread(self.settings.settings, user_id)
 
     async def lang(self, user: User | None) -> str:
         """The user's language: chosen in /settings, else Telegram's, else English."""
@@ -95,13 +104,13 @@ async def allowed_press(services: Services, update: Update
 
 def button(services: Services, press: Press) -> Callback:
     """``press`` as a PTB callback for a ``CallbackQueryHandler`` with a pattern,
-    counted as answering (``Intake.answering``)."""
+    counted while it runs (``bot.answering``)."""
     async def callback(update: Update, context: Context) -> None:
         if context.match is None or (pressed := await allowed_press(services, update)) is None:
             return
         query, user, lang = pressed
         await press(query, user, lang, context.match, context)
-    return services.intake.answering(callback)
+    return services.answering.counted(callback)
 
 
 def message_of(query: CallbackQuery) -> Message | None:

@@ -7,7 +7,7 @@ buttons' verbs, ``bot.handlers.buttons``), a new seed (``r:seed``) - and delete.
 Turning a page edits the message's media (``editMessageMedia``, which switches
 between photo and document as needed).
 
-Artworks are read from ``services.artworks`` (``bot.artworks``), each press
+Artworks are read from ``services.artworks`` (``bot.stores.artworks``), each press
 afresh, as the presser's own: the page buttons carry only a page number, and
 delete removes only the presser's row, so nobody sees or deletes anyone else's.
 The gallery is private: in a group /gallery answers with a short note and a
@@ -38,10 +38,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot import callback_data as data
 from bot import keyboards
-from bot.artworks import Artwork
 from bot.handlers.common import Services, button, message_of, reply, sender
 from bot.intake import quietly
 from bot.state import Context
+from bot.stores.artworks import Artwork
 from bot.texts import PARSE_MODE, style_label, t
 
 START = "gallery"  # ``/start gallery``: the group note's button lands here
@@ -53,7 +53,7 @@ class Gallery:
         self.s = services
 
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
-        return [CommandHandler("gallery", self.s.intake.answering(self.command),
+        return [CommandHandler("gallery", self.s.answering.counted(self.command),
                                filters=allowed)]
 
     def button_handlers(self) -> list[BaseHandler[Update, Context, None]]:
@@ -146,7 +146,7 @@ class Gallery:
     def _page(self, lang: str, found: list[Artwork], number: int
               ) -> tuple[str, InlineKeyboardMarkup]:
         art = found[number]
-        styles = [self.s.catalog[i] for i in art.styles if i in self.s.catalog]
+        styles = self.s.catalogue.known(art.styles)
         date = datetime.fromtimestamp(art.created_at, UTC).strftime("%Y-%m-%d")
         caption = t(lang, "artworks.caption", index=number + 1, count=len(found),
                     style=style_label(lang, styles or None), date=date)

@@ -26,10 +26,10 @@ from telegram import (
 )
 from telegram.ext import BaseHandler, ChosenInlineResultHandler, InlineQueryHandler
 
-from bot.artworks import Artwork
 from bot.handlers.common import Services
 from bot.request import style_link
 from bot.state import Context
+from bot.stores.artworks import Artwork
 from bot.texts import PARSE_MODE, style_label, t
 
 log = logging.getLogger("lienzo.inline")
@@ -44,8 +44,8 @@ class Inline:
         self.s = services
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
-        return [InlineQueryHandler(self.s.intake.answering(self.answer)),
-                ChosenInlineResultHandler(self.s.intake.answering(self.chosen))]
+        return [InlineQueryHandler(self.s.answering.counted(self.answer)),
+                ChosenInlineResultHandler(self.s.answering.counted(self.chosen))]
 
     async def answer(self, update: Update, context: Context) -> None:
         query = update.inline_query
@@ -68,7 +68,7 @@ class Inline:
     def _result(self, lang: str, artwork: Artwork, bot_username: str
                 ) -> (InlineQueryResultCachedPhoto | InlineQueryResultCachedDocument
                       | InlineQueryResultCachedMpeg4Gif | InlineQueryResultCachedVideo):
-        styles = [self.s.catalog[i] for i in artwork.styles if i in self.s.catalog]
+        styles = self.s.catalogue.known(artwork.styles)
         label = style_label(lang, styles if styles else None)
         caption = t(lang, "inline.caption", style=label, bot_username=bot_username)
         if artwork.styles:  # the shared picture brings people to the bot, style chosen

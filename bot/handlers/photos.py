@@ -1,13 +1,13 @@
 """Photos and ``/style``: what to paint, and in which style; ``bot.intake`` does the rest.
 
-In private, a photo with no style asks for one (the gallery, as a reply to the
+In private, a photo with no style asks for one (the style picker, as a reply to the
 photo, so that pressing a style finds it); a preselected style, a waiting "own
 painting" or a reply to a photo says it already.  In groups the bot answers only
 what is addressed to it (``/style@bot`` as a caption or as a reply to a photo).
 An album of two or more is a photo and its painting.  A GIF, a video or a
-video note goes the same way as a photo (``Media.clip``: painted as a moving
-picture).  A file that is not a picture (a PDF, a sticker…) gets one reply
-saying what the bot paints (``bot.handlers.unpaintable``), nothing downloaded.
+video note goes the same way as a photo (``Media.clip``: painted as a clip).
+A file that is not a picture (a PDF, a sticker…) gets one reply saying what
+the bot paints (``bot.handlers.unpaintable``), nothing downloaded.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot import keyboards
 from bot.handlers.common import Services, reply, request_error, sender
 from bot.handlers.unpaintable import (
+    CLIP,
     CLIPS,
-    MOVING,
     PICTURES,
     UNPAINTABLE,
     addressed,
@@ -49,7 +49,7 @@ class Photos:
         self._album_updates: dict[str, list[int]] = {}  # … and their updates, kept open
 
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
-        answering = self.intake.answering
+        answering = self.s.answering.counted
         # A file already told "cannot paint" is not told again when its caption is edited.
         files = PICTURES | CLIPS | (UNPAINTABLE & ~filters.UpdateType.EDITED)
         return [CommandHandler("style", answering(self.style_command), filters=allowed),
@@ -68,9 +68,9 @@ class Photos:
             return
         lang = await self.s.lang(user)
         try:
-            request = self.intake.parse(message.text)
+            request = self.s.catalogue.parse(message.text)
         except RequestError as exc:
-            await request_error(message, user, lang, exc, self.s.catalog)
+            await request_error(message, user, lang, exc, self.s.catalogue.styles)
             return
         content = Media.of(message.reply_to_message, clips=True)  # a photo, a GIF, a video
         if content is not None:
@@ -80,7 +80,7 @@ class Photos:
             await reply(message, t(lang, "style.need_photo"))
             return
         user_state(context).preselected = request.text()
-        await reply(message, t(lang, "style.chosen", style=self.intake.label(lang, request)))
+        await reply(message, t(lang, "style.chosen", style=self.s.catalogue.label(lang, request)))
 
     async def media(self, update: Update, context: Context) -> None:
         if (who := sender(update)) is None:
@@ -97,7 +97,7 @@ class Photos:
 
     async def _single_photo(self, message: Message, user: User, context: Context,
                             caption: str | None = None) -> None:
-        """One picture or moving picture (``Media.clip``); ``caption``: an album's, where
+        """One picture or clip (``Media.clip``); ``caption``: an album's, where
         it may be on another part."""
         lang = await self.s.lang(user)
         content = Media.of(message, clips=True)
@@ -109,9 +109,9 @@ class Photos:
             if not command_target(caption, context.bot.username) or command[0].lower() != "style":
                 return
             try:
-                request = self.intake.parse(caption)
+                request = self.s.catalogue.parse(caption)
             except RequestError as exc:
-                await request_error(message, user, lang, exc, self.s.catalog)
+                await request_error(message, user, lang, exc, self.s.catalogue.styles)
                 return
             await self.intake.submit(message.chat, user, content, request, lang=lang)
             return
@@ -131,12 +131,12 @@ class Photos:
             return
         if state.preselected:
             await self.intake.submit(message.chat, user, content,
-                                     self.intake.parse(state.preselected), lang=lang)
+                                     self.s.catalogue.parse(state.preselected), lang=lang)
             return
         # A reply to the photo: pressing a style finds the photo there.
-        prompt = "gallery.prompt" if content.clip is None else "gallery.prompt_clip"
+        prompt = "picker.prompt" if content.clip is None else "picker.prompt_clip"
         await reply(message, t(lang, prompt), do_quote=True,
-                    reply_markup=keyboards.gallery(lang, user.id, self.s.catalog))
+                    reply_markup=keyboards.picker(lang, user.id, self.s.catalogue.styles))
 
     def _collect_album(self, message: Message, context: Context) -> None:
         """An album's part; each part's update stays open in the inbox until the
@@ -145,7 +145,7 @@ class Photos:
         group = self._albums.setdefault(group_id, [])
         group.append(message)
         if (origin := CURRENT.get()) is not None:
-            self.intake.inbox.keep(origin.update_id)
+            self.s.inbox.keep(origin.update_id)
             self._album_updates.setdefault(group_id, []).append(origin.update_id)
         if len(group) == 1:
             context.application.create_task(self._album_done(group_id, context))
@@ -157,7 +157,7 @@ class Photos:
             await self._handle_album(parts, context)
         finally:
             for update_id in self._album_updates.pop(group_id, []):
-                await self.intake.inbox.release(update_id)
+                await self.s.inbox.release(update_id)
 
     async def _handle_album(self, parts: list[Message], context: Context) -> None:
         """Once the album is in: a photo and its painting (one photo: as a single photo).
@@ -169,9 +169,9 @@ class Photos:
             return
         captioned = next((m.caption for m in parts if m.caption), "")
         pictures = [m for m in parts if is_picture(m)]
-        if not pictures:  # a clip in an album: MOVING says to send it on its own
+        if not pictures:  # a clip in an album: CLIP says to send it on its own
             if addressed(first, captioned, context.bot):
-                await refuse(self.s, first, user, refusal(first) or MOVING)
+                await refuse(self.s, first, user, refusal(first) or CLIP)
             return
         if len(pictures) < 2:
             await self._single_photo(pictures[0], user, context, caption=captioned)
@@ -186,9 +186,9 @@ class Photos:
             if not command_target(captioned, context.bot.username) or command[0] != "style":
                 return
             try:  # styles and options, blended with the second picture
-                request = self.intake.parse(captioned)
+                request = self.s.catalogue.parse(captioned)
             except RequestError as exc:
-                await request_error(pictures[0], user, lang, exc, self.s.catalog)
+                await request_error(pictures[0], user, lang, exc, self.s.catalogue.styles)
                 return
         elif first.chat.type != ChatType.PRIVATE:
             return  # in groups, only what is addressed to the bot

@@ -3,7 +3,7 @@
 ``/privacy`` says what is kept, for how long and how to erase it.  ``/forget``
 (in private only: in a group it says so) asks first, with "Yes, forget me" and
 "Cancel" buttons that only the asker may press; yes erases everything
-(``bot.privacy``: jobs, results, cached file ids, settings, artworks, recorded
+(``bot.forget``: jobs, results, cached file ids, settings, artworks, recorded
 updates, PNGs), resets the in-memory conversation state and says so.
 """
 
@@ -18,7 +18,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callback_data as data
-from bot import keyboards, privacy
+from bot import forget, keyboards
 from bot.handlers.common import Services, button, message_of, reply, sender
 from bot.intake import quietly
 from bot.state import Context, UserState, user_state
@@ -30,11 +30,9 @@ log = logging.getLogger("lienzo.privacy")
 class Privacy:
     def __init__(self, services: Services) -> None:
         self.s = services
-        self.stores = privacy.Stores(services.jobs, services.store, services.artworks,
-                                     services.intake.inbox, services.config.results_dir)
 
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
-        return [CommandHandler(name, self.s.intake.answering(callback), filters=allowed)
+        return [CommandHandler(name, self.s.answering.counted(callback), filters=allowed)
                 for name, callback in (("privacy", self.privacy), ("forget", self.forget))]
 
     def button_handlers(self) -> list[BaseHandler[Update, Context, None]]:
@@ -64,7 +62,7 @@ class Privacy:
                   context: Context) -> None:
         if not await self._is_owner(query, match, user, lang):
             return
-        forgotten = await privacy.forget(self.stores, user.id)
+        forgotten = await forget.forget(self.s.kept, user.id)
         log.info("forgot a user: %s", forgotten)
         reset(user_state(context))
         await query.answer()

@@ -1,5 +1,6 @@
 """``/settings``: the user's defaults (strength, colours, size, quality, faces, brush,
-live preview, language) as a panel of buttons that edits itself; kept in ``bot.store``."""
+live preview, language) as a panel of buttons that edits itself; kept in
+``bot.stores.user_settings``."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class Settings:
         self.s = services
 
     def handlers(self, allowed: filters.BaseFilter) -> list[BaseHandler[Update, Context, None]]:
-        return [CommandHandler("settings", self.s.intake.answering(self.settings),
+        return [CommandHandler("settings", self.s.answering.counted(self.settings),
                                filters=allowed)]
 
     def button_handlers(self) -> list[BaseHandler[Update, Context, None]]:
@@ -102,7 +103,7 @@ class Settings:
         setting: str | int | bool = int(value) if field == "size" else \
             value == "on" if field == "previews" else value
         changed = current.with_changes(**{STORED_AS.get(field, field): setting})
-        await asyncio.to_thread(self.s.store.save_settings, user.id, changed)
+        await asyncio.to_thread(self.s.settings.save, user.id, changed)
         lang = await self.s.lang(user)
         await query.answer(t(lang, "settings.language_set") if field == "language"
                            else t(lang, "alert.saved"))

@@ -1,6 +1,6 @@
 """What the bot cannot paint, and the one short reply that says so (issue #10).
 
-A painting starts from a still picture that ``engine.images`` decodes.  Telegram
+A painting starts from a still picture that ``engine.media.images`` decodes.  Telegram
 sends a picture as a ``photo`` (always a JPEG) or as a ``document`` with the
 MIME type the sender's app gave it; everything else - PDFs, zips, text, voice
 notes, audio, videos, video notes, GIFs, stickers - used to get no answer at
@@ -12,10 +12,10 @@ The decisions:
 
 - Paintable documents: JPEG, PNG and WebP (what the reply names), plus BMP and
   TIFF, which Pillow reads as well and which always worked (``PICTURE_TYPES``;
-  tests check that ``engine.images.check_image`` takes each one).  Other
+  tests check that ``engine.media.images.check_image`` takes each one).  Other
   ``image/*`` types (HEIC, AVIF, SVG, …) would fail after the download with
   "not an image", so they get the plain reply at once instead.
-- Moving pictures are painted (``CLIPS``: animations - Telegram turns a GIF
+- Clips are painted (``CLIPS``: animations - Telegram turns a GIF
   into an MP4 ``animation`` and fills ``document`` too -, videos and video
   notes; ``bot.state.Media.of(…, clips=True)``).  Those sent otherwise get
   their own reply, which says how to send them: ``video/*`` and ``image/gif``
@@ -45,7 +45,7 @@ from bot.texts import t
 PICTURE_TYPES = frozenset({"image/jpeg", "image/jpg", "image/pjpeg", "image/png", "image/webp",
                            "image/bmp", "image/x-ms-bmp", "image/tiff"})
 FILE = "unpaintable.file"  # the reply's text keys
-MOVING = "unpaintable.moving"
+CLIP = "unpaintable.clip"  # a clip sent otherwise (a file, a sticker, in an album)
 
 
 def _mime(message: Message) -> str:
@@ -60,7 +60,7 @@ def is_picture(message: Message) -> bool:
 
 
 def is_clip(message: Message) -> bool:
-    """An animation (a GIF), a video or a video note: a moving picture to paint."""
+    """An animation (a GIF), a video or a video note: a clip to paint."""
     return bool(message.animation or message.video or message.video_note)
 
 
@@ -72,10 +72,10 @@ def refusal(message: Message | None) -> str | None:
     if is_clip(message):
         return None  # painted (CLIPS)
     if message.sticker:
-        return MOVING if message.sticker.is_animated or message.sticker.is_video else FILE
+        return CLIP if message.sticker.is_animated or message.sticker.is_video else FILE
     if message.document:
         mime = _mime(message)
-        return MOVING if mime == "image/gif" or mime.startswith("video/") else FILE
+        return CLIP if mime == "image/gif" or mime.startswith("video/") else FILE
     if message.voice or message.audio:
         return FILE
     return None
@@ -89,7 +89,7 @@ class _Pictures(filters.MessageFilter):
 
 
 class _Clips(filters.MessageFilter):
-    """Messages with a moving picture to paint (``is_clip``)."""
+    """Messages with a clip to paint (``is_clip``)."""
 
     def filter(self, message: Message) -> bool:
         return is_clip(message)

@@ -10,41 +10,32 @@ job will get exactly one outcome whatever crashes: the watcher
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.config import DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_QUEUE_CAP, DEFAULT_USER_QUEUE_LIMIT
-from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
+from bot.config import (
+    DEFAULT_HEARTBEAT_TIMEOUT_S,
+    DEFAULT_QUEUE_CAP,
+    DEFAULT_QUEUE_TIMEOUT_S,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_USER_QUEUE_LIMIT,
+    DEFAULT_WORKER_OFFLINE_AFTER_S,
+)
+from bot.jobs.errors import UnknownJob
 from bot.jobs.guard import StoreGuard
-from bot.jobs.table import (
-    ACTIVE,
-    FINISHED,
-    Cancelling,
-    Job,
-    JobState,
-    JobTable,
-    marks,
-    outcome_of,
-)
+from bot.jobs.meta import JobMeta
+from bot.jobs.table import ACTIVE, Cancelling, Job, JobState, JobTable, NewJob
 from bot.jobs.tracking import WATCHDOG_INTERVAL_S, Event, Tracker
-from bot.jobs.watchdog import (
-    CLEANUP_AFTER_S,
-    MAX_ATTEMPTS,
-    MISSING_GRACE_S,
-    QUEUE_TIMEOUT_S,
-    RETENTION_S,
-    Watchdog,
-)
+from bot.jobs.upkeep import Upkeep
+from bot.jobs.watchdog import CLEANUP_AFTER_S, MAX_ATTEMPTS, MISSING_GRACE_S, Watchdog
 from bot.jobs.watcher import POLL_INTERVAL_S, ProgressCallback, ResultCallback, Watcher
 from engine.errors import EmptyImage, ImageTooLarge
-from engine.images import MAX_BYTES
+from engine.media.images import MAX_BYTES
 from engine.params import StyleParams
 from engine.queue import Heartbeat, JobQueue, JobResult, JobSpec, StyleRef
 
@@ -91,18 +82,20 @@ class JobService:
                  missing_grace: float = MISSING_GRACE_S, max_attempts: int = MAX_ATTEMPTS,
                  poll_interval: float = POLL_INTERVAL_S,
                  watchdog_interval: float = WATCHDOG_INTERVAL_S,
-                 cleanup_after: float = CLEANUP_AFTER_S, retention: float = RETENTION_S,
-                 queue_timeout: float = QUEUE_TIMEOUT_S) -> None:
+                 cleanup_after: float = CLEANUP_AFTER_S,
+                 retention: float = DEFAULT_RETENTION_DAYS * 86400.0,
+                 queue_timeout: float = DEFAULT_QUEUE_TIMEOUT_S) -> None:
         self.queue = queue
         self.table = JobTable(Path(db_path))
         self.guard = StoreGuard()
         self.user_limit = user_limit
         self.queue_cap = queue_cap
-        self.watchdog = Watchdog(self.table, queue, self.guard,
+        upkeep = Upkeep(self.table)
+        self.watchdog = Watchdog(upkeep, queue, self.guard,
                                  heartbeat_timeout=heartbeat_timeout, missing_grace=missing_grace,
                                  max_attempts=max_attempts, cleanup_after=cleanup_after,
                                  retention=retention, queue_timeout=queue_timeout)
-        self.tracker = Tracker(self.table, queue, self.guard, self.watchdog,
+        self.tracker = Tracker(self.table, upkeep, queue, self.guard, self.watchdog,
                                watchdog_interval=watchdog_interval)
         self.watcher = Watcher(self.table, self.tracker, poll_interval)
         self._recover()
@@ -130,9 +123,7 @@ class JobService:
 
     def oldest_queued_age(self) -> float:
         """Seconds the oldest queued job has waited (0 with none queued)."""
-        rows = self.table.rows("select min(created_at) from jobs where state = ?",
-                               (JobState.QUEUED,))
-        oldest = rows[0][0] if rows else None
+        oldest = self.table.oldest_queued_at()
         return max(0.0, time.time() - oldest) if oldest else 0.0
 
     def queue_health(self) -> tuple[bool, int]:
@@ -142,13 +133,7 @@ class JobService:
 
     def _recover(self) -> None:
         """After a (re)start: give running jobs a full heartbeat timeout, re-check queued ones."""
-        with self.table.tx() as db:
-            running = db.execute("update jobs set heartbeat_at = ? where state = ?",
-                                 (time.time(), JobState.RUNNING)).rowcount
-            queued = db.execute("update jobs set missing_since = null where state = ?",
-                                (JobState.QUEUED,)).rowcount
-            finished = db.execute(f"select count(*) from jobs where state in "
-                                  f"({marks(FINISHED)})").fetchone()[0]
+        running, queued, finished = self.table.recover(time.time())
         if running or queued or finished:
             log.info("picked up %d running, %d queued and %d undelivered jobs", running, queued,
                      finished)
@@ -156,7 +141,7 @@ class JobService:
     # -- submitting -----------------------------------------------------------------
     def submit(self, *, user_id: int, chat_id: int, content: bytes, styles: Sequence[Style],
                params: dict[str, Any] | None = None, message_id: int | None = None,
-               status_message_id: int | None = None, meta: dict[str, Any] | None = None,
+               status_message_id: int | None = None, meta: JobMeta | None = None,
                job_id: str | None = None, clip: str | None = None) -> Submitted:
         """Accept a job or raise: UserLimitReached, QueueFull, InvalidParams, image errors,
         BadPayload (more than ``MAX_STYLES`` styles: the request parser stops that first).
@@ -175,22 +160,11 @@ class JobService:
         job_id = job_id or uuid.uuid4().hex
         spec = JobSpec(job_id=job_id, content=bytes(content), styles=style_refs(styles),
                        params=params, created=time.time(), clip=clip)
-        now = time.time()
-        with self.table.tx() as db:
-            if db.execute("select 1 from jobs where id = ?", (job_id,)).fetchone():
-                return Submitted(job_id, self._ahead(db, job_id) or 0, existed=True)
-            self._check_user_limit(db, user_id)
-            total = db.execute(f"select count(*) from jobs where state in ({marks(ACTIVE)})"
-                               ).fetchone()[0]
-            if total >= self.queue_cap:
-                raise QueueFull(self.queue_cap)
-            db.execute(
-                "insert into jobs (id, user_id, chat_id, message_id, status_message_id, meta, "
-                "spec, state, attempts, created_at, queued_at) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                (job_id, user_id, chat_id, message_id, status_message_id,
-                 json.dumps(meta or {}), spec.encode(), JobState.QUEUED, now, now))
-            ahead = self._ahead(db, job_id) or 0
+        ahead, existed = self.table.add(
+            NewJob(job_id, user_id, chat_id, message_id, status_message_id, meta, spec.encode()),
+            time.time(), user_limit=self.user_limit, queue_cap=self.queue_cap)
+        if existed:
+            return Submitted(job_id, ahead, existed=True)
         # Outside the lock.  If the store is down the row stays queued and the
         # watchdog enqueues it when the store is back: the photo is not lost.
         if not self.guard.call("submitting", self.queue.submit, spec)[0]:
@@ -199,40 +173,17 @@ class JobService:
 
     def position(self, job_id: str) -> int | None:
         """Queued jobs ahead of this one (None unless it is queued)."""
-        with self.table.tx() as db:
-            return self._ahead(db, job_id)
+        return self.table.ahead(job_id)
 
-    @staticmethod
-    def _ahead(db: sqlite3.Connection, job_id: str) -> int | None:
-        row = db.execute("select rowid, priority, state from jobs where id = ?",
-                         (job_id,)).fetchone()
-        if row is None or row[2] != JobState.QUEUED:
-            return None
-        rowid, priority, _ = row
-        return int(db.execute("select count(*) from jobs where state = ? and "
-                              "(priority > ? or (priority = ? and rowid < ?))",
-                              (JobState.QUEUED, priority, priority, rowid)).fetchone()[0])
-
-    def update_meta(self, job_id: str, **values: Any) -> None:
-        with self.table.tx() as db:
-            row = db.execute("select meta from jobs where id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise UnknownJob(f"no job {job_id}")
-            meta = dict(json.loads(row[0] or "{}"), **values)
-            db.execute("update jobs set meta = ? where id = ?", (json.dumps(meta), job_id))
+    def update_meta(self, job_id: str, change: Callable[[JobMeta], JobMeta]) -> None:
+        """The job's meta becomes ``change(meta)``, read and written in one transaction."""
+        self.table.update_meta(job_id, change)
 
     # -- limits ---------------------------------------------------------------------
     def check_user_limit(self, user_id: int) -> None:
         """Raise UserLimitReached if the user has as many jobs waiting or running as
         allowed: the bot asks before acknowledging, ``submit`` again, atomically."""
-        with self.table.tx() as db:
-            self._check_user_limit(db, user_id)
-
-    def _check_user_limit(self, db: sqlite3.Connection, user_id: int) -> None:
-        mine = db.execute(f"select count(*) from jobs where user_id = ? and state in "
-                          f"({marks(ACTIVE)})", (user_id,)).fetchone()[0]
-        if mine >= self.user_limit:
-            raise UserLimitReached(self.user_limit)
+        self.table.check_user_limit(user_id, self.user_limit)
 
     # -- reading --------------------------------------------------------------------
     def status(self, job_id: str) -> Job | None:
@@ -240,18 +191,17 @@ class JobService:
 
     def user_jobs(self, user_id: int, active_only: bool = True, limit: int = 20) -> list[Job]:
         states = ACTIVE if active_only else tuple(JobState)
-        return self.table.jobs(f"user_id = ? and state in ({marks(states)}) "
-                               "order by rowid desc limit ?", (user_id, limit))
+        return self.table.user_jobs(user_id, states, limit)
 
     def chat_jobs(self, chat_id: int) -> list[Job]:
         """Active jobs of one chat (to cancel them when the chat is gone)."""
-        return self.table.jobs(f"chat_id = ? and state in ({marks(ACTIVE)})", (chat_id,))
+        return self.table.chat_jobs(chat_id)
 
     def counts(self) -> dict[str, int]:
-        found = dict(self.table.rows("select state, count(*) from jobs group by state"))
-        return {state.value: found.get(state.value, 0) for state in JobState}
+        return self.table.counts()
 
-    def workers(self, fresh_within: float = 60.0) -> dict[str, Heartbeat]:
+    def workers(self, fresh_within: float = DEFAULT_WORKER_OFFLINE_AFTER_S
+                ) -> dict[str, Heartbeat]:
         """Engine workers whose heartbeat is recent (the worker's own clock)."""
         ok, found = self.guard.call("listing workers", self.queue.workers)
         if not ok or found is None:
@@ -261,17 +211,12 @@ class JobService:
 
     def outcome(self, job_id: str) -> JobResult | None:
         """The stored outcome of a finished, undelivered job (None otherwise)."""
-        rows = self.table.rows("select attempts, state, result, error_code, error_message "
-                               "from jobs where id = ?", (job_id,))
-        if not rows or rows[0][1] not in FINISHED:
-            return None
-        return outcome_of(job_id, *rows[0])
+        return self.table.outcome(job_id)
 
     def stats_today(self) -> dict[str, float]:
         """Jobs finished since midnight (local time): done, failed, mean engine seconds."""
         midnight = time.mktime(time.localtime()[:3] + (0, 0, 0, 0, 0, -1))
-        rows = self.table.rows("select outcome, started_at, finished_at from jobs "
-                               "where finished_at >= ?", (midnight,))
+        rows = self.table.finished_since(midnight)
         seconds = [end - start for outcome, start, end in rows
                    if outcome == JobState.DONE and start and end]
         return {"done": sum(1 for r in rows if r[0] == JobState.DONE),
@@ -283,22 +228,9 @@ class JobService:
         """Cancel a queued job, or ask a running one to stop.  Raises UnknownJob /
         NotYourJob.  The cancellation still reaches delivery (status ``cancelled``)
         like any outcome."""
-        with self.table.tx() as db:
-            row = db.execute("select user_id, state, attempts from jobs where id = ?",
-                             (job_id,)).fetchone()
-            if row is None:
-                raise UnknownJob(f"no job {job_id}")
-            owner, state, attempts = row
-            if user_id is not None and owner != user_id:
-                raise NotYourJob("Only the person who asked for this picture can cancel it.")
-            if state == JobState.QUEUED:
-                db.execute("update jobs set state = ?, outcome = ?, cancel_requested = 1, "
-                           "finished_at = ?, spec = null where id = ?",
-                           (JobState.CANCELLED, JobState.CANCELLED, time.time(), job_id))
-            elif state == JobState.RUNNING:
-                db.execute("update jobs set cancel_requested = 1 where id = ?", (job_id,))
-            else:
-                return Cancelling.TOO_LATE
+        state, attempts = self.table.cancel(job_id, user_id, time.time())
+        if state not in ACTIVE:
+            return Cancelling.TOO_LATE
         if state == JobState.QUEUED:
             self.guard.call("cancelling", self.queue.withdraw, job_id, attempts)
             return Cancelling.CANCELLED
@@ -309,19 +241,15 @@ class JobService:
         """/forget: cancel the user's active jobs, drop every job of theirs (or of their
         private chat) from the queue store and the table - photos, uploaded style
         images and results go with the rows; their ids (for the result cache and PNGs)."""
-        where = "user_id = ? or chat_id = ?"
-        for job in self.table.jobs(f"({where}) and state in ({marks(ACTIVE)})",
-                                   (user_id, user_id)):
+        for job in self.table.active_jobs_of_person(user_id):
             try:
                 self.cancel(job.id)
             except UnknownJob:
                 pass
-        ids = [row[0] for row in self.table.rows(f"select id from jobs where {where}",
-                                                 (user_id, user_id))]
+        ids = self.table.ids_of_person(user_id)
         for job_id in ids:
             self.guard.call("forgetting", self.queue.forget, job_id)
-        with self.table.tx() as db:
-            db.executemany("delete from jobs where id = ?", [(j,) for j in ids])
+        self.table.delete(ids)
         return ids
 
     # -- asyncio ---------------------------------------------------------------------

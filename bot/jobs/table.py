@@ -9,21 +9,28 @@ Each job goes::
       ▲           │
       └───────────┘  stale heartbeat / missing from the queue: re-enqueued,
                      same job id, up to 3 attempts; then failed (worker_lost)
+
+Every statement on the table is a method named for what it does: here those
+of the service (submit, cancel, queries, /forget) and of delivery; in
+``bot.jobs.upkeep`` those of the watcher's pass (progress and results in,
+lost jobs re-queued, old rows out).  The file is opened through
+``bot.stores.db`` (WAL, transactions, numbered migrations).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
+from bot.jobs.meta import JobMeta
+from bot.stores.db import Database, Step
 from engine.queue import JobResult
 
 
@@ -47,41 +54,42 @@ class Cancelling(StrEnum):
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 
-SCHEMA = """
-create table if not exists jobs (
-    id text primary key,
-    user_id integer not null,
-    chat_id integer not null,
-    message_id integer,
-    status_message_id integer,
-    meta text not null default '{}',
-    spec blob,
-    state text not null,
-    outcome text,
-    error_code text,
-    error_message text,
-    attempts integer not null default 1,
-    priority integer not null default 0,
-    cancel_requested integer not null default 0,
-    progress text,
-    preview_seq integer not null default 0,
-    worker text,
-    result blob,
-    delivery_failures integer not null default 0,
-    next_delivery_at real not null default 0,
-    created_at real not null,
-    queued_at real,
-    started_at real,
-    finished_at real,
-    delivered_at real,
-    heartbeat_at real,
-    missing_since real,
-    cleaned integer not null default 0
-);
-create index if not exists jobs_state on jobs (state);
-create index if not exists jobs_user_state on jobs (user_id, state);
-"""
+MIGRATIONS: tuple[Step, ...] = (
+    """create table if not exists jobs (
+        id text primary key,
+        user_id integer not null,
+        chat_id integer not null,
+        message_id integer,
+        status_message_id integer,
+        meta text not null default '{}',
+        spec blob,
+        state text not null,
+        outcome text,
+        error_code text,
+        error_message text,
+        attempts integer not null default 1,
+        priority integer not null default 0,
+        cancel_requested integer not null default 0,
+        progress text,
+        preview_seq integer not null default 0,
+        worker text,
+        result blob,
+        delivery_failures integer not null default 0,
+        next_delivery_at real not null default 0,
+        created_at real not null,
+        queued_at real,
+        started_at real,
+        finished_at real,
+        delivered_at real,
+        heartbeat_at real,
+        missing_since real,
+        cleaned integer not null default 0
+    )""",
+    "create index if not exists jobs_state on jobs (state)",
+    "create index if not exists jobs_user_state on jobs (user_id, state)",
+)
 
+NO_META = "{}"  # the meta column of a job submitted without the bot's context
 JOB_COLUMNS = ("id, user_id, chat_id, message_id, status_message_id, meta, state, outcome, "
                "error_code, error_message, attempts, cancel_requested, progress, worker, "
                "created_at, queued_at, started_at, finished_at, delivered_at")
@@ -101,7 +109,7 @@ class Job:
     chat_id: int
     message_id: int | None
     status_message_id: int | None
-    meta: dict[str, Any]
+    meta: JobMeta | None  # None: submitted without the bot's context (tests, benchmarks)
     state: JobState
     outcome: str | None
     error_code: str | None
@@ -123,10 +131,15 @@ class Job:
          error_code, error_message, attempts, cancel_requested, progress, worker, created_at,
          queued_at, started_at, finished_at, delivered_at) = row
         return cls(id_, user_id, chat_id, message_id, status_message_id,
-                   json.loads(meta or "{}"), JobState(state), outcome, error_code,
+                   read_meta(meta), JobState(state), outcome, error_code,
                    error_message, attempts, bool(cancel_requested),
                    json.loads(progress) if progress else None, worker, created_at, queued_at,
                    started_at, finished_at, delivered_at)
+
+
+def read_meta(text: str | None) -> JobMeta | None:
+    """The ``meta`` column: ``NO_META`` for a job submitted without one."""
+    return JobMeta.from_json(text) if text and text != NO_META else None
 
 
 def outcome_of(job_id: str, attempts: int, state: str, result: bytes | None,
@@ -139,72 +152,187 @@ def outcome_of(job_id: str, attempts: int, state: str, result: bytes | None,
                      error_message=error_message)
 
 
+@dataclass(frozen=True)
+class NewJob:
+    """A job's row as ``JobService.submit`` writes it."""
+
+    id: str
+    user_id: int
+    chat_id: int
+    message_id: int | None
+    status_message_id: int | None
+    meta: JobMeta | None
+    spec: bytes  # the encoded JobSpec, kept for retries until the job ends
+
+
 class JobTable:
-    """The SQLite file, shared by the service, the watchdog and the watcher's pass.
-    Thread-safe: one connection behind a lock, short transactions."""
+    """The SQLite file (``jobs.db``, ``bot.stores.db``), shared by the service, the
+    watchdog and the watcher's pass; every statement on it is here or, for the
+    watcher's pass, in ``bot.jobs.upkeep``.  Thread-safe."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute("pragma journal_mode=wal")
-        self._db.execute("pragma synchronous=normal")
-        self._db.executescript(SCHEMA)
+        self.db = Database(path, "jobs", MIGRATIONS)
 
-    @contextlib.contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT) under the lock."""
-        with self._lock:
-            self._db.execute("begin immediate")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("rollback")
-                raise
-            else:
-                self._db.execute("commit")
+    def close(self) -> None:
+        self.db.close()
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    def jobs(self, where: str, params: Sequence[Any] = ()) -> list[Job]:
+    # -- reading -------------------------------------------------------------------
+    def _jobs(self, where: str, params: Sequence[Any] = ()) -> list[Job]:
         """``select <JOB_COLUMNS> from jobs where <where>`` as Job values."""
-        return [Job.from_row(r) for r in self.rows(f"select {JOB_COLUMNS} from jobs where "
-                                                   f"{where}", params)]
+        return [Job.from_row(r) for r in self.db.rows(f"select {JOB_COLUMNS} from jobs where "
+                                                      f"{where}", params)]
 
     def job(self, job_id: str) -> Job | None:
-        found = self.jobs("id = ?", (job_id,))
+        found = self._jobs("id = ?", (job_id,))
         return found[0] if found else None
 
-    def finish(self, job_id: str, state: JobState, outcome: JobState, code: str | None,
-               message: str | None) -> None:
-        """End a job the bot gave up on (cancelled, failed) - if it is still ``state``."""
-        with self.tx() as db:
-            db.execute("update jobs set state = ?, outcome = ?, error_code = ?, "
-                       "error_message = ?, finished_at = ?, spec = null, heartbeat_at = null "
-                       "where id = ? and state = ?",
-                       (outcome, outcome, code, message, time.time(), job_id, state))
+    def user_jobs(self, user_id: int, states: Sequence[JobState], limit: int) -> list[Job]:
+        """The user's jobs in ``states``, newest first."""
+        return self._jobs(f"user_id = ? and state in ({marks(states)}) "
+                          "order by rowid desc limit ?", (user_id, limit))
+
+    def chat_jobs(self, chat_id: int) -> list[Job]:
+        """Active jobs of one chat."""
+        return self._jobs(f"chat_id = ? and state in ({marks(ACTIVE)})", (chat_id,))
+
+    def active_jobs_of_person(self, user_id: int) -> list[Job]:
+        """Active jobs the user asked for, or in their private chat (its id is theirs)."""
+        return self._jobs(f"(user_id = ? or chat_id = ?) and state in ({marks(ACTIVE)})",
+                          (user_id, user_id))
+
+    def ids_of_person(self, user_id: int) -> list[str]:
+        """Every job the user asked for, or in their private chat."""
+        return [r[0] for r in self.db.rows("select id from jobs where user_id = ? or "
+                                           "chat_id = ?", (user_id, user_id))]
+
+    def outcome(self, job_id: str) -> JobResult | None:
+        """The stored outcome of a finished, undelivered job (None otherwise)."""
+        row = self.db.row(f"select attempts, state, result, error_code, error_message from "
+                          f"jobs where id = ? and state in ({marks(FINISHED)})", (job_id,))
+        return outcome_of(job_id, *row) if row else None
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state."""
+        found = dict(self.db.rows("select state, count(*) from jobs group by state"))
+        return {state.value: found.get(state.value, 0) for state in JobState}
+
+    def oldest_queued_at(self) -> float | None:
+        row = self.db.row("select min(created_at) from jobs where state = ?",
+                          (JobState.QUEUED,))
+        return row[0] if row else None
+
+    def finished_since(self, when: float) -> list[tuple[str, float | None, float]]:
+        """(outcome, started_at, finished_at) of every job finished since ``when``."""
+        return self.db.rows("select outcome, started_at, finished_at from jobs "
+                            "where finished_at >= ?", (when,))
+
+    def ahead(self, job_id: str) -> int | None:
+        """Queued jobs ahead of this one (None unless it is queued)."""
+        with self.db.tx() as db:
+            return self._ahead(db, job_id)
+
+    @staticmethod
+    def _ahead(db: sqlite3.Connection, job_id: str) -> int | None:
+        row = db.execute("select rowid, priority, state from jobs where id = ?",
+                         (job_id,)).fetchone()
+        if row is None or row[2] != JobState.QUEUED:
+            return None
+        rowid, priority, _ = row
+        return int(db.execute("select count(*) from jobs where state = ? and "
+                              "(priority > ? or (priority = ? and rowid < ?))",
+                              (JobState.QUEUED, priority, priority, rowid)).fetchone()[0])
+
+    # -- writing -------------------------------------------------------------------
+    def recover(self, now: float) -> tuple[int, int, int]:
+        """After a (re)start: running jobs get a fresh heartbeat, queued ones are
+        checked against the queue again; how many running, queued and undelivered."""
+        with self.db.tx() as db:
+            running = db.execute("update jobs set heartbeat_at = ? where state = ?",
+                                 (now, JobState.RUNNING)).rowcount
+            queued = db.execute("update jobs set missing_since = null where state = ?",
+                                (JobState.QUEUED,)).rowcount
+            finished = db.execute(f"select count(*) from jobs where state in "
+                                  f"({marks(FINISHED)})").fetchone()[0]
+        return running, queued, finished
+
+    def add(self, job: NewJob, now: float, *, user_limit: int, queue_cap: int
+            ) -> tuple[int, bool]:
+        """Queue ``job`` - the per-user limit and the global cap checked in the same
+        transaction (UserLimitReached, QueueFull) - unless a job of that id exists;
+        (queued jobs ahead of it, whether it existed)."""
+        with self.db.tx() as db:
+            if db.execute("select 1 from jobs where id = ?", (job.id,)).fetchone():
+                return self._ahead(db, job.id) or 0, True
+            self._check_user_limit(db, job.user_id, user_limit)
+            total = db.execute(f"select count(*) from jobs where state in ({marks(ACTIVE)})"
+                               ).fetchone()[0]
+            if total >= queue_cap:
+                raise QueueFull(queue_cap)
+            db.execute(
+                "insert into jobs (id, user_id, chat_id, message_id, status_message_id, meta, "
+                "spec, state, attempts, created_at, queued_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (job.id, job.user_id, job.chat_id, job.message_id, job.status_message_id,
+                 job.meta.to_json() if job.meta else NO_META, job.spec, JobState.QUEUED, now,
+                 now))
+            return self._ahead(db, job.id) or 0, False
+
+    def check_user_limit(self, user_id: int, limit: int) -> None:
+        """Raise UserLimitReached if the user has ``limit`` jobs waiting or running."""
+        with self.db.tx() as db:
+            self._check_user_limit(db, user_id, limit)
+
+    @staticmethod
+    def _check_user_limit(db: sqlite3.Connection, user_id: int, limit: int) -> None:
+        mine = db.execute(f"select count(*) from jobs where user_id = ? and state in "
+                          f"({marks(ACTIVE)})", (user_id,)).fetchone()[0]
+        if mine >= limit:
+            raise UserLimitReached(limit)
+
+    def update_meta(self, job_id: str, change: Callable[[JobMeta], JobMeta]) -> None:
+        """The job's meta becomes ``change(meta)``, read and written in one transaction."""
+        with self.db.tx() as db:
+            row = db.execute("select meta from jobs where id = ?", (job_id,)).fetchone()
+            meta = read_meta(row[0]) if row is not None else None
+            if meta is None:
+                raise UnknownJob(f"no job {job_id} with a meta")
+            db.execute("update jobs set meta = ? where id = ?", (change(meta).to_json(), job_id))
+
+    def cancel(self, job_id: str, user_id: int | None, now: float) -> tuple[JobState, int]:
+        """A queued job is cancelled, a running one asked to stop (UnknownJob,
+        NotYourJob when ``user_id`` is not its owner's); its state before, and attempts."""
+        with self.db.tx() as db:
+            row = db.execute("select user_id, state, attempts from jobs where id = ?",
+                             (job_id,)).fetchone()
+            if row is None:
+                raise UnknownJob(f"no job {job_id}")
+            owner, state, attempts = row
+            if user_id is not None and owner != user_id:
+                raise NotYourJob("Only the person who asked for this picture can cancel it.")
+            if state == JobState.QUEUED:
+                db.execute("update jobs set state = ?, outcome = ?, cancel_requested = 1, "
+                           "finished_at = ?, spec = null where id = ?",
+                           (JobState.CANCELLED, JobState.CANCELLED, now, job_id))
+            elif state == JobState.RUNNING:
+                db.execute("update jobs set cancel_requested = 1 where id = ?", (job_id,))
+        return JobState(state), attempts
+
+    def delete(self, job_ids: Sequence[str]) -> None:
+        """/forget: the rows go, with the photos, style images and results in them."""
+        self.db.run_many("delete from jobs where id = ?", [(j,) for j in job_ids])
 
     def mark_delivered(self, job_id: str) -> bool:
         """Delivery succeeded: the job is ``delivered`` (its result blob dropped)."""
-        with self.tx() as db:
-            cur = db.execute(f"update jobs set state = ?, delivered_at = ?, result = null "
-                             f"where id = ? and state in ({marks(FINISHED)})",
-                             (JobState.DELIVERED, time.time(), job_id))
-            return cur.rowcount == 1
+        return self.db.run(f"update jobs set state = ?, delivered_at = ?, result = null "
+                           f"where id = ? and state in ({marks(FINISHED)})",
+                           (JobState.DELIVERED, time.time(), job_id)) == 1
 
     def delivery_failed(self, job_id: str) -> None:
         """Delivery raised: retry later, backing off up to a minute."""
-        with self.tx() as db:
+        with self.db.tx() as db:
             row = db.execute("select delivery_failures from jobs where id = ?",
                              (job_id,)).fetchone()
             failures = (row[0] if row else 0) + 1
             db.execute("update jobs set delivery_failures = ?, next_delivery_at = ? "
                        "where id = ?", (failures, time.time() + min(60.0, 2.0 ** failures),
                                         job_id))
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()

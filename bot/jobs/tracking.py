@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.jobs.guard import StoreGuard
-from bot.jobs.table import ACTIVE, FINISHED, Job, JobState, JobTable, marks, outcome_of
+from bot.jobs.table import Job, JobState, JobTable
+from bot.jobs.upkeep import Tracked, Upkeep
 from bot.jobs.watchdog import Watchdog
 from engine.errors import LienzoError
 from engine.queue import (
-    RETRY_PRIORITY,
     BadPayload,
     JobQueue,
     JobResult,
@@ -59,9 +59,10 @@ Event = ProgressEvent | ResultEvent
 
 
 class Tracker:
-    def __init__(self, table: JobTable, queue: JobQueue, guard: StoreGuard, watchdog: Watchdog,
-                 *, watchdog_interval: float = WATCHDOG_INTERVAL_S) -> None:
+    def __init__(self, table: JobTable, upkeep: Upkeep, queue: JobQueue, guard: StoreGuard,
+                 watchdog: Watchdog, *, watchdog_interval: float) -> None:
         self.table = table
+        self.upkeep = upkeep
         self.queue = queue
         self.guard = guard
         self.watchdog = watchdog
@@ -76,17 +77,15 @@ class Tracker:
         """
         now = time.time()
         events: list[Event] = []
-        active = self.table.rows(f"select id, state, progress, preview_seq from jobs "
-                                 f"where state in ({marks(ACTIVE)})")
+        active = self.upkeep.tracked()
         ok = True
         if active:
             ok, reports = self.guard.call("polling", self.queue.reports,
-                                          [row[0] for row in active])
-            for job_id, state, progress, preview_seq in active if reports else ():
-                report = reports.get(job_id) if reports else None
+                                          [job.id for job in active])
+            for job in active if reports else ():
+                report = reports.get(job.id) if reports else None
                 if report is not None:
-                    event = self._apply(job_id, JobState(state), progress, preview_seq, report,
-                                        now)
+                    event = self._apply(job, report, now)
                     if event is not None:
                         events.append(event)
         if ok and now - self.last_watchdog >= self.watchdog_interval:
@@ -98,21 +97,20 @@ class Tracker:
             self.watchdog.housekeeping(now)
         return events
 
-    def _apply(self, job_id: str, state: JobState, stored: str | None, preview_seq: int,
-               report: Report, now: float) -> ProgressEvent | None:
+    def _apply(self, job: Tracked, report: Report, now: float) -> ProgressEvent | None:
         if report.result is not None or report.bad_result is not None:
-            self._accept_result(job_id, report)
+            self._accept_result(job.id, report)
             return None
         if report.bad_progress is not None:
-            log.warning("job %s: ignoring bad progress record: %s", job_id, report.bad_progress)
+            log.warning("job %s: ignoring bad progress record: %s", job.id, report.bad_progress)
         if report.progress is None:
             return None
-        return self._apply_progress(job_id, state, stored, preview_seq, report.progress, now)
+        return self._apply_progress(job, report.progress, now)
 
-    def _apply_progress(self, job_id: str, state: JobState, stored: str | None,
-                        preview_seq: int, record: ProgressRecord, now: float
+    def _apply_progress(self, job: Tracked, record: ProgressRecord, now: float
                         ) -> ProgressEvent | None:
-        old = json.loads(stored) if stored else None
+        job_id, state = job.id, job.state
+        old = json.loads(job.progress) if job.progress else None
         if old is not None and old.get("ts") == record["ts"] and \
                 old.get("state") == record["state"]:
             return None  # nothing new: the worker has not written since
@@ -126,37 +124,28 @@ class Tracker:
             new_state = JobState.RUNNING
         preview = None
         seq = record.get("preview", 0)
-        if seq and seq != preview_seq:
+        if seq and seq != job.preview_seq:
             preview = self.guard.call("preview", self.queue.preview, job_id)[1]
-        with self.table.tx() as db:
-            cur = db.execute(
-                "update jobs set progress = ?, preview_seq = ?, heartbeat_at = ?, "
-                "worker = ?, missing_since = null, state = ?, "
-                "started_at = coalesce(started_at, case when ? = ? then ? end), "
-                "priority = case when ? = ? then ? else priority end "
-                "where id = ? and state = ?",
-                (json.dumps(record), seq, now, record["worker"], new_state, new_state,
-                 JobState.RUNNING, now, record["state"], ProgressState.REQUEUED, RETRY_PRIORITY,
-                 job_id, state))
-            if cur.rowcount == 0:
-                return None
+        if not self.upkeep.record_progress(job_id, state, new_state, record, json.dumps(record),
+                                           now):
+            return None
         if record["state"] not in (ProgressState.STARTING, ProgressState.RUNNING) or not news:
             return None
-        job = self.table.job(job_id)
-        return ProgressEvent(job, record, preview) if job else None
+        found = self.table.job(job_id)
+        return ProgressEvent(found, record, preview) if found else None
 
     def _accept_result(self, job_id: str, report: Report) -> None:
         """Copy a worker's result into the table (the job becomes done/failed/cancelled)."""
         result = report.result
         problem = report.bad_result
         if result is not None and result.status == ResultStatus.DONE:
-            from engine.images import decode_image
+            from engine.media.images import decode_image
 
             try:
                 decode_image(result.jpeg or b"")
                 if result.mp4 is None:
                     decode_image(result.png or b"", max_bytes=MAX_BLOB_BYTES)
-                elif result.mp4[4:8] != b"ftyp":  # a moving picture's (engine.mp4)
+                elif result.mp4[4:8] != b"ftyp":  # a moving picture's (engine.media.mp4)
                     problem = "the painted clip is not an MP4"
             except LienzoError as e:
                 problem = str(e)
@@ -170,35 +159,25 @@ class Tracker:
             stored = result.encode()
             status = JobState(result.status)  # a ResultStatus is the JobState of that name
             code, message = result.error_code, result.error_message
-        with self.table.tx() as db:
-            cur = db.execute(
-                f"update jobs set state = ?, outcome = ?, result = ?, error_code = ?, "
-                f"error_message = ?, finished_at = ?, spec = null, heartbeat_at = null "
-                f"where id = ? and state in ({marks(ACTIVE)})",
-                (status, status, stored, code, message, time.time(), job_id))
-            if cur.rowcount == 0:
-                log.info("job %s: a second result (a duplicate run) dropped", job_id)
+        if not self.upkeep.record_result(job_id, status, stored, code, message):
+            log.info("job %s: a second result (a duplicate run) dropped", job_id)
         # The result is safe in the table: clear the store, and raise the cancel flag
         # so that a duplicate run of this job (if any) stops at its next step.
         self.guard.call("cleaning up", self.queue.retire, job_id)
 
     def _undelivered(self, skip: set[str], now: float) -> list[Event]:
-        ids = self.table.rows(f"select id from jobs where state in ({marks(FINISHED)}) "
-                              "and next_delivery_at <= ? order by finished_at", (now,))
         events: list[Event] = []
-        for (job_id,) in ids:
+        for job_id in self.upkeep.undelivered(now):
             if job_id in skip:
                 continue  # its delivery is in flight: do not load its images again
-            rows = self.table.rows(f"select attempts, state, result, error_code, "
-                                   f"error_message from jobs where id = ? and state in "
-                                   f"({marks(FINISHED)})", (job_id,))
             job = self.table.job(job_id)
-            if not rows or job is None:
+            if job is None:
                 continue
             try:
-                outcome = outcome_of(job_id, *rows[0])
+                outcome = self.table.outcome(job_id)
             except BadPayload:  # cannot happen: checked when accepted; never block delivery
                 outcome = JobResult(job_id, job.attempts, ResultStatus.FAILED,
                                     error_code="bad_result", error_message=UNREADABLE)
-            events.append(ResultEvent(job, outcome))
+            if outcome is not None:  # None: delivered since
+                events.append(ResultEvent(job, outcome))
         return events

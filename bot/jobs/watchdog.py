@@ -19,23 +19,25 @@ from __future__ import annotations
 import logging
 
 from bot.jobs.guard import StoreGuard
-from bot.jobs.table import ACTIVE, JobState, JobTable, marks
-from engine.queue import RETRY_PRIORITY, JobQueue, JobSpec
+from bot.jobs.table import JobState
+from bot.jobs.upkeep import Upkeep
+from engine.queue import JobQueue, JobSpec
 
 log = logging.getLogger("lienzo.jobs")
 
 MAX_ATTEMPTS = 3
 MISSING_GRACE_S = 5.0
 CLEANUP_AFTER_S = 600.0  # a finished job's store keys go after this long
-RETENTION_S = 7 * 86400.0  # a delivered job's row goes after this long
-QUEUE_TIMEOUT_S = 1800.0
+CLEAN_AT_ONCE = 500  # finished jobs whose keys one housekeeping pass drops, at most
 
 
 class Watchdog:
-    def __init__(self, table: JobTable, queue: JobQueue, guard: StoreGuard, *,
-                 heartbeat_timeout: float, missing_grace: float = MISSING_GRACE_S,
-                 max_attempts: int = MAX_ATTEMPTS, cleanup_after: float = CLEANUP_AFTER_S,
-                 retention: float = RETENTION_S, queue_timeout: float = QUEUE_TIMEOUT_S) -> None:
+    """The timings are ``JobService``'s arguments (its defaults: the constants here
+    and ``bot.config``'s)."""
+
+    def __init__(self, table: Upkeep, queue: JobQueue, guard: StoreGuard, *,
+                 heartbeat_timeout: float, missing_grace: float, max_attempts: int,
+                 cleanup_after: float, retention: float, queue_timeout: float) -> None:
         self.table = table
         self.queue = queue
         self.guard = guard
@@ -48,47 +50,40 @@ class Watchdog:
 
     def check(self, now: float) -> None:
         """One look at every active job."""
-        rows = self.table.rows("select id, state, attempts, heartbeat_at, created_at, "
-                               "queued_at, missing_since, cancel_requested, spec from jobs "
-                               f"where state in ({marks(ACTIVE)})")
         pending: dict[str, set[int]] | None = None
-        for job_id, state, attempts, heartbeat_at, created_at, queued_at, missing_since, cancel, \
-                spec in rows:
-            if state == JobState.RUNNING:
-                if heartbeat_at is None:
-                    with self.table.tx() as db:
-                        db.execute("update jobs set heartbeat_at = ? where id = ?",
-                                   (now, job_id))
-                elif now - heartbeat_at > self.heartbeat_timeout:
+        for job in self.table.watched():
+            job_id, attempts = job.id, job.attempts
+            if job.state == JobState.RUNNING:
+                if job.heartbeat_at is None:
+                    self.table.heartbeat(job_id, now)
+                elif now - job.heartbeat_at > self.heartbeat_timeout:
                     log.warning("job %s: no heartbeat for %.0f s (attempt %d)", job_id,
-                                now - heartbeat_at, attempts)
-                    self._retry(job_id, JobState(state), attempts, cancel, spec, now)
+                                now - job.heartbeat_at, attempts)
+                    self._retry(job_id, job.state, attempts, job.cancel_requested, job.spec,
+                                now)
                 continue
-            if now - created_at > self.queue_timeout:
-                self._time_out(job_id, attempts, now - created_at)
+            if now - job.created_at > self.queue_timeout:
+                self._time_out(job_id, attempts, now - job.created_at)
                 continue
-            if now - (queued_at or 0) < self.missing_grace:
+            if now - (job.queued_at or 0) < self.missing_grace:
                 continue
             if pending is None:
                 ok, pending = self.guard.call("listing the queue", self.queue.pending)
                 if not ok or pending is None:
                     return
             if job_id in pending:
-                if missing_since is not None:
-                    with self.table.tx() as db:
-                        db.execute("update jobs set missing_since = null where id = ?",
-                                   (job_id,))
+                if job.missing_since is not None:
+                    self.table.found_in_queue(job_id)
                 continue
-            if missing_since is None:
-                with self.table.tx() as db:
-                    db.execute("update jobs set missing_since = ? where id = ? and state = ?",
-                               (now, job_id, JobState.QUEUED))
-            elif now - missing_since >= self.missing_grace:
+            if job.missing_since is None:
+                self.table.missing_from_queue(job_id, now)
+            elif now - job.missing_since >= self.missing_grace:
                 log.warning("job %s: queued but missing from the queue (attempt %d)", job_id,
                             attempts)
-                self._retry(job_id, JobState.QUEUED, attempts, cancel, spec, now)
+                self._retry(job_id, JobState.QUEUED, attempts, job.cancel_requested, job.spec,
+                            now)
 
-    def _retry(self, job_id: str, state: JobState, attempts: int, cancel: int,
+    def _retry(self, job_id: str, state: JobState, attempts: int, cancel: bool,
                spec: bytes | None, now: float) -> None:
         """Re-enqueue a lost job (same id, next attempt), or end it."""
         if cancel:
@@ -103,12 +98,7 @@ class Watchdog:
                                 attempts + 1)
         if not ok:
             return  # store down: try again on a later pass
-        with self.table.tx() as db:
-            db.execute(
-                "update jobs set state = ?, attempts = ?, priority = ?, queued_at = ?, "
-                "heartbeat_at = null, missing_since = null, progress = null "
-                "where id = ? and state = ? and attempts = ?",
-                (JobState.QUEUED, attempts + 1, RETRY_PRIORITY, now, job_id, state, attempts))
+        self.table.requeued(job_id, state, attempts, now)
         log.info("job %s: re-enqueued as attempt %d", job_id, attempts + 1)
 
     def _time_out(self, job_id: str, attempts: int, waited: float) -> None:
@@ -125,14 +115,8 @@ class Watchdog:
 
     def housekeeping(self, now: float) -> None:
         """Drop the store keys of long-finished jobs (duplicates included) and old rows."""
-        rows = self.table.rows("select id from jobs where cleaned = 0 and state != ? and "
-                               "state != ? and finished_at < ? limit 500",
-                               (JobState.QUEUED, JobState.RUNNING, now - self.cleanup_after))
-        for (job_id,) in rows:
+        for job_id in self.table.to_clean(now - self.cleanup_after, CLEAN_AT_ONCE):
             if not self.guard.call("housekeeping", self.queue.forget, job_id)[0]:
                 return
-            with self.table.tx() as db:
-                db.execute("update jobs set cleaned = 1 where id = ?", (job_id,))
-        with self.table.tx() as db:
-            db.execute("delete from jobs where state = ? and cleaned = 1 and delivered_at < ?",
-                       (JobState.DELIVERED, now - self.retention))
+            self.table.cleaned(job_id)
+        self.table.drop_delivered(now - self.retention)

@@ -11,7 +11,7 @@ table-tested.  The grammar, case-insensitive, accents ignored::
     style    := name [":" weight]                 (0.01-100, default 1; "0,3", "30%")
     option   := key "=" value | key ":" value     (key a known option name)
 
-- Style names are resolved like ``engine.styles.resolve``: "Starry Night",
+- Style names are resolved like ``engine.catalogue.styles.resolve``: "Starry Night",
   "starry-night" and "STARRY_NIGHT" are all ``starry_night``; a painting's full
   title ("The Great Wave off Kanagawa") works too.  The same style twice adds
   its weights.
@@ -56,8 +56,8 @@ from bot.request.links import (
     style_link,
 )
 from bot.request.vocabulary import OPTIONS
+from engine.catalogue.styles import normalise
 from engine.params import MAX_STYLES
-from engine.styles import normalise
 
 __all__ = [
     "MAX_STYLES", "OPTIONS", "BadBlend", "BadOption", "BadSplit", "BadValue", "BadWeight",

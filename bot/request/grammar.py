@@ -32,6 +32,7 @@ from bot.request.vocabulary import (
     OPTIONS,
     VALUE_ALIASES,
 )
+from engine.catalogue.styles import normalise
 from engine.params import (
     BRUSHES,
     FACES,
@@ -42,7 +43,6 @@ from engine.params import (
     STRENGTHS,
     StyleParams,
 )
-from engine.styles import normalise
 
 log = logging.getLogger("lienzo.request")
 
@@ -58,7 +58,7 @@ class StyleRequest:
     """A parsed, validated request.
 
     ``styles``: ((id, weight), …) in the order given; empty when only options were
-    given (the bot then uses the user's own painting, or shows the gallery).
+    given (the bot then uses the user's own painting, or shows the style picker).
     ``options``: canonical name → canonical value (``{"strength": "high",
     "colors": "keep", "size": 1024}``; a numeric strength is a float).
     ``overrides``: the same as ``StyleParams`` fields (``{"strength": 3.0,
@@ -296,7 +296,7 @@ def to_params(request: StyleRequest | None, user_defaults: Any = None,
               max_side: int | None = None, base: StyleParams | None = None) -> StyleParams:
     """The ``StyleParams`` for a job: ``base`` < user settings < this request.
 
-    ``user_defaults``: a mapping or a settings object (``bot.store.UserSettings``)
+    ``user_defaults``: a mapping or a settings object (``bot.stores.user_settings.UserSettings``)
     with option names or aliases (``strength``, ``color_mode``/``colors``,
     ``size``, ``quality``, ``seed``, ``faces``, ``brush``); ``None`` values mean
     "not set" (the deployment's, or ``StyleParams``' default), other keys

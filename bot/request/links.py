@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.request.errors import StyleNotFound
 from bot.request.vocabulary import SUGGESTIONS
+from engine.catalogue.styles import normalise, suggest
 from engine.params import MAX_STYLES
-from engine.styles import normalise, suggest
 
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
 
@@ -51,7 +51,7 @@ def command_target(text: str | None, bot_username: str | None) -> bool:
 
 def resolve_style(name: str, catalog: Mapping[str, Any]) -> str:
     """The id for a typed style name (id, spaced/accented id, or exact title); else
-    ``StyleNotFound`` with ``engine.styles.suggest``'s best guesses."""
+    ``StyleNotFound`` with ``engine.catalogue.styles.suggest``'s best guesses."""
     raw = name.strip()
     if raw in catalog:
         return raw

@@ -1,5 +1,5 @@
 """What people may type in a request, in English and Spanish: option names, their
-values and the limits (keys are ``engine.styles.normalise``d: lower case, no accents)."""
+values and the limits (keys are ``engine.catalogue.styles.normalise``d: lower case, no accents)."""
 
 from __future__ import annotations
 

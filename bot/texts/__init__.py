@@ -27,7 +27,7 @@ import re
 import string
 from typing import Any
 
-from bot.texts import en, en_moving, es, es_moving
+from bot.texts import en, es
 from engine.errors import LienzoError
 from engine.params import STRENGTHS
 
@@ -36,8 +36,7 @@ log = logging.getLogger("lienzo.texts")
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language
-CATALOGUES: dict[str, dict[str, str]] = {"en": {**en.TEXTS, **en_moving.TEXTS},
-                                         "es": {**es.TEXTS, **es_moving.TEXTS}}
+CATALOGUES: dict[str, dict[str, str]] = {"en": en.TEXTS, "es": es.TEXTS}
 
 PARSE_MODE = "HTML"
 PLAIN_PREFIXES = ("button.", "alert.", "command.", "value.", "eta.", "state.")
@@ -63,7 +62,7 @@ PLACEHOLDER_LIMITS: dict[str, int] = {
     "bot_username": 32,
     "url": 116,  # a deep link: "https://t.me/" + a 32-character username + "?start=" + 64
     "count": 6,
-    "frame": 4,  # a moving picture's frame, and its frames (≤ 48: engine.clips)
+    "frame": 4,  # a clip's frame, and its frames (≤ 48: engine.clip.reading)
     "frames": 4,
     "index": 4,
     "date": 10,  # YYYY-MM-DD
@@ -267,7 +266,7 @@ def progress_text(lang: str | None, fraction: float, eta_s: float | None = None)
 def style_label(lang: str | None, styles: Any, split: bool = False) -> str:
     """A plain label for one style or a blend, to pass as ``style=``.
 
-    ``styles``: a ``engine.styles.Style`` (→ "The Starry Night — Vincent van Gogh",
+    ``styles``: a ``engine.catalogue.styles.Style`` (→ "The Starry Night — Vincent van Gogh",
     in Spanish "La noche estrellada — Vincent van Gogh": ``Style.title_in``),
     ``None`` (the user's own painting), or an iterable of those (→ titles joined
     by " + ").  Anything else with no ``title`` is shown with ``str``.  ``split``

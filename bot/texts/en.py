@@ -89,13 +89,13 @@ TEXTS: dict[str, str] = {
     "button.forget_no": "Cancel",
     "alert.not_yours": "Only the person who asked can press these buttons.",
 
-    # ------------------------------------------------------------------ styles & gallery
+    # ------------------------------------------------------------ styles & the picker
     "styles.caption": (
         "🖼 <b>{count} paintings</b> to choose from. Tap one below, or write its name "
         "in your photo's caption: <code>/style great_wave</code>"
     ),
-    "gallery.prompt": "🎨 Nice photo! Which painting should I use?",
-    "gallery.chosen": "🎨 {style} — great choice!",
+    "picker.prompt": "🎨 Nice photo! Which painting should I use?",
+    "picker.chosen": "🎨 {style} — great choice!",
     "style.chosen": "🎨 <b>{style}</b> it is! Now send me a photo.",
     "style.need_photo": (
         "📷 Reply to a photo with this command, or send a photo with it as the caption."
@@ -391,5 +391,28 @@ TEXTS: dict[str, str] = {
     "error.bad_split.painting": (
         "🎨 A split takes the two styles you named, so I can't add your own painting too. "
         "Send the photo alone with the caption, or mix the styles with <code>+</code>."
+    ),
+    # ------------------------------------------------------------------ clips (GIFs, videos)
+    "unpaintable.clip": (
+        "🎞 I paint GIFs and videos sent on their own, not as files, stickers or in an "
+        "album. Send it again as a GIF or a video (up to 20 MB), or send me a photo."
+    ),
+    "picker.prompt_clip": "🎞 Nice clip! Which painting should I use?",
+    "clip.estimate.seconds": "🎞 {frames} frames: about {seconds} s of painting once it starts.",
+    "clip.estimate.minutes": "🎞 {frames} frames: about {count} min of painting once it starts.",
+    "clip.cut": "✂️ Your clip is longer than {seconds} s, so I'll paint its first {seconds} s.",
+    "progress.frame": "🎞 Frame {frame} of {frames}",
+    "error.bad_clip": "😕 I couldn't use that clip. Please send a GIF or a short video (MP4).",
+    "error.not_a_clip": "🤔 That doesn't look like a GIF or a video. Send me a GIF or a short MP4.",
+    "error.corrupt_clip": "💔 That clip seems damaged. Could you send it again?",
+    "error.clip_too_large": (
+        "🐘 That clip is {mb} MB; I can take up to {limit_mb} MB. Please send a shorter one."
+    ),
+    "error.clip_too_large_frames": (
+        "🐘 That clip's frames are {side} px across; I can take up to {limit} px."
+    ),
+    "error.clip_file_too_big": (
+        "📦 That clip is too big — I can only download up to {max_mb} MB. "
+        "Please send a shorter or smaller one."
     ),
 }

@@ -90,8 +90,8 @@ TEXTS: dict[str, str] = {
         "🖼 <b>{count} cuadros</b> para elegir. Toca uno abajo o escribe su nombre en el "
         "texto de tu foto: <code>/style great_wave</code>"
     ),
-    "gallery.prompt": "🎨 ¡Buena foto! ¿Con qué cuadro la pinto?",
-    "gallery.chosen": "🎨 {style}: ¡buena elección!",
+    "picker.prompt": "🎨 ¡Buena foto! ¿Con qué cuadro la pinto?",
+    "picker.chosen": "🎨 {style}: ¡buena elección!",
     "style.chosen": "🎨 ¡Vamos con <b>{style}</b>! Ahora envíame una foto.",
     "style.need_photo": (
         "📷 Responde a una foto con este comando, o envía una foto con él como texto."
@@ -393,5 +393,28 @@ TEXTS: dict[str, str] = {
         "🎨 Al dividir la imagen uso los dos estilos que escribiste, así que no puedo "
         "añadir también tu cuadro. Envía la foto sola con el texto, o mezcla los estilos "
         "con <code>+</code>."
+    ),
+    # ------------------------------------------------------------------ clips (GIF, vídeos)
+    "unpaintable.clip": (
+        "🎞 Pinto GIF y vídeos enviados tal cual, no como archivo, sticker ni en un álbum. "
+        "Envíalo de nuevo como GIF o vídeo (hasta 20 MB), o envíame una foto."
+    ),
+    "picker.prompt_clip": "🎞 ¡Buen clip! ¿Con qué cuadro lo pinto?",
+    "clip.estimate.seconds": "🎞 {frames} fotogramas: unos {seconds} s de pintura cuando empiece.",
+    "clip.estimate.minutes": "🎞 {frames} fotogramas: unos {count} min de pintura cuando empiece.",
+    "clip.cut": "✂️ Tu clip dura más de {seconds} s, así que pintaré sus primeros {seconds} s.",
+    "progress.frame": "🎞 Fotograma {frame} de {frames}",
+    "error.bad_clip": "😕 No pude usar ese clip. Envíame un GIF o un vídeo corto (MP4).",
+    "error.not_a_clip": "🤔 Eso no parece un GIF ni un vídeo. Envíame un GIF o un MP4 corto.",
+    "error.corrupt_clip": "💔 Ese clip parece dañado. ¿Me lo envías otra vez?",
+    "error.clip_too_large": (
+        "🐘 Ese clip ocupa {mb} MB; acepto hasta {limit_mb} MB. Envíame uno más corto."
+    ),
+    "error.clip_too_large_frames": (
+        "🐘 Los fotogramas de ese clip miden {side} px; acepto hasta {limit} px."
+    ),
+    "error.clip_file_too_big": (
+        "📦 Ese clip es demasiado grande: solo puedo descargar hasta {max_mb} MB. "
+        "Envía uno más corto o más pequeño."
     ),
 }

@@ -61,11 +61,7 @@ class Report:
 class JobQueue:
     """The queue and its key-value store, in the contract's terms."""
 
-    def __init__(self, url: str | None = None, huey: Huey | None = None) -> None:
-        if url is None:
-            from engine import config
-
-            url = config.load().queue_url
+    def __init__(self, url: str, huey: Huey | None = None) -> None:
         self.url = url
         self.huey = huey or make_huey(url)
         self._kv = KeyValue(self.huey)

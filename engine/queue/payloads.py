@@ -27,13 +27,13 @@ from engine.queue.container import check_job_id as check_job_id
 MAX_RECORD_BYTES = 64 * 1024
 MAX_ATTEMPT = 1000  # attempts at one job (the bot allows far fewer)
 MAX_MESSAGE_CHARS = 2000  # a failure's message for people
-#: A done result's timelapse (engine.timelapse): JPEG frames, the photo first and the
+#: A done result's timelapse (engine.media.timelapse): JPEG frames, the photo first and the
 #: painting last.  ~40 frames of ≤ 480 px are a few hundred kB; these caps keep a
 #: bad or runaway worker from filling the store and the bot's disk.
 MAX_TIMELAPSE_FRAMES = 64
 MAX_TIMELAPSE_FRAME_BYTES = 1024 * 1024
 MAX_TIMELAPSE_BYTES = 12 * 1024 * 1024
-#: A moving picture's painting (engine.worker.clip_painting): ≤ 4 s of H.264 at ≤ 384 px
+#: A clip's painting (engine.worker.painting): ≤ 4 s of H.264 at ≤ 384 px
 #: is well under 5 MB; 20 MB stays under what a bot may upload, with room to spare.
 MAX_MP4_BYTES = 20 * 1024 * 1024
 CLIP_KINDS = ("gif", "video")  # a spec's moving picture: how the result goes back

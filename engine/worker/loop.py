@@ -9,9 +9,10 @@ One job (docs/architecture.md, "The life of a job"):
 
 1. take a message ``(job_id, attempt)``; skip it if its spec is gone
    (cancelled or finished) or a result exists already (a duplicate);
-2. paint it (``engine.worker.painting``; a clip: ``clip_painting``), progress
-   to a snapshot the heartbeat thread writes every second, a preview JPEG every
-   few seconds (kept too as the timelapse), a cancel check every ≤ 0.1 s;
+2. paint it (``engine.worker.painting``, photo or clip) with this job's callbacks
+   (``JobCallbacks``, built once per job): progress to a snapshot the heartbeat
+   thread writes every second, a preview JPEG every few seconds, a cancel check
+   every ≤ 0.1 s;
 3. store the result; on a stop signal mid-job, hand the job back instead."""
 
 from __future__ import annotations
@@ -22,16 +23,14 @@ import signal
 import socket
 import threading
 import time
-from dataclasses import replace
-from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from engine import config, timelapse
+from engine import config
 from engine.config import EngineSettings
+from engine.core.progress import Progress
 from engine.errors import Cancelled, InvalidParams
 from engine.params import StyleParams
-from engine.progress import Progress
 from engine.queue import (
     POLL_INTERVAL_S,
     PROGRESS_INTERVAL_S,
@@ -42,12 +41,10 @@ from engine.queue import (
     Taken,
 )
 from engine.queue.payloads import MAX_MESSAGE_CHARS, ProgressState, ResultStatus, WorkerState
-from engine.worker.painting import Image, StyleList, Stylize, finite, paint_spec
+from engine.worker.painting import Image, JobCallbacks, Painter, finite, paint_spec
 
-if TYPE_CHECKING:  # engine.transfer loads Keras: imported in start()
-    from engine.transfer import Result
-    from engine.video import ClipResult
-    from engine.worker.clip_painting import ClipRun
+if TYPE_CHECKING:  # engine.core.transfer loads Keras: imported in start()
+    from engine.core.transfer import Stylize
 
 log = logging.getLogger("lienzo.worker")
 
@@ -63,7 +60,7 @@ def default_name() -> str:
 
 
 class Worker:
-    """One engine worker over a ``JobQueue``.
+    """One engine worker over a ``JobQueue``, with the process's ``settings``.
 
     ``stylize`` defaults to the shared Engine's (loaded by ``start``); tests
     may pass their own callable with the same signature.  ``preview_every``
@@ -71,14 +68,14 @@ class Worker:
     """
 
     def __init__(self, queue: JobQueue, name: str | None = None, *,
-                 settings: EngineSettings | None = None, warmup_size: int = WARMUP_SIZE,
+                 settings: EngineSettings, warmup_size: int = WARMUP_SIZE,
                  poll_interval: float = POLL_INTERVAL_S,
                  progress_interval: float = PROGRESS_INTERVAL_S,
                  preview_every: int | None = None, preview_interval: float = PREVIEW_INTERVAL_S,
                  stylize: Stylize | None = None) -> None:
         self.queue = queue
         self.name = name or default_name()
-        self.settings = settings or config.load()
+        self.settings = settings
         self.warmup_size = warmup_size
         self.poll_interval = min(poll_interval, 1.0)
         self.progress_interval = min(progress_interval, 2.0)
@@ -93,7 +90,7 @@ class Worker:
         self._lock = threading.Lock()  # guards _snapshot (held briefly, never during I/O)
         self._write_lock = threading.Lock()  # orders progress writes (heartbeat vs hand-back)
         self._snapshot: ProgressRecord | None = None  # progress of the current job
-        self._timelapse: tuple[bytes, ...] = ()  # the current job's, once painted
+        self._painter: Painter | None = None  # set by start()
         self._beat_stop = threading.Event()
         self._heartbeat_thread: threading.Thread | None = None
         self._last_store_error = 0.0
@@ -107,10 +104,11 @@ class Worker:
             self._check_gpu()
         self._start_heartbeat()
         if self._stylize is None:
-            from engine import backend
-            from engine.transfer import get_engine
+            from engine.core import backend
+            from engine.core.transfer import get_engine
 
-            engine = get_engine(self.settings.weights, precision=self.settings.precision)
+            engine = get_engine(self.settings.weights, precision=self.settings.precision,
+                                gpu=self.settings.gpu, keras_home=self.settings.keras_home)
             self.device, self.backend = backend.device(self.settings.gpu), engine.backend
             self._stylize = engine.stylize
             if self.warmup_size:
@@ -119,6 +117,8 @@ class Worker:
                      self.device, engine.precision, engine.net.spec)
         else:
             self.device, self.backend = self.device or "test", self.backend or "test"
+        self._painter = Painter(self._stylize, self.settings, config.is_gpu(self.device),
+                                self.name)
         self.state = WorkerState.IDLE
         self._beat()
 
@@ -126,7 +126,7 @@ class Worker:
         """Memory first (before the backend's first operation), then the GPU asked for
         must be there: a worker told ``--gpu 3`` on a machine without it stops with
         that one line rather than painting slowly on the CPU."""
-        from engine import backend
+        from engine.core import backend
 
         memory = backend.configure_memory(self.settings.gpu_memory_fraction)
         gpu = self.settings.gpu
@@ -269,7 +269,7 @@ class Worker:
                                          finished=time.time()))
             return ResultStatus.FAILED
 
-        self.state, self._timelapse = WorkerState.BUSY, ()
+        self.state = WorkerState.BUSY
         with self._lock:
             self._snapshot = {"state": ProgressState.STARTING, "job": job_id, "attempt": attempt,
                               "step": 0, "steps": 0, "fraction": 0.0, "eta_s": None,
@@ -277,21 +277,16 @@ class Worker:
                               "scale": 0, "scales": 0, "preview": 0}
         self._beat()
         log.info("job %s.%d: started", job_id, attempt)
+        assert self._painter is not None, "start() loads the engine"
         try:
-            result = paint_spec(spec, attempt, self.name, self.settings,
-                                config.is_gpu(self.device),
-                                partial(self._stylize_once, job_id), picked_at)
+            result = paint_spec(spec, attempt, self._painter, self._callbacks(job_id),
+                                picked_at)
         except Cancelled:
             if self.stopping.is_set():
                 self._hand_back(job_id, attempt)
                 return "handed_back"
             result = JobResult(job_id, attempt, ResultStatus.CANCELLED, self.name,
                                finished=time.time())
-        if result.status == ResultStatus.DONE and self._timelapse:
-            try:
-                result = replace(result, timelapse=self._timelapse)
-            except BadPayload as e:  # over the caps: the painting goes without it
-                log.warning("job %s: timelapse dropped: %s", job_id, e)
         with self._lock:  # the heartbeat goes on while the result is stored (maybe retried)
             if self._snapshot is not None:
                 self._snapshot["state"] = ProgressState.FINISHING
@@ -304,14 +299,11 @@ class Worker:
                  f" ({result.error_code}: {result.error_message})" if result.error_code else "")
         return result.status
 
-    def _stylize_once(self, job_id: str, content: Image, styles: StyleList,
-                      params: StyleParams, clip: ClipRun | None = None) -> Result | ClipResult:
-        """``stylize`` with this worker's progress, cancel and preview callbacks; or a
-        moving picture's ``clip`` run with the first two."""
+    def _callbacks(self, job_id: str) -> JobCallbacks:
+        """This job's progress, stop and preview callbacks, over the worker's snapshot
+        (the heartbeat writes it), the cancel flag and the preview key."""
         last_cancel_check = [0.0, False]
         last_preview = [time.monotonic()]
-        snapshots = timelapse.Snapshots(*timelapse.frame_size(content.shape[1],
-                                                               content.shape[0], params.size))
 
         def on_progress(p: Progress) -> None:
             with self._lock:
@@ -342,12 +334,11 @@ class Worker:
             return bool(last_cancel_check[1])
 
         def on_preview(image: Image) -> None:
-            snapshots.add(image)
             now = time.monotonic()
             if now - last_preview[0] < self.preview_interval:
                 return
             last_preview[0] = now
-            from engine import images
+            from engine.media import images
 
             small = images.resize_long_side(image, min(PREVIEW_SIDE, max(image.shape[:2])))
             try:
@@ -359,15 +350,7 @@ class Worker:
                 if self._snapshot is not None:
                     self._snapshot["preview"] = self._snapshot.get("preview", 0) + 1
 
-        assert self._stylize is not None, "start() loads the engine"
-        if clip is not None:  # no previews, no timelapse: the painting is a moving picture
-            return clip(self._stylize, on_progress, should_stop)
-        result = self._stylize(content, styles, params, on_progress=on_progress,
-                               should_stop=should_stop, on_preview=on_preview,
-                               preview_every=self.preview_every
-                               or timelapse.preview_every(params))
-        self._timelapse = tuple(snapshots.finish(content, result.image))
-        return result
+        return JobCallbacks(on_progress, should_stop, on_preview, self.preview_every)
 
     def _hand_back(self, job_id: str, attempt: int) -> None:
         """Stopping mid-job: put the job back at the front of the queue, same attempt."""

@@ -1,10 +1,20 @@
 """One job's painting, on the worker: a spec in, a ``JobResult`` out.
 
-The spec's photo and styles are decoded and checked, its parameters clamped to
-this machine (``LIENZO_MAX_SIDE``, ``LIENZO_JOB_TIME_LIMIT``), and the engine's
-``stylize`` runs with progress, preview and cancel callbacks supplied by the
-worker.  Engine errors become failed results, never crashes; out of memory is
-retried once at a smaller size (docs/architecture.md, "The life of a job").
+The spec's photo (or clip) and styles are decoded and checked, its parameters
+clamped to this machine (``LIENZO_MAX_SIDE``, ``LIENZO_JOB_TIME_LIMIT``), and
+the engine runs with the worker's callbacks for this job (``JobCallbacks``):
+``Engine.stylize`` for a photo, ``engine.clip.stylize.stylize_clip`` for a clip.
+Engine errors become failed results, never crashes; out of memory is retried
+once at a smaller size (docs/architecture.md, "The life of a job").
+
+A photo's timelapse is kept here, as the painting forms (``timelapse.Snapshots``,
+sized for the attempt that ran), and comes back in the result.  A clip gets no
+previews and no timelapse: its status message is the clip itself, and a
+frame-by-frame painting is its own timelapse.  A clip's time limit is decided
+here, once (``clip_time_limit``): the photo limit (the spec's ``time_budget_s``,
+capped by ``LIENZO_JOB_TIME_LIMIT``) is the first frame's, and each later frame
+adds its share by work, as ``stylize.estimate_seconds`` counts it, up to
+``CLIP_LIMIT_CAP`` photo limits: a 48-frame clip must not hold a worker for hours.
 """
 
 from __future__ import annotations
@@ -14,35 +24,52 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from engine import config
 from engine.config import EngineSettings
+from engine.core.progress import ProgressFn
 from engine.errors import Cancelled, LienzoError, OutOfMemory
 from engine.params import MIN_SIZE, StyleParams
-from engine.progress import ProgressFn
-from engine.queue import JobResult, JobSpec
+from engine.queue import BadPayload, JobResult, JobSpec
 from engine.queue.payloads import MAX_MESSAGE_CHARS, ResultStatus
 
-if TYPE_CHECKING:  # engine.transfer loads Keras: the worker imports it in start()
-    from engine.transfer import Result
+if TYPE_CHECKING:  # engine.core.transfer loads Keras: the worker imports it in start()
+    from engine.core.transfer import Stylize
 
 log = logging.getLogger("lienzo.worker")
 
 Image = npt.NDArray[np.uint8]
 StyleList = list[tuple[Image, float]]
+CLIP_LIMIT_CAP = 6.0  # a clip takes at most this many photo time limits
 
 
-class Stylize(Protocol):
-    """``engine.transfer.Engine.stylize``'s signature (tests pass their own)."""
+@dataclass(frozen=True)
+class Painter:
+    """This worker's way to paint, the same for every job: the engine's ``stylize``
+    (tests pass their own), its settings, whether it paints on a GPU, its name."""
 
-    def __call__(self, content: Image, styles: StyleList, params: StyleParams, *,
-                 on_progress: ProgressFn | None = ...,
-                 should_stop: Callable[[], bool] | None = ...,
-                 on_preview: Callable[[Image], None] | None = ...,
-                 preview_every: int = ...) -> Result: ...
+    stylize: Stylize
+    settings: EngineSettings
+    has_gpu: bool
+    worker: str
+
+
+@dataclass(frozen=True)
+class JobCallbacks:
+    """The worker's side of one job, built once per job (``Worker.process``):
+    progress reports, the stop check (cancel or shutdown), and the live preview,
+    which the engine calls every ``preview_every`` steps (None: about
+    ``timelapse.TARGET_SNAPSHOTS`` times a job)."""
+
+    on_progress: ProgressFn
+    should_stop: Callable[[], bool]
+    on_preview: Callable[[Image], None]
+    preview_every: int | None = None
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -85,62 +112,48 @@ def machine_params(raw: dict[str, Any], settings: EngineSettings, has_gpu: bool)
     return params.replace(size=min(params.size, defaults.max_side), time_budget_s=budget)
 
 
-def job_images(spec: JobSpec, settings: EngineSettings) -> tuple[Image, StyleList]:
-    """The photo and the styles, decoded and checked (catalogue styles from the cache)."""
-    from engine.images import decode_image
-
-    return decode_image(spec.content), job_styles(spec, settings)
-
-
 def job_styles(spec: JobSpec, settings: EngineSettings) -> StyleList:
     """The styles, decoded and checked (catalogue styles from the cache)."""
-    from engine import styles as catalogue
-    from engine.images import decode_image
+    from engine.catalogue import styles
+    from engine.media.images import decode_image
 
     catalog = None
     chosen: StyleList = []
     for ref in spec.styles:
         if ref.id is not None:
-            catalog = catalog if catalog is not None else catalogue.load_catalog(
+            catalog = catalog if catalog is not None else styles.load_catalog(
                 settings.styles_dir, settings.style_cache_dir)
-            chosen.append((catalogue.style_image(ref.id, catalog), ref.weight))
+            chosen.append((styles.style_image(ref.id, catalog), ref.weight))
         else:
             chosen.append((decode_image(ref.image or b""), ref.weight))
     return chosen
 
 
-def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSettings,
-               has_gpu: bool, stylize_once: Callable[..., Any], picked_at: float) -> JobResult:
-    """The job's result: done with JPEG + PNG (a clip's: an MP4, engine.worker.
-    clip_painting; ``stylize_once`` then takes its ``ClipRun`` as a fourth argument),
-    or failed with a code and a message.  Raises Cancelled (the caller decides
+def clip_time_limit(params: StyleParams, frames: int, width: int, height: int,
+                    photo_limit: float) -> float:
+    """The whole clip's time limit: ``photo_limit`` for its first frame, each later
+    frame its share by work, at most ``CLIP_LIMIT_CAP`` × ``photo_limit``."""
+    from engine.clip.stylize import estimate_seconds
+
+    return min(estimate_seconds(params, frames, width, height, photo_limit),
+               photo_limit * CLIP_LIMIT_CAP)
+
+
+def paint_spec(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobCallbacks,
+               picked_at: float) -> JobResult:
+    """The job's result: done with JPEG + PNG and the timelapse (a clip's: JPEG and
+    MP4), or failed with a code and a message.  Raises Cancelled (the caller decides
     between "cancelled" and handing it back)."""
 
     def failed(code: str, message: str) -> JobResult:
-        return JobResult(spec.job_id, attempt, ResultStatus.FAILED, worker, error_code=code,
-                         error_message=message[:MAX_MESSAGE_CHARS], finished=time.time())
+        return JobResult(spec.job_id, attempt, ResultStatus.FAILED, painter.worker,
+                         error_code=code, error_message=message[:MAX_MESSAGE_CHARS],
+                         finished=time.time())
 
     try:
-        if spec.clip is not None:  # a moving picture: engine.worker.clip_painting
-            from engine.worker.clip_painting import paint_clip
-
-            jpeg, data, stats = paint_clip(spec.content, settings, has_gpu,
-                                           job_styles(spec, settings),
-                                           machine_params(spec.params, settings, has_gpu),
-                                           stylize_once)
-            stats = dict(jsonable(stats), picked_at=picked_at, clip=spec.clip)
-            return JobResult(spec.job_id, attempt, ResultStatus.DONE, worker, jpeg=jpeg, mp4=data,
-                             stats=stats, partial=stats.get("stopped") == "time_budget",
-                             finished=time.time())
-        content, styles = job_images(spec, settings)
-        params = machine_params(spec.params, settings, has_gpu)
-        image, stats = _paint(spec.job_id, content, styles, params, stylize_once)
-        from engine import images
-
-        stats["picked_at"] = picked_at
-        return JobResult(spec.job_id, attempt, ResultStatus.DONE, worker,
-                         jpeg=images.encode_jpeg(image), png=images.encode_png(image), stats=stats,
-                         partial=stats.get("stopped") == "time_budget", finished=time.time())
+        if spec.clip is not None:
+            return _clip_result(spec, attempt, painter, callbacks, picked_at)
+        return _photo_result(spec, attempt, painter, callbacks, picked_at)
     except Cancelled:
         raise
     except LienzoError as e:
@@ -151,13 +164,33 @@ def paint_spec(spec: JobSpec, attempt: int, worker: str, settings: EngineSetting
                                       f"({type(e).__name__}).")
 
 
+def _photo_result(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobCallbacks,
+                  picked_at: float) -> JobResult:
+    from engine.media import images
+
+    settings = painter.settings
+    content, styles = images.decode_image(spec.content), job_styles(spec, settings)
+    params = machine_params(spec.params, settings, painter.has_gpu)
+    image, stats, frames = _paint(spec.job_id, content, styles, params, painter, callbacks)
+    stats["picked_at"] = picked_at
+    done = JobResult(spec.job_id, attempt, ResultStatus.DONE, painter.worker,
+                     jpeg=images.encode_jpeg(image), png=images.encode_png(image), stats=stats,
+                     partial=stats.get("stopped") == "time_budget", finished=time.time())
+    try:
+        return replace(done, timelapse=tuple(frames))
+    except BadPayload as e:  # over the caps: the painting goes without it
+        log.warning("job %s: timelapse dropped: %s", spec.job_id, e)
+        return done
+
+
 def _paint(job_id: str, content: Image, styles: StyleList, params: StyleParams,
-           stylize_once: Callable[[Image, StyleList, StyleParams], Result]
-           ) -> tuple[Image, dict[str, Any]]:
-    """stylize; once more, smaller, on out-of-memory."""
+           painter: Painter, callbacks: JobCallbacks
+           ) -> tuple[Image, dict[str, Any], list[bytes]]:
+    """The painting, its stats and its timelapse's frames; once more, smaller, on
+    out-of-memory."""
     oom = None
     try:
-        result = stylize_once(content, styles, params)
+        image, stats, frames = _stylize(content, styles, params, painter, callbacks)
     except Exception as e:
         if not is_out_of_memory(e):
             raise
@@ -171,16 +204,66 @@ def _paint(job_id: str, content: Image, styles: StyleList, params: StyleParams,
                     params.size, oom, smaller)
         gc.collect()
         try:
-            result = stylize_once(content, styles, params.replace(size=smaller))
+            image, stats, frames = _stylize(content, styles, params.replace(size=smaller),
+                                            painter, callbacks)
         except Exception as e:
             if is_out_of_memory(e):
                 raise OutOfMemory(_oom_message(smaller)) from None
             raise
-    stats: dict[str, Any] = jsonable(dict(result.stats))
     stats.update(requested_size=params.size, retried_smaller=retried)
     for key in ("seconds", "iterations", "size", "backend", "device"):
         stats.setdefault(key, None)
-    return result.image, stats
+    return image, stats, frames
+
+
+def _stylize(content: Image, styles: StyleList, params: StyleParams, painter: Painter,
+             callbacks: JobCallbacks) -> tuple[Image, dict[str, Any], list[bytes]]:
+    """One attempt: ``Engine.stylize`` with the job's callbacks, every preview kept
+    as a timelapse snapshot too."""
+    from engine.media import timelapse
+
+    snapshots = timelapse.Snapshots(*timelapse.frame_size(content.shape[1], content.shape[0],
+                                                          params.size))
+
+    def on_preview(image: Image) -> None:
+        snapshots.add(image)
+        callbacks.on_preview(image)
+
+    result = painter.stylize(content, styles, params, on_progress=callbacks.on_progress,
+                             should_stop=callbacks.should_stop, on_preview=on_preview,
+                             preview_every=callbacks.preview_every
+                             or timelapse.preview_every(params))
+    stats: dict[str, Any] = jsonable(dict(result.stats))
+    return result.image, stats, snapshots.finish(content, result.image)
+
+
+def _clip_result(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobCallbacks,
+                 picked_at: float) -> JobResult:
+    """The clip read (``engine.clip.reading.read_clip``: the first 4 s, ≤ 12 fps, long
+    side ≤ this machine's ``clip_side``), painted frame by frame with the job's
+    progress and stop callbacks, and encoded as an MP4 (``engine.media.mp4``)."""
+    from engine.clip.reading import read_clip
+    from engine.clip.stylize import stylize_clip
+    from engine.media import images, mp4
+
+    settings, has_gpu = painter.settings, painter.has_gpu
+    styles = job_styles(spec, settings)
+    params = machine_params(spec.params, settings, has_gpu)
+    clip = read_clip(spec.content, max_side=settings.defaults_for(has_gpu).clip_side)
+    height, width = clip.frames[0].shape[:2]
+    params = params.replace(size=min(params.size, max(width, height)))
+    limit = clip_time_limit(params, len(clip.frames), width, height,
+                            params.time_budget_s or settings.job_time_limit_s)
+    result = stylize_clip(painter.stylize, clip.frames, styles,
+                          params.replace(time_budget_s=limit), config.CLIP_TEMPORAL_WEIGHT,
+                          on_progress=callbacks.on_progress, should_stop=callbacks.should_stop)
+    stats: dict[str, Any] = jsonable(dict(result.stats))
+    stats.update(fps=clip.fps, cut=clip.cut, time_limit_s=round(limit, 1),
+                 picked_at=picked_at, clip=spec.clip)
+    return JobResult(spec.job_id, attempt, ResultStatus.DONE, painter.worker,
+                     jpeg=images.encode_jpeg(result.frames[0]),
+                     mp4=mp4.encode(result.frames, clip.fps), stats=stats,
+                     partial=stats.get("stopped") == "time_budget", finished=time.time())
 
 
 def _oom_message(size: int) -> str:

@@ -699,7 +699,7 @@ def _video_info(data: bytes) -> tuple[int, int, int] | None:
                                                        / 1000))
     if data[4:8] != b"ftyp":
         return None
-    import av  # PyAV: a dependency of the bot (engine.mp4)
+    import av  # PyAV: a dependency of the bot (engine.media.mp4)
 
     try:
         with av.open(io.BytesIO(data)) as container:
