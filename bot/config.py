@@ -13,17 +13,13 @@ token is kept out of ``repr`` so it cannot leak into logs.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from bot.gpus import visible_gpus
 from engine import config as engine_config
-from engine.config import EngineSettings, MachineDefaults, number
+from engine.config import EngineSettings, MachineDefaults, env_number, env_text
 from engine.errors import InvalidParams, LienzoError
-
-N = TypeVar("N", int, float)
 
 DEFAULT_USER_QUEUE_LIMIT = 3
 DEFAULT_QUEUE_CAP = 100
@@ -83,17 +79,6 @@ class BotConfig:
 
     def chat_allowed(self, chat_id: int) -> bool:
         return not self.allowed_chats or chat_id in self.allowed_chats
-
-
-def env_text(name: str, default: str = "") -> str:
-    """A variable's value, stripped; unset or empty gives ``default``."""
-    return os.environ.get(name, "").strip() or default
-
-
-def env_number(name: str, default: N, cast: Callable[[str], N]) -> N:
-    """A number from the environment (unset or empty: ``default``); a typo is an
-    InvalidParams naming the variable."""
-    return number(name, env_text(name), default, cast)
 
 
 def env_ids(name: str) -> frozenset[int]:

@@ -34,7 +34,7 @@ class EngineView:
 
     async def refresh(self) -> None:
         """Read the workers' heartbeats again; with none alive, the last view stays."""
-        found = await asyncio.to_thread(self.jobs.workers)
+        found = await asyncio.to_thread(self.jobs.workers, self.config.worker_offline_after_s)
         if found:
             self._workers = found
             self._since = max(self._since, *(w["ts"] for w in found.values()))

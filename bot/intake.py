@@ -30,7 +30,6 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Chat, ReplyParameters, User
@@ -47,7 +46,7 @@ from bot.jobs.meta import JobMeta
 from bot.metrics import Metrics
 from bot.request import BadSplit, EmptyRequest, StyleRequest, TooManyStyles, to_params
 from bot.state import LienzoApp, Media
-from bot.status import Settling, StatusMessage, send_status
+from bot.status import Settling, StatusMessage, quietly, send_status
 from bot.stores.result_cache import ResultCache
 from bot.stores.user_settings import SettingsStore, UserSettings
 from bot.texts import PARSE_MODE, error_text, queued_text, t
@@ -85,14 +84,6 @@ class PhotoGone(LienzoError):
     """Telegram no longer gives the file (deleted, or its id went stale)."""
 
     code = "photo_gone"
-
-
-async def quietly(call: Awaitable[Any]) -> None:
-    """Edits that may fail harmlessly ('not modified', message gone)."""
-    try:
-        await call
-    except TelegramError as exc:
-        log.debug("ignored: %s", exc)
 
 
 def style_pairs(request: StyleRequest | None) -> list[list[Any]]:

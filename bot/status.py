@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,15 @@ NOT_MODIFIED = "message is not modified"
 class StatusGone(Exception):
     """The status message is not there to edit (the user deleted it): the
     result goes out as a new message instead."""
+
+
+async def quietly(call: Awaitable[Any]) -> None:
+    """A call whose failure changes nothing for anyone (an edit "not modified", a
+    message already gone): logged, never raised."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.debug("ignored: %s", exc)
 
 
 @dataclass(frozen=True)

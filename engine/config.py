@@ -49,7 +49,7 @@ class MachineDefaults:
 
 GPU_DEFAULTS = MachineDefaults(quality="balanced", max_side=1024)
 CPU_DEFAULTS = MachineDefaults(quality="fast", max_side=384, clip_side=128)
-# Moving pictures (engine.clip.reading): what of a clip is painted, on any machine.
+# Clips (engine.clip.reading): what of a clip is painted, on any machine.
 CLIP_SECONDS, CLIP_FPS = 4.0, 12.0
 CLIP_TEMPORAL_WEIGHT = 1e3  # Ruder et al.'s default (engine.clip.stylize)
 DEFAULT_SIZE = StyleParams.size  # a picture's long side when nobody asks

@@ -135,3 +135,31 @@ def test_the_bot_never_imports_keras():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# The engine's shelves (docs/architecture.md, "engine/"): each may use those named
+# here and the shared vocabulary at the top (config, errors, params, queue), no other.
+SHELF_USES = {
+    "engine.media": set(),
+    "engine.catalogue": {"engine.media"},
+    "engine.core": {"engine.media"},
+    "engine.clip": {"engine.media", "engine.core"},
+    "engine.worker": {"engine.media", "engine.catalogue", "engine.core", "engine.clip"},
+    "engine.cli": {"engine.media", "engine.catalogue", "engine.core", "engine.clip",
+                   "engine.worker"},
+}
+
+
+def test_the_engines_shelves_build_on_each_other_one_way():
+    def shelf(module: str) -> str | None:
+        return next((s for s in SHELF_USES if module == s or module.startswith(s + ".")), None)
+
+    wrong = {}
+    for module, deps in import_graph().items():
+        if (own := shelf(module)) is None:
+            continue
+        crossing = sorted(d for d in deps if (other := shelf(d)) not in (None, own)
+                          and other not in SHELF_USES[own])
+        if crossing:
+            wrong[module] = crossing
+    assert wrong == {}

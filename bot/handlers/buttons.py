@@ -20,10 +20,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import callback_data as data
 from bot import keyboards
 from bot.handlers.common import Press, Services, allowed_press, button, message_of
-from bot.intake import quietly
 from bot.jobs import Cancelling, Job
 from bot.jobs.meta import JobMeta
 from bot.state import Context, Media, user_state
+from bot.status import quietly
 from bot.texts import PARSE_MODE, style_label, t
 from engine.media import timelapse
 from engine.params import STRENGTHS

@@ -13,9 +13,9 @@ from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.handlers.common import Services, reply
 from bot.handlers.photos import MEDIA
-from bot.intake import quietly
 from bot.request import command_target
 from bot.state import Context
+from bot.status import quietly
 from bot.texts import PARSE_MODE, error_text
 
 log = logging.getLogger("lienzo.bot")

@@ -123,9 +123,9 @@ class Commands:
         if user.id not in self.s.config.admin_ids:
             await reply(message, t(lang, "admin.only"))
             return
-        jobs = self.s.jobs
+        jobs, alive_within = self.s.jobs, self.s.config.worker_offline_after_s
         counts, workers, today = await asyncio.to_thread(
-            lambda: (jobs.counts(), jobs.workers(), jobs.stats_today()))
+            lambda: (jobs.counts(), jobs.workers(alive_within), jobs.stats_today()))
         lines = [t(lang, "stats.header"),
                  t(lang, "stats.queue", queued=counts["queued"], running=counts["running"]),
                  t(lang, "stats.today", **today),

@@ -39,8 +39,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import callback_data as data
 from bot import keyboards
 from bot.handlers.common import Services, button, message_of, reply, sender
-from bot.intake import quietly
 from bot.state import Context
+from bot.status import quietly
 from bot.stores.artworks import Artwork
 from bot.texts import PARSE_MODE, style_label, t
 

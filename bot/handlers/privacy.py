@@ -20,8 +20,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import callback_data as data
 from bot import forget, keyboards
 from bot.handlers.common import Services, button, message_of, reply, sender
-from bot.intake import quietly
 from bot.state import Context, UserState, user_state
+from bot.status import quietly
 from bot.texts import PARSE_MODE, t
 
 log = logging.getLogger("lienzo.privacy")

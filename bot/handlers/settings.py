@@ -13,8 +13,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import callback_data as data
 from bot import keyboards
 from bot.handlers.common import Services, button, message_of, reply, sender
-from bot.intake import quietly
 from bot.state import Context
+from bot.status import quietly
 from bot.texts import PARSE_MODE, t, value_label
 from engine.params import BRUSHES, StyleParams
 

@@ -69,16 +69,20 @@ class JobMeta:
 
     @classmethod
     def from_json(cls, text: str) -> JobMeta:
-        """The value ``to_json`` wrote, or the object versions before this type wrote
-        (the same keys; ``size`` and ``pinged`` missing until they were set)."""
+        """The value ``to_json`` wrote, or the object versions before this type wrote:
+        the same keys, some missing in older rows (``clip`` before clips,
+        ``status_media`` before the status message was a picture, ``size`` and
+        ``pinged`` until set), read with the defaults those versions read them with."""
         raw = json.loads(text)
-        size = raw.get("size")
+        size, clip, style_media = raw.get("size"), raw.get("clip"), raw.get("style_media")
         return cls(
-            lang=raw["lang"], requester=raw["requester"], group=bool(raw["group"]),
-            status_media=bool(raw["status_media"]), content=Media(**raw["content"]),
-            styles=tuple((str(style_id), float(weight)) for style_id, weight in raw["styles"]),
-            style_media=Media(**raw["style_media"]) if raw["style_media"] else None,
-            params=dict(raw["params"]), cache_key=raw["cache_key"], label=raw["label"],
-            clip=ClipInfo(**raw["clip"]) if raw["clip"] else None,
+            lang=raw.get("lang", "en"), requester=raw.get("requester", ""),
+            group=bool(raw.get("group")), status_media=bool(raw.get("status_media")),
+            content=Media(**raw["content"]),
+            styles=tuple((str(style_id), float(weight))
+                         for style_id, weight in raw.get("styles", [])),
+            style_media=Media(**style_media) if style_media else None,
+            params=dict(raw.get("params", {})), cache_key=raw.get("cache_key", ""),
+            label=raw.get("label", ""), clip=ClipInfo(**clip) if clip else None,
             size=(int(size[0]), int(size[1])) if size else None,
             pinged=bool(raw.get("pinged", False)))

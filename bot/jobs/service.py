@@ -24,7 +24,6 @@ from bot.config import (
     DEFAULT_QUEUE_TIMEOUT_S,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_USER_QUEUE_LIMIT,
-    DEFAULT_WORKER_OFFLINE_AFTER_S,
 )
 from bot.jobs.errors import UnknownJob
 from bot.jobs.guard import StoreGuard
@@ -171,10 +170,6 @@ class JobService:
             log.warning("job %s accepted while the queue store is down; enqueued later", job_id)
         return Submitted(job_id, ahead)
 
-    def position(self, job_id: str) -> int | None:
-        """Queued jobs ahead of this one (None unless it is queued)."""
-        return self.table.ahead(job_id)
-
     def update_meta(self, job_id: str, change: Callable[[JobMeta], JobMeta]) -> None:
         """The job's meta becomes ``change(meta)``, read and written in one transaction."""
         self.table.update_meta(job_id, change)
@@ -200,9 +195,9 @@ class JobService:
     def counts(self) -> dict[str, int]:
         return self.table.counts()
 
-    def workers(self, fresh_within: float = DEFAULT_WORKER_OFFLINE_AFTER_S
-                ) -> dict[str, Heartbeat]:
-        """Engine workers whose heartbeat is recent (the worker's own clock)."""
+    def workers(self, fresh_within: float) -> dict[str, Heartbeat]:
+        """Engine workers whose heartbeat is at most ``fresh_within`` s old (the worker's
+        own clock; the bot's ``LIENZO_WORKER_OFFLINE_AFTER``)."""
         ok, found = self.guard.call("listing workers", self.queue.workers)
         if not ok or found is None:
             return {}

@@ -145,7 +145,7 @@ class Tracker:
                 decode_image(result.jpeg or b"")
                 if result.mp4 is None:
                     decode_image(result.png or b"", max_bytes=MAX_BLOB_BYTES)
-                elif result.mp4[4:8] != b"ftyp":  # a moving picture's (engine.media.mp4)
+                elif result.mp4[4:8] != b"ftyp":  # a clip's (engine.media.mp4)
                     problem = "the painted clip is not an MP4"
             except LienzoError as e:
                 problem = str(e)

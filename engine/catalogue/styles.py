@@ -43,7 +43,7 @@ from engine.media.images import MAX_BYTES, RGB, decode_image
 
 log = logging.getLogger(__name__)
 
-#: At most 40 characters: a gallery button carries the id in its callback data, which
+#: At most 40 characters: a picker button carries the id in its callback data, which
 #: Telegram limits to 64 bytes (bot/callback_data.py).
 ID_RE = re.compile(r"[a-z0-9_]{1,40}")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # order = preference when an id has several files

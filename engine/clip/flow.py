@@ -17,37 +17,14 @@ The flow is OpenCV's DIS (Kroeger et al. 2016), computed on the photos' frames
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from engine.media.images import RGB, Floats, resize_to
+from engine.core.carried import Warped
+from engine.media.images import RGB, Floats
 
 Flow = npt.NDArray[np.float32]  # H×W×2: (dx, dy) in pixels
-
-
-@dataclass(frozen=True)
-class Warped:
-    """The previous painting carried to the current frame (``image``, H×W×3 in
-    0-255), where that can be trusted (``trusted``, H×W: 1 where the flow is
-    consistent, 0 where it is not) and the temporal loss's weight (``weight``)."""
-
-    image: Floats
-    trusted: npt.NDArray[np.float32]
-    weight: float
-
-    def at(self, width: int, height: int) -> Warped:
-        """The same at ``width``×``height`` (a scale of the schedule)."""
-        if self.trusted.shape == (height, width):
-            return self
-        return Warped(resize_to(self.image, width, height),
-                      np.clip(resize_to(self.trusted, width, height), 0, 1), self.weight)
-
-    def weights(self) -> npt.NDArray[np.float32]:
-        """The temporal loss's weight per pixel (H×W)."""
-        return (self.trusted * np.float32(self.weight)).astype(np.float32)
 
 
 def _grey(image: RGB) -> npt.NDArray[np.uint8]:

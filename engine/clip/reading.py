@@ -1,4 +1,4 @@
-"""Moving pictures in: a GIF, MP4 or WebM (any container FFmpeg reads) as frames
+"""Clips in: a GIF, MP4 or WebM (any container FFmpeg reads) as frames
 to paint (docs/architecture.md, "The engine", clips).
 
 Every frame of a clip is a painting, so what is painted is bounded before any

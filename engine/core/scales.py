@@ -23,8 +23,10 @@ def vgg_fit(width: int, height: int, long_side: int) -> tuple[int, int]:
     before block5_conv1: a smaller picture has no pixels left there)."""
     w, h = images.fit_within(width, height, long_side)
     if min(w, h) < MIN_VGG_SIDE:
-        w, h = images.fit_within(width, height, math.ceil(
-            long_side * MIN_VGG_SIDE / min(w, h)))
+        # The long side that gives exactly MIN_VGG_SIDE on the short one, from the
+        # photo's own ratio (not from the rounded short side, which can be 40% off).
+        needed = math.ceil(MIN_VGG_SIDE * max(width, height) / min(width, height))
+        w, h = images.fit_within(width, height, needed)
     return w, h
 
 

@@ -49,9 +49,9 @@ import numpy as np
 import numpy.typing as npt
 from keras import ops
 
-from engine.clip import flow
 from engine.core import backend, colors, losses, regions, scales
 from engine.core.backend import Tensor
+from engine.core.carried import Warped
 from engine.core.model import CONTENT_LAYERS, STYLE_LAYERS, FeatureNet, feature_net
 from engine.core.progress import ProgressFn, Run
 from engine.core.regions import Mask, Region
@@ -99,7 +99,7 @@ class Stylize(Protocol):
                  on_progress: ProgressFn | None = ...,
                  should_stop: Callable[[], bool] | None = ...,
                  on_preview: PreviewFn | None = ..., preview_every: int = ...,
-                 mask: Mask | None = ..., previous: flow.Warped | None = ...) -> Result: ...
+                 mask: Mask | None = ..., previous: Warped | None = ...) -> Result: ...
 
 
 class Engine:
@@ -166,7 +166,7 @@ class Engine:
 
     def guide(self, layout: Sequence[Region], content: RGB, job_grams: Targets,
               params: StyleParams, side: int,
-              previous: flow.Warped | None = None) -> losses.Guide:
+              previous: Warped | None = None) -> losses.Guide:
         """The regions' masks, Gram targets and weights at ``content``'s size (one scale).
         A region without styles of its own takes the job's blend, ``job_grams``."""
         h, w = content.shape[:2]
@@ -221,7 +221,7 @@ class Engine:
         on_preview: PreviewFn | None = None,
         preview_every: int = 50,
         mask: Mask | None = None,
-        previous: flow.Warped | None = None,
+        previous: Warped | None = None,
     ) -> Result:
         """Repaint ``content`` (H×W×3 uint8) in the blend of ``styles`` ((image, weight)…).
 

@@ -36,7 +36,7 @@ MAX_TIMELAPSE_BYTES = 12 * 1024 * 1024
 #: A clip's painting (engine.worker.painting): ≤ 4 s of H.264 at ≤ 384 px
 #: is well under 5 MB; 20 MB stays under what a bot may upload, with room to spare.
 MAX_MP4_BYTES = 20 * 1024 * 1024
-CLIP_KINDS = ("gif", "video")  # a spec's moving picture: how the result goes back
+CLIP_KINDS = ("gif", "video")  # a spec's clip: how the result goes back
 STYLE_ID_RE = re.compile(r"[A-Za-z0-9_ .'-]{1,64}")
 
 
@@ -96,7 +96,7 @@ class ProgressRecord(TypedDict):
     scale: NotRequired[int]
     scales: NotRequired[int]
     preview: NotRequired[int]  # sequence number of the newest preview:<job>
-    frame: NotRequired[int]  # a moving picture's frame (1-based) and its frames; 0 for a photo
+    frame: NotRequired[int]  # a clip's frame (1-based) and its frames; 0 for a photo
     frames: NotRequired[int]
 
 
@@ -137,7 +137,7 @@ class StyleRef:
 @dataclass(frozen=True)
 class JobSpec:
     """What the bot asks of a worker.  ``params`` are StyleParams fields (JSON values).
-    ``clip`` ("gif" or "video"): ``content`` is a moving picture, not a photo."""
+    ``clip`` ("gif" or "video"): ``content`` is a clip, not a photo."""
 
     job_id: str
     content: bytes
@@ -200,8 +200,8 @@ class JobSpec:
 @dataclass(frozen=True)
 class JobResult:
     """What a worker answers.  ``status`` is done (jpeg, png, stats, and maybe a
-    ``timelapse``: JPEG frames, the photo, the snapshots, the painting; a moving
-    picture's: jpeg (its first frame) and ``mp4``, no png), failed
+    ``timelapse``: JPEG frames, the photo, the snapshots, the painting; a
+    clip's: jpeg (its first frame) and ``mp4``, no png), failed
     (error_code, error_message) or cancelled.  ``partial``: the time budget ran
     out and the images are the best so far."""
 

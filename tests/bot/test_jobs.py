@@ -79,7 +79,7 @@ def test_submit_returns_the_queue_position_and_enforces_limits(queue, tmp_path, 
     with pytest.raises(jobs.QueueFull) as info:
         submit(svc, assets, user=4)
     assert info.value.code == "queue_full"
-    assert svc.position(second.job_id) == 1
+    assert svc.table.ahead(second.job_id) == 1
     assert queue.pending_count() == 4
     spec = queue.get_spec(second.job_id)
     assert [s.id for s in spec.styles] == ["the_scream", None]
@@ -282,7 +282,7 @@ def test_status_and_listing(queue, tmp_path, assets):
                                "current_job": None})
     queue.put_heartbeat("old", {"ts": time.time() - 3600, "device": "CPU",
                                 "backend": "jax", "current_job": None})
-    assert list(svc.workers()) == ["w9"]
+    assert list(svc.workers(60.0)) == ["w9"]
 
 
 def test_the_queue_store_down_at_submit_does_not_lose_the_photo(tmp_path, assets,

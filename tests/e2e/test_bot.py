@@ -15,6 +15,9 @@ import aiohttp
 import pytest
 from PIL import Image
 
+from bot import delivery
+from bot.jobs import JobState
+from bot.texts import t
 from tests.support.bot_harness import JOB_S, RECEIVED, SIDE, answer, artwork, lienzo_bot
 from tests.support.images import jpeg, tiny_image
 
@@ -94,6 +97,34 @@ async def test_album_of_two_uses_the_second_as_the_painting(
         art = await telegram.wait_for_message(leo.chat, artwork, timeout=JOB_S, after=first)
         assert art.reply_to_message_id == first.message_id
         assert "own painting" in art.caption
+
+
+async def test_a_long_job_gets_one_ready_note_in_private_and_none_in_a_group(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    """A painting that took long enough for its owner to look away is followed by
+    one "ready" reply to it, in a private chat only (every job counts as long here)."""
+    monkeypatch.setattr(delivery, "READY_PING_AFTER_S", 0.0)
+    async with lienzo_bot(telegram, tmp_path, monkeypatch, engine_worker, assets) as running:
+        ana = telegram.user(1011, "Ana")
+        sent = await ana.send_photo(ana.chat, assets.photo(17), caption="/style great_wave")
+        art = await telegram.wait_for_message(ana.chat, artwork, timeout=JOB_S, after=sent)
+        ready = t("en", "done.ready")
+        note = await telegram.wait_for_message(ana.chat, ready, after=art, timeout=60)
+        assert note.reply_to_message_id == art.message_id
+
+        group = telegram.group("Friends", members=[ana])
+        sent = await ana.send_photo(group, assets.photo(18),
+                                    caption="/style@LienzoBot great_wave")
+        await telegram.wait_for_message(group, artwork, timeout=JOB_S, after=sent)
+
+        def delivered(_) -> bool:  # a note is sent before its job is marked delivered
+            jobs = running.jobs.user_jobs(ana.id, active_only=False)
+            return len(jobs) == 2 and all(job.state == JobState.DELIVERED for job in jobs)
+
+        await telegram.wait_for(delivered, 60, "both jobs delivered", chat=group)
+        for chat in (ana.chat, group):  # no second note, none in the group
+            assert [m for m in chat.bot_messages if ready in m.content] == \
+                ([note] if chat is ana.chat else [])
 
 
 async def test_group_reply_names_requester_and_only_they_can_press(

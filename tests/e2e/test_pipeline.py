@@ -142,7 +142,7 @@ def test_cancel_a_queued_and_a_running_job(env, tmp_path, assets):
         for job_id in busy:
             wait_for(lambda j=job_id: running_step(got, j), JOB, message=env.log_tail())
         waiting = submit(svc, assets, user=99)
-        assert svc.position(waiting) == 0
+        assert svc.table.ahead(waiting) == 0
         assert svc.cancel(waiting, user_id=99) == "cancelled"
         for job_id in busy:
             assert svc.cancel(job_id) == "cancelling"

@@ -1,4 +1,4 @@
-"""Optical flow for moving pictures (engine.clip.flow): warping, Ruder's forward-backward
+"""Optical flow for clips (engine.clip.flow): warping, Ruder's forward-backward
 consistency check, what is carried to the next frame and where to trust it."""
 
 from __future__ import annotations

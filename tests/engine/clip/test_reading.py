@@ -1,4 +1,4 @@
-"""Moving pictures in (engine.clip.reading), on clips the tests write themselves with
+"""Clips in (engine.clip.reading), on clips the tests write themselves with
 PyAV (tests.support.clips): a moving square on a gradient."""
 
 import io

@@ -1,4 +1,4 @@
-"""Moving pictures painted without flicker (engine.clip.stylize, Ruder et al. 2016), with
+"""Clips painted without flicker (engine.clip.stylize, Ruder et al. 2016), with
 random VGG19 weights at tiny sizes.  The command line painting a clip:
 tests/e2e/test_cli.py."""
 
@@ -133,7 +133,7 @@ def test_temporal_loss_is_weighted_per_pixel():
 
 
 @pytest.mark.e2e
-def test_jax_paints_a_moving_picture():
+def test_jax_paints_a_clip():
     script = textwrap.dedent("""
         import json
         import keras

@@ -15,7 +15,9 @@ from engine.params import StyleParams
     (600, 400, 300, (300, 200)),  # the long side fitted, the aspect kept
     (400, 600, 300, (200, 300)),
     (100, 50, 400, (400, 200)),  # enlarged: the optimisation paints at that size
-    (400, 20, 64, (342, 17)),  # too thin for VGG19 at 64 px: a longer long side than asked
+    (400, 20, 64, (320, 16)),  # too thin for VGG19 at 64 px: a longer long side than asked
+    (400, 20, 32, (320, 16)),  # 32 px rounds the short side up to 2: still 16 px
+    (1000, 50, 32, (320, 16)),
 ])
 def test_vgg_fit(width, height, side, expected):
     assert scales.vgg_fit(width, height, side) == expected
@@ -35,7 +37,7 @@ def test_plan_sizes_drop_coarse_scales_too_small_for_vgg():
 
 def test_the_finest_scale_is_kept_however_thin_the_picture():
     plan, sizes = scales.plan_sizes(StyleParams(size=32, iterations=2), 600, 120)
-    assert plan == [(32, 2)] and sizes == [(86, 17)]  # 32 px would be 6 px high
+    assert plan == [(32, 2)] and sizes == [(80, 16)]  # 32 px would be 6 px high
     assert min(sizes[0]) >= MIN_VGG_SIDE
 
 

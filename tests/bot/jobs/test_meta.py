@@ -65,3 +65,13 @@ def test_the_column_without_meta():
     assert read_meta(NO_META) is None
     assert read_meta("") is None
     assert read_meta(json.dumps(OLD_DICT)) == JobMeta.from_json(json.dumps(OLD_DICT))
+
+
+def test_reads_rows_from_before_clips_and_picture_statuses():
+    """Rows written before clips (no ``clip``) and before the status message was the
+    photo sent back (no ``status_media``) read with the defaults those versions used."""
+    old = {k: v for k, v in OLD_DICT.items() if k not in ("clip", "status_media")}
+    old["content"] = {k: v for k, v in OLD_DICT["content"].items() if k != "kind"}
+    meta = JobMeta.from_json(json.dumps(old))
+    assert (meta.clip, meta.status_media, meta.content.kind) == (None, False, "photo")
+    assert meta.styles == (("starry_night", 1.0), ("the_scream", 0.5))
