@@ -93,7 +93,7 @@ class Commands:
         lines = [t(lang, "status.header")]
         for index, job in enumerate(reversed(jobs), 1):
             if job.state == JobState.RUNNING:
-                percent = int(100 * (job.progress or {}).get("fraction", 0.0))
+                percent = int(100 * (job.progress.get("fraction", 0.0) if job.progress else 0.0))
                 state = t(lang, "state.running", percent=percent)
             else:
                 state = t(lang, f"state.{job.state}")

@@ -31,7 +31,7 @@ from typing import Any
 from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
 from bot.jobs.meta import JobMeta
 from bot.stores.db import Database, Step
-from engine.queue import JobResult
+from engine.queue import JobResult, ProgressRecord
 
 
 class JobState(StrEnum):
@@ -116,7 +116,7 @@ class Job:
     error_message: str | None
     attempts: int
     cancel_requested: bool
-    progress: dict[str, Any] | None
+    progress: ProgressRecord | None  # the last progress record the watcher saw
     worker: str | None
     created_at: float
     queued_at: float | None
