@@ -10,7 +10,7 @@ from telegram import SwitchInlineQueryChosenChat
 from bot import callback_data as data
 from bot.state import Catalog
 from bot.texts import LANGUAGE_NAMES, t, value_label
-from engine.params import BRUSHES, COLOR_MODES, FACES, QUALITIES, STRENGTHS
+from engine.params import BRUSHES, COLOR_MODES, FACES, QUALITY_NAMES, STRENGTHS
 
 PAGE_SIZE = 8  # styles per picker page, two per row
 TITLE_CHARS = 40  # a style button shows this much of the painting's title
@@ -18,7 +18,7 @@ STRENGTH_STEPS = tuple(STRENGTHS)  # weakest to strongest
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "strength": STRENGTH_STEPS,
     "colors": COLOR_MODES,
-    "quality": tuple(QUALITIES),
+    "quality": QUALITY_NAMES,
     "size": ("256", "384", "512", "768", "1024"),
     "faces": FACES,
     "brush": tuple(BRUSHES),

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from engine.errors import InvalidParams
-from engine.params import MIN_SIZE, QUALITIES, StyleParams
+from engine.params import MIN_SIZE, QUALITY_NAMES, StyleParams
 
 N = TypeVar("N", int, float)
 
@@ -182,8 +182,9 @@ def load() -> EngineSettings:
     data_dir = Path(env_text("LIENZO_DATA_DIR", "data")).expanduser()
     styles = env_text("LIENZO_STYLES_DIR")
     quality = env_text("LIENZO_DEFAULT_QUALITY") or None
-    if quality is not None and quality not in QUALITIES:
-        raise InvalidParams(f"LIENZO_DEFAULT_QUALITY must be one of {', '.join(QUALITIES)}")
+    if quality is not None and quality not in QUALITY_NAMES:
+        raise InvalidParams(
+            f"LIENZO_DEFAULT_QUALITY must be one of {', '.join(QUALITY_NAMES)}")
     max_side = env_number("LIENZO_MAX_SIDE", 0, int) or None
     if max_side is not None and max_side < MIN_SIZE:
         raise InvalidParams(f"LIENZO_MAX_SIDE must be at least {MIN_SIZE} (pixels)")

@@ -33,7 +33,9 @@ luminance only (Gatys et al. 2016, JJ's -original_colors); match: the
 painting's colour statistics matched to the photo's before optimising."""
 
 OPTIMIZERS = ("adam", "lbfgs")
-INITS = ("content", "noise")
+INITS = ("content", "noise", "look")
+"""The optimisation's starting picture: the photo, noise, or the job's first look
+(engine.look: the feed-forward painting the person already saw)."""
 
 FACES = ("soft", "keep", "paint")
 """What happens to faces the engine finds (engine.core.faces): soft: the face keeps its
@@ -71,6 +73,11 @@ QUALITIES = {
     "best": Quality(min_side=192, first_iterations=1000, iterations=500),
 }
 
+INSTANT = "instant"
+"""The quality with no optimisation: the first look (engine.look) is the artwork."""
+QUALITY_NAMES = (INSTANT, *QUALITIES)
+"""Every quality a person or the command line may ask for, fastest first."""
+
 MIN_SIZE, MAX_SIZE = 32, 4096
 
 
@@ -105,7 +112,8 @@ class StyleParams:
                 raise InvalidParams(message)
 
         need(MIN_SIZE <= self.size <= MAX_SIZE, f"size must be {MIN_SIZE}-{MAX_SIZE} pixels")
-        need(self.quality in QUALITIES, f"quality must be one of {', '.join(QUALITIES)}")
+        need(self.quality in QUALITY_NAMES,
+             f"quality must be one of {', '.join(QUALITY_NAMES)}")
         need(0 < self.strength <= 100, "strength must be above 0 and at most 100")
         need(self.color_mode in COLOR_MODES, f"colors must be one of {', '.join(COLOR_MODES)}")
         need(0.1 <= self.style_scale <= 4, "style scale must be between 0.1 and 4")
@@ -143,8 +151,16 @@ class StyleParams:
     def replace(self, **changes: Any) -> StyleParams:
         return dataclasses.replace(self, **changes)
 
+    @property
+    def instant(self) -> bool:
+        """No optimisation: the feed-forward look is the picture (``INSTANT``)."""
+        return self.quality == INSTANT
+
     def schedule(self) -> list[tuple[int, int]]:
-        """(long side, iterations) per scale, coarse to fine, ×√2 apart."""
+        """(long side, iterations) per scale, coarse to fine, ×√2 apart.  An instant
+        picture has none (InvalidParams): its callers paint it with engine.look."""
+        if self.instant:
+            raise InvalidParams("an instant picture is not optimised: it has no schedule")
         preset = QUALITIES[self.quality]
         start = min(self.min_side or preset.min_side, self.size)
         count = 1

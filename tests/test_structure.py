@@ -144,9 +144,11 @@ SHELF_USES = {
     "engine.catalogue": {"engine.media"},
     "engine.core": {"engine.media"},
     "engine.clip": {"engine.media", "engine.core"},
-    "engine.worker": {"engine.media", "engine.catalogue", "engine.core", "engine.clip"},
+    "engine.look": {"engine.media", "engine.catalogue", "engine.core"},
+    "engine.worker": {"engine.media", "engine.catalogue", "engine.core", "engine.clip",
+                      "engine.look"},
     "engine.cli": {"engine.media", "engine.catalogue", "engine.core", "engine.clip",
-                   "engine.worker"},
+                   "engine.look", "engine.worker"},
 }
 
 

@@ -39,7 +39,7 @@ from engine.params import (
     MAX_SIZE,
     MAX_STYLES,
     MIN_SIZE,
-    QUALITIES,
+    QUALITY_NAMES,
     STRENGTHS,
     StyleParams,
 )
@@ -165,7 +165,7 @@ def parse_option(name: str, value: Any, max_side: int | None = None) -> tuple[st
             raise BadValue(option, shown, (f"0-{MAX_SEED}",))
         return option, int(digits), None
 
-    allowed = {"colors": ("keep", "style", "match"), "quality": tuple(QUALITIES),
+    allowed = {"colors": ("keep", "style", "match"), "quality": QUALITY_NAMES,
                "faces": FACES, "brush": tuple(BRUSHES)}[option]
     raise BadValue(option, shown, allowed)
 
