@@ -37,9 +37,11 @@ from bot.delivery import Delivery
 from bot.engine_view import EngineView
 from bot.forget import Stores
 from bot.inbox import Inbox, RecordingRequest
+from bot.instant import InstantPainter
 from bot.intake import Intake
 from bot.jobs import JobService
 from bot.local_workers import LocalWorkers
+from bot.looks import Looks
 from bot.metrics import Metrics
 from bot.startup import check, raise_worker_failure, start_site, watch_worker_failure
 from bot.state import CONTEXT_TYPES, LienzoApp
@@ -102,12 +104,14 @@ def build_application(config: BotConfig, kept: Stores, metrics: Metrics
     # Shared by whoever uses them, each given directly (docs/architecture.md,
     # "Packages and modules"): the handlers' count, the status messages settling.
     answering, settling = Answering(), Settling()
+    looks = Looks(catalogue.styles, metrics, first_look=config.first_look)
+    instant = InstantPainter(jobs, looks, workers)
     intake = Intake(application, config, jobs, kept.settings, kept.results, metrics, catalogue,
-                    workers, inbox, answering, settling)
+                    workers, inbox, answering, settling, looks, instant)
     handlers.register(application, handlers.Services(
         config=config, jobs=jobs, settings=kept.settings, metrics=metrics, catalogue=catalogue,
         workers=workers, intake=intake, answering=answering, inbox=inbox, gate=gate,
-        artworks=artworks, kept=kept))
+        artworks=artworks, kept=kept, instant=instant))
     # Around every other handler: the chat gate and the inbox see each update first,
     # and the inbox learns when its handlers are done (bot.inbox, bot.chat_gate).
     application.add_handler(TypeHandler(Update, gate.on_update), group=-2)

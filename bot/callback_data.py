@@ -13,6 +13,7 @@ pattern               data                         the press
 ``PICKER_PAGE``       ``gp:<uid>:<page>``          turn the picker's page
 ``OWN``               ``own:<uid>``                "use my own painting"
 ``CANCEL``            ``c:<job>``                  cancel that job
+``INSTANT``           ``i:<job>``                  paint that queued job instantly (painter offline)
 ``RESULT_OTHER``      ``r:other:<job>``            a result's "another style"
 ``RESULT_STRENGTH``   ``r:more|less:<job>``        a result's "stronger" / "weaker"
 ``RESULT_COLORS``     ``r:keep|orig:<job>``        a result's "keep my colours" / "style's"
@@ -45,6 +46,7 @@ PICK = re.compile(r"^g:(?P<owner>[^:]*)(?::(?P<style>.*))?\Z", re.DOTALL)
 PICKER_PAGE = re.compile(r"^gp:(?P<owner>[^:]*)(?::(?P<page>\d*))?\Z")
 OWN = re.compile(r"^own:(?P<owner>.*)\Z", re.DOTALL)
 CANCEL = re.compile(r"^c:(?P<job>.*)\Z", re.DOTALL)
+INSTANT = re.compile(r"^i:(?P<job>.*)\Z", re.DOTALL)
 RESULT_OTHER = re.compile(r"^r:other:(?P<job>.*)\Z", re.DOTALL)
 RESULT_STRENGTH = re.compile(r"^r:(?P<action>more|less):(?P<job>.*)\Z", re.DOTALL)
 RESULT_COLORS = re.compile(r"^r:(?P<action>keep|orig):(?P<job>.*)\Z", re.DOTALL)
@@ -91,6 +93,10 @@ def forget(owner: int, yes: bool) -> str:
 
 def cancel(job_id: str) -> str:
     return _fit(f"c:{job_id}")
+
+
+def instant(job_id: str) -> str:
+    return _fit(f"i:{job_id}")
 
 
 def result(action: str, job_id: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 from bot.texts import t
 from engine import config
 from engine.config import MachineDefaults
+from engine.media.images import RGB
 
 FIRST_FRAME_SECONDS = {True: 8.0, False: 30.0}  # has_gpu → one photo at clip size, rough
 
@@ -40,16 +41,17 @@ class ClipInfo:
     cut: bool
 
 
-def _read(data: bytes, max_side: int) -> ClipInfo:
+def _read(data: bytes, max_side: int) -> tuple[ClipInfo, RGB]:
     from engine.clip import reading
 
     clip = reading.read_clip(data, max_side=max_side)
     height, width = clip.frames[0].shape[:2]
-    return ClipInfo(len(clip.frames), width, height, clip.cut)
+    return ClipInfo(len(clip.frames), width, height, clip.cut), clip.frames[0]
 
 
-async def probe(data: bytes, defaults: MachineDefaults) -> ClipInfo:
-    """Read the clip as the worker will (raises NotAClip, CorruptClip, ClipTooLarge)."""
+async def probe(data: bytes, defaults: MachineDefaults) -> tuple[ClipInfo, RGB]:
+    """Read the clip as the worker will (raises NotAClip, CorruptClip, ClipTooLarge);
+    what was learnt, and its first frame (its first look is made of it)."""
     return await asyncio.to_thread(_read, data, defaults.clip_side)
 
 

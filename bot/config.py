@@ -51,6 +51,7 @@ class BotConfig:
     worker_offline_after_s: float = DEFAULT_WORKER_OFFLINE_AFTER_S  # no heartbeat: offline
     queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S  # a job queued longer is dropped
     retention_days: float = DEFAULT_RETENTION_DAYS  # artworks, their jobs, PNGs, file ids
+    first_look: bool = True  # a feed-forward look in the status message at once (bot.looks)
 
     @property
     def retention_s(self) -> float:
@@ -118,6 +119,18 @@ def engine_worker_count(gpus: tuple[str, ...]) -> int:
     return count
 
 
+def env_switch(name: str, default: bool) -> bool:
+    """``on``/``off`` (also true/false, yes/no, 1/0); unset: ``default``."""
+    raw = env_text(name).lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "yes", "1"):
+        return True
+    if raw in ("off", "false", "no", "0"):
+        return False
+    raise InvalidParams(f"{name} must be on or off, not {raw!r}")
+
+
 def load_config() -> BotConfig:
     """Every setting of the bot process, checked; raises ConfigError with one line."""
     token = env_text("TELEGRAM_BOT_TOKEN")
@@ -152,6 +165,7 @@ def load_config() -> BotConfig:
                                               DEFAULT_WORKER_OFFLINE_AFTER_S, float),
             queue_timeout_s=env_number("LIENZO_QUEUE_TIMEOUT", DEFAULT_QUEUE_TIMEOUT_S, float),
             retention_days=env_number("LIENZO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, float),
+            first_look=env_switch("LIENZO_FIRST_LOOK", True),
         )
     except InvalidParams as exc:
         raise ConfigError(str(exc)) from None

@@ -178,7 +178,8 @@ class Delivery:
             lang, meta.label, round(float(stats.get("seconds", 0)), 1),
             requester=meta.requester if meta.group else None, user_id=job.user_id,
             time_limit_s=(stats.get("time_limit_s") or style.time_budget_s)
-            if outcome.partial else None, link=self._deep_link(meta), as_file=as_document)
+            if outcome.partial else None, link=self._deep_link(meta), as_file=as_document,
+            instant=bool(stats.get("instant")))
         size = (int(width), int(height))
         await asyncio.to_thread(self.jobs.update_meta, job.id,
                                 lambda kept: dataclasses.replace(kept, size=size))
@@ -211,7 +212,10 @@ class Delivery:
         file_id = (sent.document.file_id if sent.document else None) if as_document else \
             (sent.photo[-1].file_id if sent.photo else None)
         if file_id is not None:  # kept first: /gallery and inline mode have it at once
-            if meta.cache_key and not outcome.partial:
+            # An instant picture the person did not ask for (the painter was offline)
+            # must not answer their next request for a painting.
+            if meta.cache_key and not outcome.partial and \
+                    (meta.style.instant or not stats.get("instant")):
                 await asyncio.to_thread(self.results.remember, meta.cache_key,
                                         CachedResult(job.id, file_id, as_document, caption))
             await asyncio.to_thread(self._keep_artwork, job, meta, file_id,

@@ -9,6 +9,10 @@ of its own (``_queue``) then downloads and checks the picture(s) and submits
 the job, and the status message becomes "queued, N ahead" - or the error if
 the picture turns out bad: one message, nothing lost.  ``bot.delivery`` takes
 the job from there, once the status message has settled (``bot.status.Settling``).
+The "queued" edit carries the job's first look (``bot.looks``) as the status
+message's new picture when one could be made in time; a job asked for at
+``quality=instant`` is not queued at all but painted at once by the bot
+(``bot.instant``), and delivery sends it like any painting.
 A clip (``Media.clip``) takes the same way, without the result cache;
 ``bot.clip_intake`` reads it after the download (its check) and "queued" gains
 its frames, the estimate and any cut.  The job's context - language, chat,
@@ -32,7 +36,7 @@ import logging
 import uuid
 from typing import Any
 
-from telegram import Chat, ReplyParameters, User
+from telegram import Chat, InlineKeyboardMarkup, InputMediaPhoto, ReplyParameters, User
 from telegram.error import TelegramError
 
 from bot import clip_intake, keyboards
@@ -41,8 +45,11 @@ from bot.catalogue import Catalogue
 from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.inbox import CURRENT, Inbox, Origin
+from bot.instant import InstantPainter
 from bot.jobs import JobService, Submitted
 from bot.jobs.meta import JobMeta
+from bot.jobs.service import style_refs
+from bot.looks import LookInput, Looks, job_params
 from bot.metrics import Metrics
 from bot.request import BadSplit, EmptyRequest, StyleRequest, TooManyStyles, to_params
 from bot.state import LienzoApp, Media
@@ -52,7 +59,8 @@ from bot.stores.user_settings import SettingsStore, UserSettings
 from bot.texts import PARSE_MODE, error_text, queued_text, t
 from engine.errors import LienzoError
 from engine.media import images
-from engine.params import MAX_STYLES
+from engine.media.images import RGB
+from engine.params import INSTANT, MAX_STYLES
 
 log = logging.getLogger("lienzo.intake")
 
@@ -99,7 +107,7 @@ class Intake:
     def __init__(self, application: LienzoApp, config: BotConfig, jobs: JobService,
                  settings: SettingsStore, results: ResultCache, metrics: Metrics,
                  catalogue: Catalogue, workers: EngineView, inbox: Inbox, answering: Answering,
-                 settling: Settling) -> None:
+                 settling: Settling, looks: Looks, instant: InstantPainter) -> None:
         self.application = application
         self.inbox = inbox
         self.config = config
@@ -111,6 +119,8 @@ class Intake:
         self.workers = workers
         self.answering = answering
         self.settling = settling
+        self.looks = looks
+        self.instant = instant
         self._fetching = asyncio.Semaphore(FETCH_AT_ONCE)
 
     # -- what is asked ----------------------------------------------------------------
@@ -213,7 +223,7 @@ class Intake:
         try:
             await self.answering.all_answered(ANSWER_FIRST_MAX_WAIT_S)
             async with self._fetching:
-                submitted, note = await self._fetch_and_submit(
+                submitted, note, look = await self._fetch_and_submit(
                     job_id, status, user, content, request, style_media, params, key, lang)
         except LienzoError as exc:  # the picture is bad, the queue is full, …
             await self._show_or_reply(status, error_text(lang, exc), reply_to)
@@ -224,16 +234,22 @@ class Intake:
             if submitted.existed:  # handled again after a restart: the job goes on as it was
                 return
             self.metrics.submitted.inc()
-            text = queued_text(lang, submitted.ahead)
-            if self.workers.offline:
-                text = t(lang, "queued.offline")
+            if look is not None and look.params.instant:
+                await self.instant.paint(job_id)  # delivery sends it, as it does a painting
+                return
+            offline = self.workers.offline
+            text = t(lang, "queued.offline") if offline else queued_text(lang, submitted.ahead)
+            if offline and content.clip is None:
+                text += "\n" + t(lang, "look.offer_instant")
             if request is not None and request.size_capped:
                 text += "\n" + t(lang, "note.size_capped", max_side=self.workers.max_side,
                                  requested=request.requested_size)
             text += f"\n{note}" if note else ""
+            markup = keyboards.cancel(lang, job_id, instant=offline and content.clip is None)
             # If this edit is lost (flood control), the worker's progress edits carry on.
-            await quietly(status.show(self.application.bot, text,
-                                      keyboards.cancel(lang, job_id)))
+            if not (status.media and look is not None
+                    and await self._show_look(status, look, text, markup, lang)):
+                await quietly(status.show(self.application.bot, text, markup))
         finally:
             self.settling.end(job_id)
             if origin is not None:
@@ -243,20 +259,25 @@ class Intake:
                                 content: Media,
                                 request: StyleRequest | None, style_media: Media | None,
                                 params: dict[str, Any], key: str, lang: str
-                                ) -> tuple[Submitted, str]:
+                                ) -> tuple[Submitted, str, LookInput]:
         """Download and check the picture(s), then submit the job, its status message
-        known; a clip's note (frames, estimate, cut: ``bot.clip_intake``)."""
+        known; a clip's note (frames, estimate, cut: ``bot.clip_intake``); what its
+        look is made of (a clip's: its first frame).  An instant job is written but
+        not queued: the bot paints it (``bot.instant``)."""
         data = await self._download(content)
         clip, note = None, ""
+        first: bytes | RGB = data
+        defaults = self.workers.defaults()
         if content.clip is not None:
-            defaults = self.workers.defaults()
-            clip = await clip_intake.probe(data, defaults)
+            clip, first = await clip_intake.probe(data, defaults)
             note = clip_intake.note(lang, clip, clip_intake.estimate_seconds(
                 clip, params, defaults, self.workers.has_gpu))
         styles = request.styles if request else ()
         styles_arg: list[tuple[Any, ...]] = list(styles)
         if style_media is not None:
             styles_arg.append((await self._download(style_media), 1.0))
+        instant = content.clip is None and params.get("quality") == INSTANT
+        look = LookInput(first, style_refs(styles_arg), job_params(params, defaults))
         meta = JobMeta(
             lang=lang, requester=user.first_name, group=status.chat_id != user.id,
             status_media=status.media, content=content,
@@ -266,7 +287,26 @@ class Intake:
         return await self.jobs.asubmit(
             user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg, params=params,
             message_id=content.message_id, status_message_id=status.message_id, meta=meta,
-            job_id=job_id, clip=content.clip), note
+            job_id=job_id, clip=content.clip, enqueue=not instant), note, look
+
+    async def _show_look(self, status: StatusMessage, look: LookInput, text: str,
+                         markup: InlineKeyboardMarkup, lang: str) -> bool:
+        """The status message's picture becomes the job's first look, captioned "first
+        look" and ``text``; False when there is none (off, busy, failed) or Telegram
+        refused it (the caption edit is made instead)."""
+        jpeg = await self.looks.first_look(look)
+        if jpeg is None:
+            return False
+        media = InputMediaPhoto(jpeg, caption=t(lang, "look.first") + "\n" + text,
+                                parse_mode=PARSE_MODE, filename="first-look.jpg")
+        try:
+            await self.application.bot.edit_message_media(
+                media, chat_id=status.chat_id, message_id=status.message_id,
+                reply_markup=markup)
+        except TelegramError as exc:
+            log.info("first look not shown (%s)", exc)
+            return False
+        return True
 
     async def _download(self, media: Media) -> bytes:
         try:

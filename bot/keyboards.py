@@ -121,8 +121,12 @@ def forget(lang: str, user_id: int) -> Markup:
     ]])
 
 
-def cancel(lang: str, job_id: str) -> Markup:
-    return Markup([[Button(t(lang, "button.cancel"), callback_data=data.cancel(job_id))]])
+def cancel(lang: str, job_id: str, *, instant: bool = False) -> Markup:
+    """A waiting job's: Cancel, and - the painter offline - "⚡ Instant picture now"."""
+    rows = [[Button(t(lang, "button.cancel"), callback_data=data.cancel(job_id))]]
+    if instant:
+        rows.insert(0, [Button(t(lang, "button.instant"), callback_data=data.instant(job_id))])
+    return Markup(rows)
 
 
 def settings_main(lang: str) -> Markup:

@@ -45,6 +45,10 @@ class Metrics:
         self.gallery_opens = Counter("lienzo_gallery_opens_total",
                                      "/gallery opened in a private chat (its first page shown)",
                                      registry=self.registry)
+        self.looks = Counter("lienzo_looks_total",
+                             "Feed-forward looks (bot.looks): first looks shown, skipped "
+                             "(busy) or failed, and instant paintings made", ["outcome"],
+                             registry=self.registry)
         self.telegram_errors = Counter("lienzo_telegram_errors_total",
                                        "Errors from the Telegram Bot API, by kind", ["kind"],
                                        registry=self.registry)

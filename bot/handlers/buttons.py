@@ -37,7 +37,7 @@ class Buttons:
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         verbs: list[tuple[re.Pattern[str], Press]] = [
             (data.PICK, self.pick), (data.PICKER_PAGE, self.page), (data.OWN, self.own),
-            (data.CANCEL, self.cancel),
+            (data.CANCEL, self.cancel), (data.INSTANT, self.instant),
             (data.RESULT_OTHER, self.other_style), (data.RESULT_STRENGTH, self.strength),
             (data.RESULT_COLORS, self.colors), (data.RESULT_FULL, self.full_resolution),
             (data.RESULT_SEED, self.new_seed), (data.RESULT_TIMELAPSE, self.timelapse),
@@ -137,6 +137,16 @@ class Buttons:
         key = "alert.cancelled" if outcome != Cancelling.TOO_LATE else \
             "alert.nothing_to_cancel"
         await query.answer(t(lang, key))
+
+    async def instant(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
+                      context: Context) -> None:
+        """The painter is offline: the queued job painted at once, feed-forward
+        (``bot.instant``); delivery then sends it as it sends any painting."""
+        job_id = data.read_job(match)
+        if await self._requesters_job(query, user, lang, job_id) is None:
+            return
+        painted = await self.s.instant.paint(job_id)
+        await query.answer(t(lang, "instant.started" if painted else "instant.too_late"))
 
     async def other_style(self, query: CallbackQuery, user: User, lang: str,
                           match: re.Match[str], context: Context) -> None:

@@ -19,6 +19,7 @@ from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.forget import Stores
 from bot.inbox import Inbox
+from bot.instant import InstantPainter
 from bot.intake import Intake
 from bot.jobs import JobService
 from bot.metrics import Metrics
@@ -47,6 +48,7 @@ class Services:
     gate: ChatGate  # chats that left
     artworks: Artworks  # what each person has been sent (inline mode)
     kept: Stores  # everything kept about people (/forget)
+    instant: InstantPainter  # a queued job painted at once (the painter offline)
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await asyncio.to_thread(self.settings.settings, user_id)

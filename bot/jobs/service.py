@@ -141,13 +141,17 @@ class JobService:
     def submit(self, *, user_id: int, chat_id: int, content: bytes, styles: Sequence[Style],
                params: dict[str, Any] | None = None, message_id: int | None = None,
                status_message_id: int | None = None, meta: JobMeta | None = None,
-               job_id: str | None = None, clip: str | None = None) -> Submitted:
+               job_id: str | None = None, clip: str | None = None,
+               enqueue: bool = True) -> Submitted:
         """Accept a job or raise: UserLimitReached, QueueFull, InvalidParams, image errors,
         BadPayload (more than ``MAX_STYLES`` styles: the request parser stops that first).
 
         ``params``: StyleParams fields; size and quality may be left out (the worker
         picks its machine's defaults).  A ``job_id`` that exists already is not
         submitted again (``Submitted.existed``): submitting is idempotent.
+        ``enqueue=False``: the row only, for a job the bot ends itself at once
+        (``finish_instant``); should the bot die first, the watchdog finds the job
+        missing from the queue and enqueues it, and a worker paints it.
         """
         if not content:
             raise EmptyImage("The image is empty (0 bytes).")
@@ -164,11 +168,27 @@ class JobService:
             time.time(), user_limit=self.user_limit, queue_cap=self.queue_cap)
         if existed:
             return Submitted(job_id, ahead, existed=True)
+        if not enqueue:
+            return Submitted(job_id, ahead)
         # Outside the lock.  If the store is down the row stays queued and the
         # watchdog enqueues it when the store is back: the photo is not lost.
         if not self.guard.call("submitting", self.queue.submit, spec)[0]:
             log.warning("job %s accepted while the queue store is down; enqueued later", job_id)
         return Submitted(job_id, ahead)
+
+    def spec(self, job_id: str) -> JobSpec | None:
+        """A queued or running job's spec: what it paints (None once it has ended)."""
+        return self.table.spec(job_id)
+
+    def finish_instant(self, job_id: str, result: JobResult) -> bool:
+        """A queued job ended by the bot (an instant painting, or its failure): stored as
+        a worker's result, delivered by the watcher like one, and withdrawn from the
+        queue; False when it was no longer queued (a worker took it first)."""
+        job = self.table.job(job_id)
+        if job is None or not self.table.finish_queued(job_id, result):
+            return False
+        self.guard.call("withdrawing", self.queue.withdraw, job_id, job.attempts)
+        return True
 
     def update_meta(self, job_id: str, change: Callable[[JobMeta], JobMeta]) -> None:
         """The job's meta becomes ``change(meta)``, read and written in one transaction."""
@@ -250,6 +270,12 @@ class JobService:
     # -- asyncio ---------------------------------------------------------------------
     async def asubmit(self, **kwargs: Any) -> Submitted:
         return await asyncio.to_thread(lambda: self.submit(**kwargs))
+
+    async def aspec(self, job_id: str) -> JobSpec | None:
+        return await asyncio.to_thread(self.spec, job_id)
+
+    async def afinish_instant(self, job_id: str, result: JobResult) -> bool:
+        return await asyncio.to_thread(self.finish_instant, job_id, result)
 
     async def acancel(self, job_id: str, user_id: int | None = None) -> Cancelling:
         return await asyncio.to_thread(self.cancel, job_id, user_id)

@@ -31,7 +31,7 @@ from typing import Any
 from bot.jobs.errors import NotYourJob, QueueFull, UnknownJob, UserLimitReached
 from bot.jobs.meta import JobMeta
 from bot.stores.db import Database, Step
-from engine.queue import JobResult, ProgressRecord
+from engine.queue import JobResult, JobSpec, ProgressRecord
 
 
 class JobState(StrEnum):
@@ -210,6 +210,22 @@ class JobTable:
         row = self.db.row(f"select attempts, state, result, error_code, error_message from "
                           f"jobs where id = ? and state in ({marks(FINISHED)})", (job_id,))
         return outcome_of(job_id, *row) if row else None
+
+    def spec(self, job_id: str) -> JobSpec | None:
+        """A queued or running job's spec (kept for retries until the job ends)."""
+        row = self.db.row("select spec from jobs where id = ? and spec is not null", (job_id,))
+        return JobSpec.decode(row[0]) if row else None
+
+    def finish_queued(self, job_id: str, result: JobResult) -> bool:
+        """A queued job ended by the bot itself (an instant painting, ``bot.instant``):
+        ``result`` stored as a worker's would be - if it is still queued; whether it was."""
+        now = time.time()
+        return self.db.run(
+            "update jobs set state = ?, outcome = ?, result = ?, error_code = ?, "
+            "error_message = ?, started_at = ?, finished_at = ?, spec = null "
+            "where id = ? and state = ?",
+            (result.status, result.status, result.encode(), result.error_code,
+             result.error_message, now, now, job_id, JobState.QUEUED)) == 1
 
     def counts(self) -> dict[str, int]:
         """How many jobs are in each state."""

@@ -47,6 +47,8 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
         "match": "match", "matched": "match", "igualar": "match", "ajustar": "match",
     },
     "quality": {
+        "instant": "instant", "instantanea": "instant", "instantaneo": "instant",
+        "sketch": "instant", "boceto": "instant",
         "fast": "fast", "quick": "fast", "rapida": "fast", "rapido": "fast",
         "balanced": "balanced", "normal": "balanced", "medium": "balanced",
         "equilibrada": "balanced", "equilibrado": "balanced", "media": "balanced",

@@ -325,12 +325,14 @@ def value_label(lang: str | None, option: str, value: Any) -> str:
 
 def done_caption(lang: str | None, style: str, seconds: float, *, requester: str | None = None,
                  user_id: int | None = None, time_limit_s: float | None = None,
-                 link: str | None = None, as_file: bool = False) -> str:
+                 link: str | None = None, as_file: bool = False,
+                 instant: bool = False) -> str:
     """The result's caption; in groups (``requester`` given) it names who asked.
 
     ``time_limit_s``: the job stopped at its time budget; a note says so.
     ``as_file``: the artwork goes as a file (too big for a photo); a note says so.
     ``link``: a deep link that opens the bot with the same style(s), last.
+    ``instant``: a feed-forward sketch (``quality=instant``); a note says so.
     """
     if requester is not None:
         text = t(lang, "done.caption_group", style=style, seconds=seconds,
@@ -339,6 +341,8 @@ def done_caption(lang: str | None, style: str, seconds: float, *, requester: str
         text = t(lang, "done.caption", style=style, seconds=seconds)
     if time_limit_s is not None:
         text += "\n\n" + t(lang, "done.time_limit", limit=time_limit_s)
+    if instant:
+        text += "\n\n" + t(lang, "done.instant")
     if as_file:
         text += "\n" + t(lang, "done.as_file")
     if link is not None:

@@ -45,7 +45,8 @@ TEXTS: dict[str, str] = {
         "• <code>strength=low|medium|high|max</code>\n"
         "• <code>colors=keep|style</code> — your photo's colours or the painting's\n"
         "• <code>size=N</code> — long side in pixels, up to {max_side}\n"
-        "• <code>quality=fast|balanced|best</code>\n"
+        "• <code>quality=instant|fast|balanced|best</code> — instant: a quick sketch at "
+        "once, no painting\n"
         "• <code>faces=soft|keep|paint</code> — faces lightly painted (the default), "
         "left as they are, or painted like the rest\n"
         "• <code>brush=small|medium|large</code> — the size of the brushstrokes"
@@ -120,6 +121,11 @@ TEXTS: dict[str, str] = {
     "queued.offline": (
         "😴 The painter is offline right now; I'll paint this as soon as it's back."
     ),
+    "look.first": "👀 A first look — the real painting follows.",
+    "look.offer_instant": "⚡ Or take an instant picture now: a quick sketch, not a painting.",
+    "look.painting": "🖌 The painting has begun from your photo; the first look was a sketch.",
+    "instant.started": "⚡ Making your instant picture…",
+    "instant.too_late": "🎨 The painter is back and already on it.",
     "progress.starting": "🎨 Getting my brushes ready…",
     "progress.line": "🎨 Painting… {bar} {percent}% · {eta}",
     "progress.line_no_eta": "🎨 Painting… {bar} {percent}%",
@@ -144,6 +150,10 @@ TEXTS: dict[str, str] = {
     "artworks.empty": "You have no paintings yet — send me a photo!",
     "artworks.private_only": "🖼 Your gallery opens in our private chat — tap below.",
     "done.deep_link": "<a href=\"{url}\">🖌 Paint yours in this style</a>",
+    "done.instant": (
+        "⚡ An instant picture: a quick sketch in the style. For a real painting, send "
+        "it again with <code>quality=balanced</code>."
+    ),
     "done.ready": "✨ Your painting is ready!",
     "done.as_file": "📎 Too big to send as a photo, so here it is as a file.",
     "done.full_caption": "📥 Full resolution — {width}×{height} px",
@@ -163,6 +173,7 @@ TEXTS: dict[str, str] = {
     "button.delete": "🗑 Delete",
     "button.open_gallery": "🖼 Open my gallery",
     "button.cancel": "✖️ Cancel",
+    "button.instant": "⚡ Instant picture now",
     "button.prev": "◀️ Prev",
     "button.next": "Next ▶️",
     "button.page": "{page}/{pages}",
@@ -231,6 +242,7 @@ TEXTS: dict[str, str] = {
     "value.colors.style": "The painting's",
     "value.colors.keep": "My photo's",
     "value.colors.match": "Matched to my photo",
+    "value.quality.instant": "Instant (a sketch)",
     "value.quality.fast": "Fast",
     "value.quality.balanced": "Balanced",
     "value.quality.best": "Best",
@@ -348,8 +360,8 @@ TEXTS: dict[str, str] = {
         "🤔 “{value}” isn't a size I can paint. Use a number of pixels from {min} to {max}."
     ),
     "error.bad_value.quality": (
-        "🤔 “{value}” isn't a quality. Use <code>fast</code>, <code>balanced</code> or "
-        "<code>best</code>."
+        "🤔 “{value}” isn't a quality. Use <code>instant</code>, <code>fast</code>, "
+        "<code>balanced</code> or <code>best</code>."
     ),
     "error.bad_value.faces": (
         "🤔 “{value}” isn't a choice for faces. Use <code>soft</code> (gently painted), "

@@ -40,7 +40,8 @@ TEXTS: dict[str, str] = {
         "• <code>fuerza=baja|media|alta|max</code>\n"
         "• <code>colores=mantener|estilo</code>: los de tu foto o los del cuadro\n"
         "• <code>tamaño=N</code>: lado largo en píxeles, hasta {max_side}\n"
-        "• <code>calidad=rapida|normal|mejor</code>\n"
+        "• <code>calidad=instantanea|rapida|normal|mejor</code> — instantánea: un boceto "
+        "al momento, sin pintar\n"
         "• <code>caras=suave|conservar|pintar</code>: las caras pintadas con suavidad "
         "(lo normal), tal cual o como el resto\n"
         "• <code>pincel=pequeño|mediano|grande</code>: el tamaño de las pinceladas"
@@ -116,6 +117,15 @@ TEXTS: dict[str, str] = {
     "queued.offline": (
         "😴 El pintor no está disponible ahora mismo; pintaré esta foto en cuanto vuelva."
     ),
+    "look.first": "👀 Un primer vistazo: la pintura de verdad viene después.",
+    "look.offer_instant": (
+        "⚡ O llévate ya una imagen instantánea: un boceto rápido, no una pintura."
+    ),
+    "look.painting": (
+        "🖌 La pintura ha empezado desde tu foto; el primer vistazo era un boceto."
+    ),
+    "instant.started": "⚡ Preparando tu imagen instantánea…",
+    "instant.too_late": "🎨 El pintor ha vuelto y ya está en ello.",
     "progress.starting": "🎨 Preparando los pinceles…",
     "progress.line": "🎨 Pintando… {bar} {percent} % · {eta}",
     "progress.line_no_eta": "🎨 Pintando… {bar} {percent} %",
@@ -140,6 +150,10 @@ TEXTS: dict[str, str] = {
     "artworks.empty": "Aún no tienes cuadros: ¡envíame una foto!",
     "artworks.private_only": "🖼 Tu galería se abre en nuestro chat privado: toca abajo.",
     "done.deep_link": "<a href=\"{url}\">🖌 Pinta el tuyo en este estilo</a>",
+    "done.instant": (
+        "⚡ Una imagen instantánea: un boceto rápido en ese estilo. Para una pintura de "
+        "verdad, envíala de nuevo con <code>calidad=normal</code>."
+    ),
     "done.ready": "✨ ¡Tu cuadro está listo!",
     "done.as_file": "📎 Es demasiado grande para enviarla como foto, así que va como archivo.",
     "done.full_caption": "📥 Resolución completa: {width}×{height} px",
@@ -159,6 +173,7 @@ TEXTS: dict[str, str] = {
     "button.delete": "🗑 Borrar",
     "button.open_gallery": "🖼 Abrir mi galería",
     "button.cancel": "✖️ Cancelar",
+    "button.instant": "⚡ Imagen instantánea ya",
     "button.prev": "◀️ Anterior",
     "button.next": "Siguiente ▶️",
     "button.page": "{page}/{pages}",
@@ -227,6 +242,7 @@ TEXTS: dict[str, str] = {
     "value.colors.style": "Los del cuadro",
     "value.colors.keep": "Los de mi foto",
     "value.colors.match": "Ajustados a mi foto",
+    "value.quality.instant": "Instantánea (un boceto)",
     "value.quality.fast": "Rápida",
     "value.quality.balanced": "Normal",
     "value.quality.best": "La mejor",
@@ -348,8 +364,8 @@ TEXTS: dict[str, str] = {
         "{min} y {max}."
     ),
     "error.bad_value.quality": (
-        "🤔 «{value}» no es una calidad válida. Usa <code>rapida</code>, <code>normal</code> "
-        "o <code>mejor</code>."
+        "🤔 «{value}» no es una calidad válida. Usa <code>instantanea</code>, "
+        "<code>rapida</code>, <code>normal</code> o <code>mejor</code>."
     ),
     "error.bad_value.faces": (
         "🤔 «{value}» no es una opción para las caras. Usa <code>suave</code> (pintadas con "

@@ -8,12 +8,20 @@ from a photo by its file name: ``reading.is_clip``) takes the same options plus
 ``--seconds``: it is read by engine.clip.reading, painted by engine.clip.stylize
 and written as an MP4 (H.264, yuv420p: engine.media.mp4) whatever came in.
 Keras and FFmpeg are imported only once a picture is to be painted.
+
+The first look (engine.look, docs/architecture.md "The first look"): ``--quality
+instant`` writes it as the picture (a clip: every frame's look) without loading Keras
+or VGG19 at all, so it takes about a second; the network runs on the CPU whatever the
+machine, so the CPU-only machine's default size applies (384 px; ``--size``).
+``--init look`` paints the look first and starts the optimisation from it (a clip
+starts from its frames).  ``LIENZO_DEFAULT_QUALITY=instant`` makes instant the default.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,9 +34,10 @@ from engine.params import (
     COLOR_MODES,
     FACES,
     INITS,
+    INSTANT,
     MIN_SIZE,
     OPTIMIZERS,
-    QUALITIES,
+    QUALITY_NAMES,
     STRENGTHS,
     StyleParams,
     brush_scale,
@@ -38,6 +47,8 @@ from engine.params import (
 if TYPE_CHECKING:
     from engine.core.progress import Progress
     from engine.media.images import RGB
+
+LOOK_THREADS = 0  # onnxruntime's own choice: every core (the command line has the machine)
 
 
 def _style_arg(text: str) -> tuple[str, float]:
@@ -65,7 +76,11 @@ def add_arguments(paint: argparse.ArgumentParser) -> None:
     paint.add_argument("--colors", choices=COLOR_MODES)
     paint.set_defaults(colors="style")
     paint.add_argument("--size", type=int, default=None, help="long side of the output, px")
-    paint.add_argument("--quality", choices=list(QUALITIES), default=None)
+    paint.add_argument("--quality", choices=QUALITY_NAMES, default=None,
+                       help="instant: the first look, a feed-forward painting in about a "
+                            "second, no optimisation (no Keras, ~384 px of detail); fast, "
+                            "balanced, best: the optimisation, longer and finer (default: "
+                            "$LIENZO_DEFAULT_QUALITY, else this machine's)")
     paint.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     paint.add_argument("--brush", choices=list(BRUSHES), default=None,
                        help="stroke size (sets --style-scale: "
@@ -81,7 +96,9 @@ def add_arguments(paint: argparse.ArgumentParser) -> None:
     paint.add_argument("--iterations", type=int, default=None, help="steps per scale")
     paint.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
     paint.add_argument("--seed", type=int, default=0)
-    paint.add_argument("--init", choices=INITS, default="content")
+    paint.add_argument("--init", choices=INITS, default="content",
+                       help="the optimisation's starting picture: the photo (default), noise, "
+                            "or look: the first look (the instant painting), refined")
     paint.add_argument("--precision", choices=config.PRECISIONS, default=None,
                        help="convolutions in fp32 or bf16 (default: $LIENZO_PRECISION, else auto)")
     paint.add_argument("-o", "--output", type=Path, default=None,
@@ -118,15 +135,64 @@ def main(args: argparse.Namespace) -> int:
     return _paint_photo(args, settings, chosen)
 
 
+def _instant(args: argparse.Namespace, settings: EngineSettings) -> bool:
+    """Whether the picture is the first look: ``--quality instant``, or no quality
+    asked for and ``LIENZO_DEFAULT_QUALITY=instant``."""
+    return (args.quality or settings.default_quality) == INSTANT
+
+
+def _paint_instant(args: argparse.Namespace, settings: EngineSettings, content: RGB,
+                   chosen: Sequence[tuple[RGB, float]]) -> int:
+    """The first look as the picture: engine.look only, no Keras."""
+    from engine.look import painting
+    from engine.look.network import LookNetwork
+    from engine.media import images
+
+    if args.mask is not None or args.timelapse:
+        raise LienzoError("--mask and --timelapse need the optimisation; "
+                          "--quality instant paints the first look only.")
+    started = time.monotonic()
+    defaults = settings.defaults_for(False)  # the look runs on the CPU on any machine
+    params = style_params(args, defaults.size, INSTANT, "none")
+    look = painting.paint_pictures(LookNetwork(threads=LOOK_THREADS), content, chosen, params)
+    output = args.output or Path(f"{args.photo.stem}-lienzo.jpg")
+    output.write_bytes(images.encode_png(look) if output.suffix.lower() == ".png"
+                       else images.encode_jpeg(look))
+    print(f"{output}  {look.shape[1]}x{look.shape[0]}  first look (instant)  "
+          f"{time.monotonic() - started:.1f} s  onnxruntime on CPU")
+    return 0
+
+
+def _first_look(content: RGB, chosen: Sequence[tuple[RGB, float]],
+                params: StyleParams) -> RGB | None:
+    """``--init look``: the look to start from; None (with a note) if the network
+    refuses the picture, and the painting starts from the photo."""
+    from engine.look import painting
+    from engine.look.network import LookFailed, LookNetwork
+
+    if params.init != "look":
+        return None
+    try:
+        return painting.paint_pictures(LookNetwork(threads=LOOK_THREADS), content, chosen, params)
+    except LookFailed as exc:
+        print(f"lienzo: {exc}; starting from the photo", file=sys.stderr)
+        return None
+
+
 def _paint_photo(args: argparse.Namespace, settings: EngineSettings,
                  chosen: Sequence[tuple[RGB, float]]) -> int:
+    from engine.media import images
+
+    content = images.load_image(args.photo)
+    if _instant(args, settings):
+        return _paint_instant(args, settings, content, chosen)
+
     from tqdm import tqdm
 
     from engine.core import backend, regions
     from engine.core.transfer import get_engine
-    from engine.media import images, timelapse
+    from engine.media import timelapse
 
-    content = images.load_image(args.photo)
     mask = None
     if args.mask is not None:
         if len(chosen) != 2:
@@ -137,6 +203,9 @@ def _paint_photo(args: argparse.Namespace, settings: EngineSettings,
     params = style_params(args, defaults.size, defaults.quality,
                           "mask" if mask is not None else "none")
     output = args.output or Path(f"{args.photo.stem}-lienzo.jpg")
+    start = _first_look(content, chosen, params)
+    if params.init == "look" and start is None:
+        params = params.replace(init="content")
     with tqdm(total=sum(n for _, n in params.schedule()), unit="step", file=sys.stderr) as bar:
 
         def on_progress(p: Progress) -> None:
@@ -148,9 +217,11 @@ def _paint_photo(args: argparse.Namespace, settings: EngineSettings,
                             keras_home=settings.keras_home)
         snaps = timelapse.Snapshots(*timelapse.frame_size(content.shape[1], content.shape[0],
                                                           params.size))
+        if start is not None and args.timelapse:
+            snaps.add(start)
         result = engine.stylize(content, chosen, params, on_progress=on_progress, mask=mask,
                                 on_preview=snaps.add if args.timelapse else None,
-                                preview_every=timelapse.preview_every(params))
+                                preview_every=timelapse.preview_every(params), start=start)
     if args.timelapse:
         clip = timelapse.to_mp4(snaps.finish(content, result.image))
         args.timelapse.write_bytes(clip.mp4)
@@ -169,13 +240,8 @@ def _paint_photo(args: argparse.Namespace, settings: EngineSettings,
 def _paint_clip(args: argparse.Namespace, settings: EngineSettings,
                 chosen: Sequence[tuple[RGB, float]]) -> int:
     """Paint ``args.photo`` as a clip into an MP4, with the parameters built from the
-    options exactly as for a photo."""
-    from tqdm import tqdm
-
+    options exactly as for a photo (``--quality instant``: every frame's first look)."""
     from engine.clip import reading
-    from engine.clip.stylize import stylize_clip
-    from engine.core import backend, regions
-    from engine.core.transfer import get_engine
     from engine.media import mp4
 
     output = args.output or Path(f"{args.photo.stem}-lienzo.mp4")
@@ -185,6 +251,15 @@ def _paint_clip(args: argparse.Namespace, settings: EngineSettings,
         raise LienzoError("--timelapse is for photos; a moving picture is already one.")
     if args.temporal_weight < 0:
         raise LienzoError("--temporal-weight must be 0 or more.")
+    if _instant(args, settings):
+        return _instant_clip(args, settings, chosen, output)
+
+    from tqdm import tqdm
+
+    from engine.clip.stylize import stylize_clip
+    from engine.core import backend, regions
+    from engine.core.transfer import get_engine
+
     defaults = settings.defaults_for(backend.has_gpu())
     clip = reading.read_clip(args.photo.read_bytes(), seconds=args.seconds, fps=args.fps,
                              max_side=args.size or defaults.clip_side)
@@ -217,6 +292,35 @@ def _paint_clip(args: argparse.Namespace, settings: EngineSettings,
     print(f"{output}  {s['size'][0]}x{s['size'][1]}  {s['frames']} frames at {clip.fps:g} fps  "
           f"{s['iterations']} steps  {s['seconds']:.1f} s{flicker}  "
           f"{s['backend']} on {s['device']}{note}")
+    return 0
+
+
+def _instant_clip(args: argparse.Namespace, settings: EngineSettings,
+                  chosen: Sequence[tuple[RGB, float]], output: Path) -> int:
+    """Every frame's first look, in one style vector, as an MP4: no Keras."""
+    from engine.clip import reading
+    from engine.look import painting
+    from engine.look.network import LookNetwork
+    from engine.media import mp4
+
+    if args.mask is not None:
+        raise LienzoError("--mask needs the optimisation; --quality instant paints the "
+                          "first look only.")
+    started = time.monotonic()
+    defaults = settings.defaults_for(False)  # the look runs on the CPU on any machine
+    clip = reading.read_clip(args.photo.read_bytes(), seconds=args.seconds, fps=args.fps,
+                             max_side=args.size or defaults.clip_side)
+    h, w = clip.frames[0].shape[:2]
+    params = style_params(args, defaults.clip_side, INSTANT, "none").replace(
+        size=max(MIN_SIZE, w, h))
+    network = LookNetwork(threads=LOOK_THREADS)
+    frames = painting.paint_frames(network, clip.frames, painting.vectors_of(network, chosen),
+                                   params)
+    output.write_bytes(mp4.encode(frames, clip.fps))
+    note = f"  first {args.seconds:g} s only" if clip.cut else ""
+    print(f"{output}  {frames[0].shape[1]}x{frames[0].shape[0]}  {len(frames)} frames at "
+          f"{clip.fps:g} fps  first look (instant)  {time.monotonic() - started:.1f} s  "
+          f"onnxruntime on CPU{note}")
     return 0
 
 

@@ -114,11 +114,16 @@ def stylize_clip(
     mask: Mask | None = None,
 ) -> ClipResult:
     """Paint ``frames`` (H×W×3 uint8, one size) in the blend of ``styles``; every
-    frame of the result is the first's output size."""
+    frame of the result is the first's output size.  ``init="look"`` starts the first
+    frame from the photo, as ``content`` does (no look here: it needs engine.look)."""
     if not frames:
         raise InvalidParams("a moving picture needs at least one frame")
     if not temporal_weight >= 0:
         raise InvalidParams("temporal weight must be 0 or more")
+    if params.instant:
+        raise InvalidParams("an instant clip is not optimised: engine.look paints it")
+    if params.init == "look":  # the first look is a photo's (engine.look, not here)
+        params = params.replace(init="content")
     if params.color_mode == "match":  # one recolouring for the clip, not one per frame
         styles = [(colors.match_colors(image, frames[0]), w) for image, w in styles]
         params = params.replace(color_mode="style")

@@ -1,37 +1,34 @@
 """Coarse-to-fine Gatys style transfer: the optimisation loop
 (docs/architecture.md, "The engine").
 
-``Engine`` holds what is expensive and reused across jobs - the VGG19 feature
-net, the compiled steps and an LRU cache of style Gram targets - so a worker
-builds one at start-up (``get_engine``: one per weights and pooling).
-``Engine.stylize`` paints one picture:
+``Engine`` holds what is expensive and reused across jobs - the VGG19 feature net, the
+compiled steps and an LRU cache of style Gram targets - so a worker builds one at start-up
+(``get_engine``: one per weights and pooling).  ``Engine.stylize`` paints one picture:
 
 1. plan the scales (``StyleParams.schedule``: ×√2 apart up to the output size),
    dropping coarse ones too small for VGG19 (a 16 px short side);
-2. at each scale, measure the content features and the blended style Grams
-   (each style at ``style_scale`` times the scale's size, recoloured to the
-   photo first for ``color_mode="match"``), and start from the content or
-   seeded noise at the first scale, from the previous result upscaled after;
-3. optimise with Adam in pixel units, clamped to 0-255 every step, its learning
-   rate held at ``learning_rate`` for the first ``lr_hold`` of each scale, then
-   taken to zero on a half cosine so that the last iterate is the answer
-   (``learning_rate_at``); or with SciPy's L-BFGS-B (bounded history, box
-   constraints 0-255), keeping the best iterate;
+2. at each scale, measure the content features and the blended style Grams (each
+   style at ``style_scale`` times the scale's size, recoloured to the photo first for
+   ``color_mode="match"``), and start from the content, seeded noise or a given picture
+   (``start``: the first look) at the first scale, from the previous result upscaled after;
+3. optimise with Adam in pixel units, clamped to 0-255 every step, its learning rate held
+   at ``learning_rate`` for the first ``lr_hold`` of each scale, then taken to zero on a
+   half cosine so that the last iterate is the answer (``learning_rate_at``); or with
+   SciPy's L-BFGS-B (bounded history, box constraints 0-255), keeping the best iterate;
 4. report progress after every step (work weighted by pixels, with an ETA), ask
-   ``should_stop`` before every step (Cancelled), and at the time budget stop
-   with the picture so far; a budget also paces each scale's annealing by its
-   share of the time left, so a scale cut short has still settled (the step
-   accounting is engine.core.progress's ``Run``);
+   ``should_stop`` before every step (Cancelled), and at the time budget stop with the
+   picture so far; a budget also paces each scale's annealing by its share of the time
+   left, so a scale cut short has still settled (the step accounting is
+   engine.core.progress's ``Run``);
 5. upscale the result to the output size; ``color_mode="keep"`` then puts the
    photo's colours back under the stylised luminance.
 
 With regions (engine.core.regions: protected faces, two styles split by a mask) the
-objective is the guided one (masked Grams, a content weight per pixel), each
-scale starts from the photo where a region asks, and the photo's colours come
-back there at the end.  Without them the plain objective runs unchanged.
-a clip's later frames (engine.clip.stylize) start from the previous painting
-carried along the motion, held there by a temporal loss (the guided objective).
-The compiled steps (one set per objective) are engine.core.steps'.
+objective is the guided one (masked Grams, a content weight per pixel), each scale starts
+from the photo where a region asks, and the photo's colours come back there at the end.
+Without them the plain objective runs unchanged.  A clip's later frames (engine.clip.stylize)
+start from the previous painting carried along the motion, held there by a temporal loss
+(the guided objective).  The compiled steps (one set per objective) are engine.core.steps'.
 """
 
 from __future__ import annotations
@@ -92,21 +89,21 @@ class Result:
 
 
 class Stylize(Protocol):
-    """``Engine.stylize``'s signature: what the worker and ``engine.clip.stylize`` call
-    (tests pass their own)."""
+    """``Engine.stylize``'s signature: what the worker and engine.clip call (tests: fakes)."""
 
     def __call__(self, content: RGB, styles: StyleImages, params: StyleParams = ...,
                  on_progress: ProgressFn | None = ...,
                  should_stop: Callable[[], bool] | None = ...,
                  on_preview: PreviewFn | None = ..., preview_every: int = ...,
-                 mask: Mask | None = ..., previous: Warped | None = ...) -> Result: ...
+                 mask: Mask | None = ..., previous: Warped | None = ...,
+                 start: RGB | None = ...) -> Result: ...
 
 
 class Engine:
-    """The feature net and compiled steps for one weights file, pooling mode and
-    precision (``auto``, ``fp32`` or ``bf16``: engine.core.backend.precision).
-    ``gpu`` names the GPU in the stats (``EngineSettings.gpu``); ``keras_home`` is
-    where Keras caches ImageNet's weights (``engine.core.model.load_vgg19``)."""
+    """The feature net and compiled steps for one weights file, pooling mode and precision
+    (``auto``, ``fp32`` or ``bf16``: engine.core.backend.precision).  ``gpu`` names the GPU in
+    the stats (``EngineSettings.gpu``); ``keras_home`` is where Keras caches ImageNet's
+    weights (``engine.core.model.load_vgg19``)."""
 
     def __init__(self, weights: str, pooling: str = "max", precision: str = "auto", *,
                  gpu: int | None = None, keras_home: Path | None = None) -> None:
@@ -125,8 +122,7 @@ class Engine:
                    guide: losses.Guide, coefs: Tensor) -> tuple[Tensor, Tensor]:
             return losses.guided_objective(net, weights, x, content_t, guide, coefs)
 
-        self._plain = Steps(plain)
-        self._guided = Steps(guided)
+        self._plain, self._guided = Steps(plain), Steps(guided)
 
         def content_features(weights: Sequence[Tensor], x: Tensor) -> Targets:
             feats = net.features(weights, x)
@@ -222,13 +218,18 @@ class Engine:
         preview_every: int = 50,
         mask: Mask | None = None,
         previous: Warped | None = None,
+        start: RGB | None = None,
     ) -> Result:
         """Repaint ``content`` (H×W×3 uint8) in the blend of ``styles`` ((image, weight)…).
 
-        Faces are protected as ``params.faces`` says; ``params.split`` puts the two
-        styles in two parts of the picture (``mask``, H×W in 0-1, for "mask").
-        ``previous``: a clip's last painting carried to this frame, to
-        start from and be held to where it is trusted (engine.clip.stylize)."""
+        Faces are protected as ``params.faces`` says; ``params.split`` puts the two styles
+        in two parts of the picture (``mask``, H×W in 0-1, for "mask").  ``previous``: a
+        clip's last painting carried to this frame, to start from and be held to where it
+        is trusted (engine.clip.stylize).  ``start``: the picture to start from, whatever
+        ``params.init`` says (resized to the first scale); ``init="look"`` needs it (the
+        first look: engine.look, which the core never imports, so the caller paints it)."""
+        if params.init == "look" and start is None:
+            raise InvalidParams("init=look needs the first look as the start picture")
         if not styles:
             raise InvalidParams("at least one style is needed")
         if any(w <= 0 for _, w in styles):
@@ -245,10 +246,8 @@ class Engine:
         x: Floats | None = None
         for scale, ((side, iterations), (w, h)) in enumerate(zip(plan, sizes, strict=True), 1):
             scaled = images.resize_to(content, w, h)
-            if x is None:
-                x = _initial_image(scaled, params) if previous is None else previous.at(w, h).image
-            else:
-                x = images.resize_to(x, w, h)
+            x = _initial_image(scaled, params, start, previous) if x is None else \
+                images.resize_to(x, w, h)
             if layout.regions is not None:
                 x = regions.start_from_photo(x, scaled, layout.regions)
             content_t, gram_t = self.targets(scaled, styles, params, side)
@@ -276,21 +275,11 @@ class Engine:
         if layout.regions is not None:
             out = regions.bring_back_photo(out, photo, layout.regions,
                                            recolour=params.color_mode != "keep")
-        return Result(
-            image=out,
-            stats={
-                "iterations": run.step,
-                "seconds": round(time.monotonic() - started, 3),
-                "loss": run.last_loss,
-                "size": [full_w, full_h],
-                "scales": [list(s) for s in sizes],
-                "backend": self.backend,
-                "device": self.device,
-                "weights": self.net.spec,
-                "stopped": run.stopped,
-                "faces": layout.faces,
-            },
-        )
+        return Result(image=out, stats={
+            "iterations": run.step, "seconds": round(time.monotonic() - started, 3),
+            "loss": run.last_loss, "size": [full_w, full_h],
+            "scales": [list(s) for s in sizes], "backend": self.backend, "device": self.device,
+            "weights": self.net.spec, "stopped": run.stopped, "faces": layout.faces})
 
     def _adam(self, x: Floats, iterations: int, steps: Steps, targets: tuple[Targets, Any],
               params: StyleParams, run: Run, on_preview: PreviewFn | None,
@@ -363,8 +352,15 @@ def _prepare_styles(styles: StyleImages, content: RGB,
     return list(styles)
 
 
-def _initial_image(content: RGB, params: StyleParams) -> Floats:
-    if params.init == "content":
+def _initial_image(content: RGB, params: StyleParams, start: RGB | None,
+                   previous: Warped | None) -> Floats:
+    """The first scale's picture: a clip's carried painting, ``start``, the photo or noise."""
+    h, w = content.shape[:2]
+    if previous is not None:
+        return previous.at(w, h).image
+    if start is not None:
+        return images.resize_to(start, w, h).astype(np.float32)
+    if params.init != "noise":
         return content.astype(np.float32)
     rng = np.random.default_rng(params.seed)
     return rng.uniform(0, 255, content.shape).astype(np.float32)

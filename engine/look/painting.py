@@ -41,7 +41,7 @@ def mixed(vectors: Sequence[tuple[StyleVector, float]]) -> StyleVector:
     total = sum(weight for _, weight in vectors)
     if not vectors or total <= 0:
         raise ValueError("a look needs at least one style with a positive weight")
-    blend: StyleVector = sum(  # type: ignore[assignment]
+    blend: StyleVector = sum(
         (vector * (weight / total) for vector, weight in vectors),
         np.zeros_like(vectors[0][0]))
     return blend.astype(np.float32)
@@ -55,12 +55,45 @@ def output_size(photo: RGB, params: StyleParams) -> tuple[int, int]:
 def paint(network: LookNetwork, photo: RGB, vectors: Sequence[tuple[StyleVector, float]],
           params: StyleParams) -> RGB:
     """The first look of ``photo`` in the blend of ``vectors`` at the job's size."""
+    vector = job_vector(network, photo, vectors, params)
+    return _finish(network.transform(photo, vector), photo, params)
+
+
+def paint_pictures(network: LookNetwork, photo: RGB, styles: Sequence[tuple[RGB, float]],
+                   params: StyleParams) -> RGB:
+    """``paint`` with the styles as pictures ((painting, weight)…): their vectors made here."""
+    return paint(network, photo, vectors_of(network, styles), params)
+
+
+def vectors_of(network: LookNetwork, styles: Sequence[tuple[RGB, float]]
+               ) -> list[tuple[StyleVector, float]]:
+    """Each painting's vector, with its weight."""
+    return [(network.style_vector(image), weight) for image, weight in styles]
+
+
+def paint_frames(network: LookNetwork, frames: Sequence[RGB],
+                 vectors: Sequence[tuple[StyleVector, float]], params: StyleParams) -> list[RGB]:
+    """An instant clip: every frame's look, all in one vector (the blend, and for a
+    strength below medium the first frame's own style: one per frame would flicker)."""
+    if not frames:
+        raise ValueError("a clip needs at least one frame")
+    vector = job_vector(network, frames[0], vectors, params)
+    return [_finish(network.transform(frame, vector), frame, params) for frame in frames]
+
+
+def job_vector(network: LookNetwork, photo: RGB, vectors: Sequence[tuple[StyleVector, float]],
+               params: StyleParams) -> StyleVector:
+    """The blend's vector, moved towards ``photo``'s own style for a strength below medium."""
     vector = mixed(vectors)
     share = style_share(params.strength)
     if share < 1.0:
         vector = (share * vector + (1.0 - share) * network.style_vector(photo)).astype(
             np.float32)
-    look = network.transform(photo, vector)
+    return vector
+
+
+def _finish(look: RGB, photo: RGB, params: StyleParams) -> RGB:
+    """The network's picture at the job's size, in the colours ``params`` asks for."""
     w, h = output_size(photo, params)
     look = images.resize_to(look, w, h)
     if params.color_mode == "keep":

@@ -7,6 +7,14 @@ the engine runs with the worker's callbacks for this job (``JobCallbacks``):
 Engine errors become failed results, never crashes; out of memory is retried
 once at a smaller size (docs/architecture.md, "The life of a job").
 
+The first look (engine.look, docs/architecture.md "The first look") is painted here
+too, by the ``LookNetwork`` the ``Painter`` holds (one per process): at
+``quality=instant`` it is the artwork (a photo's: no optimisation, no timelapse; a
+clip's: every frame's look, encoded as any painted clip), and with ``init=look`` the
+optimisation starts from it (``Engine.stylize``'s ``start``; a look the network
+refuses is logged and the painting starts from the photo).  Its vectors come from the
+job's decoded style images.
+
 A photo's timelapse is kept here, as the painting forms (``timelapse.Snapshots``,
 sized for the attempt that ran), and comes back in the result.  A clip gets no
 previews and no timelapse: its status message is the clip itself, and a
@@ -24,7 +32,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,11 +42,13 @@ from engine import config
 from engine.config import EngineSettings
 from engine.core.progress import ProgressFn
 from engine.errors import Cancelled, LienzoError, OutOfMemory
+from engine.look.network import LookFailed, LookNetwork
 from engine.params import MIN_SIZE, StyleParams
 from engine.queue import BadPayload, JobResult, JobSpec
 from engine.queue.payloads import MAX_MESSAGE_CHARS, ResultStatus
 
 if TYPE_CHECKING:  # engine.core.transfer loads Keras: the worker imports it in start()
+    from engine.clip.reading import Clip
     from engine.core.transfer import Stylize
 
 log = logging.getLogger("lienzo.worker")
@@ -46,17 +56,21 @@ log = logging.getLogger("lienzo.worker")
 Image = npt.NDArray[np.uint8]
 StyleList = list[tuple[Image, float]]
 CLIP_LIMIT_CAP = 6.0  # a clip takes at most this many photo time limits
+LOOK_THREADS = 2  # onnxruntime's threads for a worker's looks (~0.1 s at 384 px)
+LOOK_STATS = {"backend": "onnxruntime", "device": "CPU", "weights": "magenta-arbitrary"}
 
 
 @dataclass(frozen=True)
 class Painter:
     """This worker's way to paint, the same for every job: the engine's ``stylize``
-    (tests pass their own), its settings, whether it paints on a GPU, its name."""
+    (tests pass their own), its settings, whether it paints on a GPU, its name, and
+    the first look's network (loaded on its first use)."""
 
     stylize: Stylize
     settings: EngineSettings
     has_gpu: bool
     worker: str
+    look: LookNetwork = field(default_factory=lambda: LookNetwork(threads=LOOK_THREADS))
 
 
 @dataclass(frozen=True)
@@ -171,7 +185,10 @@ def _photo_result(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobC
     settings = painter.settings
     content, styles = images.decode_image(spec.content), job_styles(spec, settings)
     params = machine_params(spec.params, settings, painter.has_gpu)
-    image, stats, frames = _paint(spec.job_id, content, styles, params, painter, callbacks)
+    if params.instant:
+        image, stats, frames = _instant(content, styles, params, painter, callbacks)
+    else:
+        image, stats, frames = _paint(spec.job_id, content, styles, params, painter, callbacks)
     stats["picked_at"] = picked_at
     done = JobResult(spec.job_id, attempt, ResultStatus.DONE, painter.worker,
                      jpeg=images.encode_jpeg(image), png=images.encode_png(image), stats=stats,
@@ -183,14 +200,47 @@ def _photo_result(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobC
         return done
 
 
+def _instant(content: Image, styles: StyleList, params: StyleParams, painter: Painter,
+             callbacks: JobCallbacks) -> tuple[Image, dict[str, Any], list[bytes]]:
+    """``quality=instant``: the first look is the artwork (no timelapse: nothing formed)."""
+    if callbacks.should_stop():
+        raise Cancelled("stopped on request")
+    from engine.look import painting
+
+    started = time.monotonic()
+    image = painting.paint_pictures(painter.look, content, styles, params)
+    stats: dict[str, Any] = {
+        "instant": True, "iterations": 0, "seconds": round(time.monotonic() - started, 3),
+        "loss": None, "size": [image.shape[1], image.shape[0]], "scales": [], **LOOK_STATS,
+        "stopped": None, "faces": 0, "requested_size": params.size, "retried_smaller": False}
+    return image, stats, []
+
+
+def _start(job_id: str, content: Image, styles: StyleList, params: StyleParams,
+           painter: Painter) -> tuple[StyleParams, Image | None]:
+    """``init=look``: the parameters and the look to start from; a look the network
+    refuses is logged, and the painting starts from the photo."""
+    from engine.look import painting
+
+    if params.init != "look":
+        return params, None
+    try:
+        return params, painting.paint_pictures(painter.look, content, styles, params)
+    except LookFailed as e:
+        log.warning("job %s: no first look to start from (%s); starting from the photo",
+                    job_id, e)
+        return params.replace(init="content"), None
+
+
 def _paint(job_id: str, content: Image, styles: StyleList, params: StyleParams,
            painter: Painter, callbacks: JobCallbacks
            ) -> tuple[Image, dict[str, Any], list[bytes]]:
     """The painting, its stats and its timelapse's frames; once more, smaller, on
     out-of-memory."""
+    params, start = _start(job_id, content, styles, params, painter)
     oom = None
     try:
-        image, stats, frames = _stylize(content, styles, params, painter, callbacks)
+        image, stats, frames = _stylize(content, styles, params, painter, callbacks, start)
     except Exception as e:
         if not is_out_of_memory(e):
             raise
@@ -205,7 +255,7 @@ def _paint(job_id: str, content: Image, styles: StyleList, params: StyleParams,
         gc.collect()
         try:
             image, stats, frames = _stylize(content, styles, params.replace(size=smaller),
-                                            painter, callbacks)
+                                            painter, callbacks, start)
         except Exception as e:
             if is_out_of_memory(e):
                 raise OutOfMemory(_oom_message(smaller)) from None
@@ -217,9 +267,10 @@ def _paint(job_id: str, content: Image, styles: StyleList, params: StyleParams,
 
 
 def _stylize(content: Image, styles: StyleList, params: StyleParams, painter: Painter,
-             callbacks: JobCallbacks) -> tuple[Image, dict[str, Any], list[bytes]]:
+             callbacks: JobCallbacks, start: Image | None = None
+             ) -> tuple[Image, dict[str, Any], list[bytes]]:
     """One attempt: ``Engine.stylize`` with the job's callbacks, every preview kept
-    as a timelapse snapshot too."""
+    as a timelapse snapshot too (a ``start``, the first look, is the first of them)."""
     from engine.media import timelapse
 
     snapshots = timelapse.Snapshots(*timelapse.frame_size(content.shape[1], content.shape[0],
@@ -229,10 +280,12 @@ def _stylize(content: Image, styles: StyleList, params: StyleParams, painter: Pa
         snapshots.add(image)
         callbacks.on_preview(image)
 
+    if start is not None:
+        on_preview(start)
     result = painter.stylize(content, styles, params, on_progress=callbacks.on_progress,
                              should_stop=callbacks.should_stop, on_preview=on_preview,
                              preview_every=callbacks.preview_every
-                             or timelapse.preview_every(params))
+                             or timelapse.preview_every(params), start=start)
     stats: dict[str, Any] = jsonable(dict(result.stats))
     return result.image, stats, snapshots.finish(content, result.image)
 
@@ -252,6 +305,8 @@ def _clip_result(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobCa
     clip = read_clip(spec.content, max_side=settings.defaults_for(has_gpu).clip_side)
     height, width = clip.frames[0].shape[:2]
     params = params.replace(size=min(params.size, max(width, height)))
+    if params.instant:
+        return _instant_clip(spec, attempt, painter, callbacks, picked_at, clip, styles, params)
     limit = clip_time_limit(params, len(clip.frames), width, height,
                             params.time_budget_s or settings.job_time_limit_s)
     result = stylize_clip(painter.stylize, clip.frames, styles,
@@ -264,6 +319,29 @@ def _clip_result(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobCa
                      jpeg=images.encode_jpeg(result.frames[0]),
                      mp4=mp4.encode(result.frames, clip.fps), stats=stats,
                      partial=stats.get("stopped") == "time_budget", finished=time.time())
+
+
+def _instant_clip(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobCallbacks,
+                  picked_at: float, clip: Clip, styles: StyleList,
+                  params: StyleParams) -> JobResult:
+    """``quality=instant`` for a clip: every frame's first look, in one style vector
+    (``engine.look.painting.paint_frames``), encoded as a painted clip is."""
+    from engine.look import painting
+    from engine.media import images, mp4
+
+    if callbacks.should_stop():
+        raise Cancelled("stopped on request")
+    started = time.monotonic()
+    frames = painting.paint_frames(painter.look, clip.frames,
+                                   painting.vectors_of(painter.look, styles), params)
+    stats: dict[str, Any] = {
+        "instant": True, "frames": len(frames), "iterations": 0,
+        "seconds": round(time.monotonic() - started, 3),
+        "size": [frames[0].shape[1], frames[0].shape[0]], **LOOK_STATS, "stopped": None,
+        "faces": 0, "fps": clip.fps, "cut": clip.cut, "picked_at": picked_at, "clip": spec.clip}
+    return JobResult(spec.job_id, attempt, ResultStatus.DONE, painter.worker,
+                     jpeg=images.encode_jpeg(frames[0]), mp4=mp4.encode(frames, clip.fps),
+                     stats=stats, finished=time.time())
 
 
 def _oom_message(size: int) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from engine.clip import stylize
 from engine.core import losses
-from engine.core.transfer import get_engine
+from engine.core.transfer import Result, get_engine
 from engine.errors import Cancelled, InvalidParams
 from engine.params import StyleParams
 from tests.support.images import make_content, make_style
@@ -156,3 +156,20 @@ def test_jax_paints_a_clip():
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["backend"] == "jax" and figures["frames"] == 3
     assert figures["shape"] == [24, 32, 3] and np.isfinite(figures["warp"])
+
+
+def test_init_look_starts_a_clip_from_its_frames_and_instant_is_not_optimised(styles):
+    """The first look is a photo's (engine.look): a clip asked for init=look starts
+    from its frames, as init=content does; an instant clip is engine.look's to paint."""
+    seen = []
+
+    def fake(content, styles, params, **kw):
+        seen.append((params.init, kw.get("start")))
+        return Result(content, {"iterations": 1, "stopped": None, "faces": 0, "size": [40, 32],
+                                "backend": "fake", "device": "CPU", "weights": "none"})
+
+    frames = moving_frames(2)
+    stylize.stylize_clip(fake, frames, styles, PARAMS.replace(init="look"), temporal_weight=0)
+    assert seen == [("content", None), ("content", None)]
+    with pytest.raises(InvalidParams, match="instant"):
+        stylize.stylize_clip(fake, frames, styles, PARAMS.replace(quality="instant"))

@@ -12,6 +12,7 @@ import pytest
 
 from engine.core.transfer import get_engine
 from engine.errors import Cancelled, InvalidParams
+from engine.media import images
 from engine.params import StyleParams
 from tests.support.images import make_content, make_style
 from tests.support.workers import REPO
@@ -216,3 +217,33 @@ def test_narrow_pictures_and_tiny_style_scales_do_not_crash(engine, shape, size,
                                         style_scale=style_scale))
     h, w = result.image.shape[:2]
     assert min(h, w) >= 16 and abs(w / h - shape[1] / shape[0]) < 0.1
+
+
+def test_start_is_the_first_scales_picture(engine, pictures):
+    """``start`` (the first look, for init=look) is resized to the first scale and the
+    optimisation goes on from it: with tiny steps the painting stays near it."""
+    content, styles = pictures
+    start = make_style(75, 100, seed=4)  # another size than the photo's: resized
+    params = StyleParams(size=64, min_side=32, iterations=2, learning_rate=0.5, init="look")
+    result = engine.stylize(content, styles, params, start=start)
+    assert result.image.shape == (48, 64, 3) and result.stats["iterations"] == 6
+    near = images.resize_to(start, 64, 48).astype(float)
+    photo = images.resize_to(content, 64, 48).astype(float)
+    assert np.abs(result.image - near).mean() < 0.3 * np.abs(result.image - photo).mean()
+    plain = engine.stylize(content, styles, params.replace(init="content"))
+    assert np.abs(plain.image - photo).mean() < np.abs(plain.image - near).mean()
+
+
+def test_start_wins_over_init(engine, pictures):
+    content, styles = pictures
+    start = make_style(36, 48, seed=4)
+    params = SMALL.replace(iterations=3)
+    from_look = engine.stylize(content, styles, params.replace(init="look"), start=start)
+    from_noise = engine.stylize(content, styles, params.replace(init="noise"), start=start)
+    np.testing.assert_allclose(from_look.image, from_noise.image, atol=2)
+
+
+def test_init_look_without_a_start_picture_is_refused(engine, pictures):
+    content, styles = pictures
+    with pytest.raises(InvalidParams, match="init=look needs the first look"):
+        engine.stylize(content, styles, SMALL.replace(init="look"))
