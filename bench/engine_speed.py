@@ -7,6 +7,8 @@ TF vs JAX.
     .venv/bin/python -m bench.engine_speed --parts x        # what-if Lienzo variants
     .venv/bin/python -m bench.engine_speed --tables-only    # tables + docs from the JSON
     .venv/bin/python -m bench.engine_speed --quick          # smoke test, ~5 min
+    .venv/bin/python -m bench.engine_speed --parts b --look-only --no-docs \
+        --json bench/results/engine-look.json               # from the photo vs the look
 
 Parts (each backend runs in its own subprocess, KERAS_BACKEND set before keras loads):
 
@@ -19,7 +21,10 @@ a) overhead: one compiled Adam step of the Engine (``Engine._plain.adam_step``, 
 b) time to quality: the JJ objective (content 5, style 100, tv 1e-3) on seeded random
    VGG19 weights; full-resolution-equivalent evaluations and seconds each method
    needs to reach a target loss.  Lienzo runs through ``Engine.stylize``; the
-   baselines are re-implemented below on ``Engine._plain.value_and_grad``.
+   baselines are re-implemented below on ``Engine._plain.value_and_grad``.  Each
+   preset runs twice: from the photo, and from the first look (``init=look``, the
+   look of engine.look as ``start``; issue 25), so the two can be compared on the
+   same pair (``--look-only``: just those runs, ~4 min a pair at 128 px).
 c) backends: seconds per step, TensorFlow vs JAX (from the part-a workers, run
    alternately so drift hits both).
 x) what-if: Lienzo variants that are not presets (the peak learning rate, two scales
@@ -50,6 +55,7 @@ from bench import common
 
 BACKENDS = ("tensorflow", "jax")
 NOMINAL_SIZE = 512  # the presets are tuned for a 512 px output; part b scales them down
+LOOK_BUDGETS = (10, 30, 100)  # part b, first look: the losses shown after so many evaluations
 
 
 class Weights(TypedDict):
@@ -266,15 +272,19 @@ class Quality:
         return float(loss), _to_numpy(grad)[0].astype(np.float32)
 
     # -- Lienzo, through Engine.stylize --------------------------------------------
-    def lienzo(self, name, params) -> dict:
+    def lienzo(self, name, params, picture=None) -> dict:
+        """``Engine.stylize`` with ``params``; ``picture``: its ``start`` (the first look,
+        for ``init=look``), whose loss is the curve's first point."""
         from engine.media import images
 
         e, W, H = self.e, self.w, self.h
-        e.stylize(self.content, [(self.style, 1.0)], params.replace(iterations=1))  # compile
+        e.stylize(self.content, [(self.style, 1.0)], params.replace(iterations=1),
+                  start=picture)  # compile
         getattr(e, "_grams", {}).clear()  # fair: Grams measured inside the timed run
         st = Tally()
+        first = self.content_full if picture is None else images.resize_to(picture, W, H)
         curve = [{"step": 0, "evals": 0.0, "seconds": 0.0,
-                  "loss": self.loss(images.to_uint8(self.content_full))}]
+                  "loss": self.loss(images.to_uint8(first))}]
 
         def on_progress(p):
             st.evals += p.size[0] * p.size[1] / (W * H)
@@ -290,7 +300,7 @@ class Quality:
 
         start = time.perf_counter()
         result = e.stylize(self.content, [(self.style, 1.0)], params, on_progress=on_progress,
-                           on_preview=on_preview, preview_every=self.every)
+                           on_preview=on_preview, preview_every=self.every, start=picture)
         seconds = time.perf_counter() - start - st.measure
         final = self.loss(result.image)
         curve.append({"step": st.steps, "evals": st.evals, "seconds": seconds,
@@ -299,7 +309,9 @@ class Quality:
         log(f"  {name}: {st.steps} steps, {st.evals:.0f} evals, {seconds:.0f}s, "
             f"loss {final:.4g} (last iterate {st.iterate_loss})")
         return {"name": name, "kind": "lienzo", "optimizer": params.optimizer,
-                "quality": params.quality, "schedule": plan, "steps": st.steps,
+                "quality": params.quality, "init": params.init,
+                "start": "photo" if picture is None else "look", "schedule": plan,
+                "steps": st.steps,
                 "evals": st.evals, "seconds": seconds, "final_loss": final,
                 "last_iterate_loss": st.iterate_loss, "curve": curve}
 
@@ -410,6 +422,24 @@ def worker_quality(args) -> dict:
     for quality in args.presets:
         methods.append(q.lienzo(f"Lienzo Adam {quality}",
                                 StyleParams(size=args.size, quality=quality, **JJ, **override)))
+    # -- the same presets from the first look (init=look: engine.look's picture as start)
+    look, out["look"] = first_look(content, style, args.size)
+    out["look"]["loss"] = q.loss(images.resize_to(look, q.w, q.h))
+    log(f"  first look: {out['look']['seconds'] * 1e3:.0f} ms, loss {out['look']['loss']:.4g}")
+    for quality in args.presets:
+        methods.append(q.lienzo(f"Lienzo Adam {quality}, from the first look",
+                                StyleParams(size=args.size, quality=quality, init="look", **JJ,
+                                            **override), picture=look))
+    for rate in args.look_lr:  # another peak rate, first preset only: from the photo, the look
+        gentler = StyleParams(size=args.size, quality=args.presets[0], learning_rate=rate, **JJ,
+                              **override)
+        methods.append(q.lienzo(f"Lienzo Adam {args.presets[0]}, {rate:g} px peak", gentler))
+        methods.append(q.lienzo(
+            f"Lienzo Adam {args.presets[0]}, from the first look, {rate:g} px peak",
+            gentler.replace(init="look"), picture=look))
+    if args.look_only:
+        out["content_loss"] = q.loss(images.to_uint8(q.content_full))
+        return out
     if args.lbfgs:
         methods.append(q.lienzo("Lienzo L-BFGS balanced",
                                 StyleParams(size=args.size, optimizer="lbfgs", **JJ, **override)))
@@ -478,6 +508,21 @@ def worker_quality(args) -> dict:
                                    "as much as keras-io's own loss would"))
     out["content_loss"] = q.loss(images.to_uint8(q.content_full))
     return out
+
+
+def first_look(content, style, size):
+    """engine.look's picture of ``content`` in ``style`` at the benchmark's size, and what
+    it took (the look's own cost: no VGG19 evaluation; the network loaded first)."""
+    from engine.look import painting
+    from engine.look.network import LookNetwork
+    from engine.params import StyleParams
+
+    network = LookNetwork(threads=os.cpu_count() or 1)
+    params = StyleParams(size=size, **JJ)
+    painting.paint_pictures(network, content, [(style, 1.0)], params)  # load the sessions
+    t0 = time.perf_counter()
+    look = painting.paint_pictures(network, content, [(style, 1.0)], params)
+    return look, {"seconds": time.perf_counter() - t0, "size": [look.shape[1], look.shape[0]]}
 
 
 def worker_explore(args) -> dict:
@@ -694,7 +739,8 @@ def _common_targets_table(methods, margins=(0.20, 0.10, 0.05, 0.02)):
 def quality_tables(qr: dict, explore: list | None) -> str:
     f = common.fmt
     methods = qr["methods"]
-    lienzo = [mm for mm in methods if mm["kind"] == "lienzo"]
+    looks = [mm for mm in methods if mm.get("start") == "look"]
+    lienzo = [mm for mm in methods if mm["kind"] == "lienzo" and mm not in looks]
     baselines = [mm for mm in methods if mm["kind"] == "baseline"]
     default = next((mm for mm in lienzo if mm["name"] == "Lienzo Adam balanced"), lienzo[0])
     w, h = qr["size"]
@@ -755,7 +801,10 @@ def quality_tables(qr: dict, explore: list | None) -> str:
                                if goal else "a baseline of our own, no goal)"))
     out.append("Verdict for the default (Adam, balanced), counting each baseline's whole run: "
                + "; ".join(verdicts) + ".")
-    every = lienzo + baselines + [mm for chunk in explore or [] for mm in chunk["methods"]]
+    if looks:
+        out.append(look_tables(qr, lienzo, looks))
+    every = lienzo + looks + baselines + [mm for chunk in explore or []
+                                          for mm in chunk["methods"]]
     best, table = _common_targets_table(every)
     out.append(f"Common targets: evaluations each run (presets, baselines and the what-if "
                f"variants below) needed to come within 20 / 10 / 5 / 2% of the lowest final "
@@ -769,6 +818,40 @@ def quality_tables(qr: dict, explore: list | None) -> str:
                    + _lienzo_rows(runs) + "\n\n" + _reach_table(baselines, runs)
                    + "\n\n" + _budget_table(runs, budgets))
     return "\n\n".join(out)
+
+
+def look_tables(qr: dict, lienzo: list, looks: list) -> str:
+    """Each preset from the photo beside the same preset from the first look: the
+    evaluations each needs to reach the same targets."""
+    f = common.fmt
+    by_name = {mm["name"]: mm for mm in lienzo}
+    twin = {look["name"]: look["name"].replace(", from the first look", "") for look in looks}
+    pairs = [(by_name[twin[look["name"]]], look) for look in looks if twin[look["name"]] in by_name]
+    rows = []
+    for photo, look in pairs:
+        best = min(photo["final_loss"], look["final_loss"])
+        cells = []
+        for target in (photo["final_loss"], *(best * (1 + m) for m in (0.10, 0.05, 0.02))):
+            hits = [first_reaching(mm["curve"], target) for mm in (photo, look)]
+            cells.append(" / ".join("—" if h is None else f(h["evals"]) for h in hits))
+        label = look["name"].removeprefix("Lienzo ").replace(", from the first look", "")
+        early = [" / ".join(f(loss_at(mm["curve"], n)) for mm in (photo, look))
+                 for n in LOOK_BUDGETS]
+        rows.append([label, f(photo["curve"][0]["loss"]) + " / "
+                     + f(look["curve"][0]["loss"]), *early, f(photo["final_loss"]) + " / "
+                     + f(look["final_loss"]), *cells])
+    info = qr.get("look", {})
+    text = ("#### Starting from the first look\n\nEach preset from the photo (`init=content`) "
+            "and from the first look (`init=look`: engine.look's picture, "
+            f"{f(info.get('seconds', 0) * 1e3)} ms on the CPU and no VGG19 evaluation, as "
+            "`start`). Evaluations to reach each target, from the photo / from the look "
+            "(\"—\": not within the run); the targets are the run from the photo's final loss "
+            "and 10 / 5 / 2% above the lower of the two final losses. The loss after N "
+            "evaluations is the returned picture's, photo / look:\n\n")
+    return text + common.table(["preset", "start loss",
+                                *[f"after {n} evals" for n in LOOK_BUDGETS], "final loss",
+                                "evals to the photo run's final loss", "+10%", "+5%", "+2%"],
+                               rows)
 
 
 def tables(results: dict) -> str:
@@ -815,6 +898,12 @@ def main(argv=None):
                     help="part b: override Lienzo's per-scale iterations (smoke tests)")
     ap.add_argument("--presets", default="fast,balanced,best")
     ap.add_argument("--no-lbfgs", dest="lbfgs", action="store_false")
+    ap.add_argument("--look-only", action="store_true",
+                    help="part b: only the presets from the photo and from the first look "
+                         "(no L-BFGS, shrunk schedule or baselines)")
+    ap.add_argument("--look-lr", default="",
+                    help="part b: Adam peak learning rates (px, comma-separated) for extra runs "
+                         "of the first preset, from the photo and from the first look")
     ap.add_argument("--steps-seed", type=int, default=1500)
     ap.add_argument("--steps-tf", type=int, default=1000)
     ap.add_argument("--steps-kerasio", type=int, default=1000,
@@ -845,6 +934,8 @@ def main(argv=None):
         args.explore_steps = 12
         args.presets = ["fast", "balanced"]
 
+    if isinstance(args.look_lr, str):
+        args.look_lr = [float(r) for r in args.look_lr.split(",") if r]
     if args.worker:
         worker = {"overhead": worker_overhead, "quality": worker_quality,
                   "explore": worker_explore}[args.worker]
@@ -878,6 +969,8 @@ def run_parts(args, results: dict) -> None:
                    "--steps-seed", str(args.steps_seed), "--steps-tf", str(args.steps_tf),
                    "--steps-kerasio", str(args.steps_kerasio), "--steps-kc", str(args.steps_kc)]
     passthrough += [] if args.lbfgs else ["--no-lbfgs"]
+    passthrough += ["--look-only"] if args.look_only else []
+    passthrough += ["--look-lr", ",".join(map(str, args.look_lr))] if args.look_lr else []
     for only in args.explore_only or []:
         passthrough += ["--explore-only", only]
     for flag in ("photo", "style"):

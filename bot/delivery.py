@@ -114,6 +114,8 @@ class Delivery:
         if state == ProgressState.RUNNING and progress.get("frames"):  # a clip
             text += "\n" + t(lang, "progress.frame", frame=progress.get("frame", 0),
                              frames=progress.get("frames", 0))
+        if meta.looked and meta.style.init != "look":  # the painting starts from the photo
+            text += "\n" + t(lang, "look.painting")
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
         now = time.monotonic()
         markup = keyboards.cancel(lang, job.id)

@@ -30,6 +30,7 @@ sent before the downloads start.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -169,6 +170,10 @@ class Intake:
                         and media.size > images.MAX_BYTES:
                     raise FileTooBig(images.MAX_BYTES, clip=media.clip is not None)
             params = params or await self.job_params(user.id, request)
+            if content.clip is not None and params.get("quality") == INSTANT:
+                # An instant clip would be a sketch per frame: clips are painted, at the
+                # workers' default quality (docs/architecture.md, "The first look").
+                params = {k: v for k, v in params.items() if k != "quality"}
             if params.get("split", "none") != "none" and style_media is not None:
                 raise BadSplit("painting")  # two regions, three styles
             key = self._cache_key(user.id, content, request, style_media, params)
@@ -248,7 +253,7 @@ class Intake:
             markup = keyboards.cancel(lang, job_id, instant=offline and content.clip is None)
             # If this edit is lost (flood control), the worker's progress edits carry on.
             if not (status.media and look is not None
-                    and await self._show_look(status, look, text, markup, lang)):
+                    and await self._show_look(job_id, status, look, text, markup, lang)):
                 await quietly(status.show(self.application.bot, text, markup))
         finally:
             self.settling.end(job_id)
@@ -289,8 +294,8 @@ class Intake:
             message_id=content.message_id, status_message_id=status.message_id, meta=meta,
             job_id=job_id, clip=content.clip, enqueue=not instant), note, look
 
-    async def _show_look(self, status: StatusMessage, look: LookInput, text: str,
-                         markup: InlineKeyboardMarkup, lang: str) -> bool:
+    async def _show_look(self, job_id: str, status: StatusMessage, look: LookInput,
+                         text: str, markup: InlineKeyboardMarkup, lang: str) -> bool:
         """The status message's picture becomes the job's first look, captioned "first
         look" and ``text``; False when there is none (off, busy, failed) or Telegram
         refused it (the caption edit is made instead)."""
@@ -306,6 +311,8 @@ class Intake:
         except TelegramError as exc:
             log.info("first look not shown (%s)", exc)
             return False
+        await asyncio.to_thread(self.jobs.update_meta, job_id,
+                                lambda meta: dataclasses.replace(meta, looked=True))
         return True
 
     async def _download(self, media: Media) -> bytes:

@@ -5,7 +5,8 @@ worker never sees (docs/architecture.md, "The life of a job").
 it as JSON text in the ``meta`` column (``to_json``), and every ``Job`` read back
 carries it again as this value (``from_json``), so delivery, the buttons and
 /status read fields, not dictionary keys.  Two fields change after intake, each
-once, through ``JobService.update_meta``: ``size`` (the artwork's pixels, for
+once, through ``JobService.update_meta``: ``looked`` (its first look was shown:
+the progress says the painting has begun), ``size`` (the artwork's pixels, for
 the full-resolution caption) and ``pinged`` (the "ready" note was sent; a
 delivery redone after a restart must not send it twice).
 
@@ -44,6 +45,7 @@ class JobMeta:
     cache_key: str  # the result cache's key (``Intake._cache_key``)
     label: str  # the styles' label in ``lang``
     clip: ClipInfo | None  # what reading a clip at intake found; None for a still picture
+    looked: bool = False  # its first look was shown in the status message (bot.looks)
     size: tuple[int, int] | None = None  # the artwork's (width, height), once delivered
     pinged: bool = False  # the "ready" note has been sent
 
@@ -65,6 +67,7 @@ class JobMeta:
             "params": dict(self.params), "cache_key": self.cache_key, "label": self.label,
             "clip": dataclasses.asdict(self.clip) if self.clip else None,
             "size": list(self.size) if self.size else None, "pinged": self.pinged,
+            "looked": self.looked,
         })
 
     @classmethod
@@ -72,7 +75,8 @@ class JobMeta:
         """The value ``to_json`` wrote, or the object versions before this type wrote:
         the same keys, some missing in older rows (``clip`` before clips,
         ``status_media`` before the status message was a picture, ``size`` and
-        ``pinged`` until set), read with the defaults those versions read them with."""
+        ``pinged`` until set, ``looked`` before first looks), read with the defaults
+        those versions read them with."""
         raw = json.loads(text)
         size, clip, style_media = raw.get("size"), raw.get("clip"), raw.get("style_media")
         return cls(
@@ -85,4 +89,4 @@ class JobMeta:
             params=dict(raw.get("params", {})), cache_key=raw.get("cache_key", ""),
             label=raw.get("label", ""), clip=ClipInfo(**clip) if clip else None,
             size=(int(size[0]), int(size[1])) if size else None,
-            pinged=bool(raw.get("pinged", False)))
+            pinged=bool(raw.get("pinged", False)), looked=bool(raw.get("looked", False)))

@@ -54,7 +54,9 @@ def plain(text: str) -> str:
 def spanish_queued(status) -> bool:
     """Whether the status message said "queued" in Spanish at some point."""
     said = {queued_text("es", n) for n in range(10)} | {t("es", "queued.offline")}
-    return any(version.get("caption") in said for _, version in status.versions)
+    look = t("es", "look.first") + "\n"  # the first look's caption leads with a line
+    return any(version.get("caption", "").removeprefix(look) in said
+               for _, version in status.versions)
 
 
 # --------------------------------------------------------------------------- no bot needed

@@ -106,6 +106,22 @@ async def test_a_job_cancelled_after_its_first_look_ends_cleanly(
 
 
 @pytest.mark.asyncio
+async def test_a_look_telegram_refuses_leaves_the_caption_edit_and_the_painting_comes(
+        telegram, tmp_path, monkeypatch, engine_worker, assets):
+    tg = telegram
+    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets):
+        leo = tg.user(2507, "Leo")
+        tg.fail_next("editMessageMedia", status=400, description="Bad Request: MEDIA_EMPTY")
+        sent = await leo.send_photo(leo.chat, assets.photo(57), caption="/style starry_night")
+        art = await tg.wait_for_message(leo.chat, artwork, timeout=JOB_S, after=sent)
+        refused = media_edits(tg, leo.chat, art.message_id)[0]
+        assert is_look(refused) and refused.status == 400
+        queued = [c for c in tg.calls_to("editMessageCaption", leo.chat)
+                  if any(queued_text("en", n) == c.params.get("caption") for n in range(5))]
+        assert queued and queued[0].time > refused.time  # "queued" said as a caption
+
+
+@pytest.mark.asyncio
 async def test_quality_instant_needs_no_engine_worker(
         telegram, tmp_path, monkeypatch, assets):
     tg = telegram
@@ -152,11 +168,12 @@ async def test_the_painter_offline_offers_the_instant_picture(
 @pytest.mark.asyncio
 async def test_a_clips_status_shows_its_first_frames_look(
         telegram, tmp_path, monkeypatch, engine_worker, assets):
+    """… and a clip asked for at quality=instant is still painted, by the worker."""
     tg = telegram
     async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets):
         ana = tg.user(2505, "Ana")
         sent = await ana.send_animation(ana.chat, moving_square(), width=W, height=H,
-                                        caption="/style starry_night")
+                                        caption="/style starry_night quality=instant")
         status = await tg.wait_for_message(ana.chat, after=sent)
         await tg.wait_for(lambda _: any(is_look(c) for c in media_edits(
             tg, ana.chat, status.message_id)), 30, "the clip's first look", chat=ana.chat)

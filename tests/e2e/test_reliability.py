@@ -76,7 +76,11 @@ async def test_kicked_from_a_group_cancels_its_jobs_and_goes_quiet(
         group = telegram.group("Art club", privacy=True, members=[ana])
         sent = await ana.send_photo(group, assets.photo(32),
                                     caption="/style@LienzoBot the_scream quality=best")
-        await answer(telegram, group, sent)
+        status = await answer(telegram, group, sent)
+        # Kicked while it paints: once its first progress edit is made (right after the
+        # first look's edit, which delivery waits for), so that none is in flight.
+        await telegram.wait_for(lambda _: status.content.startswith("🎨"), 60,
+                                "the painting to start", chat=group)
         group.remove_bot(by=ana)
         kicked_at = time.monotonic()
         await telegram.wait_for(
@@ -99,7 +103,8 @@ async def test_painter_offline_says_so_drops_old_jobs_and_health_tells(
         eva = telegram.user(1103, "Eva", language_code="es")
         sent = await eva.send_photo(eva.chat, assets.photo(33), caption="/style great_wave")
         status = await answer(telegram, eva.chat, sent)
-        assert status.content == t("es", "queued.offline")
+        assert t("es", "queued.offline") in status.content
+        assert t("es", "look.offer_instant") in status.content  # and a button for it
         async with aiohttp.ClientSession() as http:
             base = f"http://127.0.0.1:{bot.config.http_port}"
             async with http.get(f"{base}/healthz") as r:

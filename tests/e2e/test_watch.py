@@ -13,7 +13,7 @@ import time
 import pytest
 
 from bot import preview
-from bot.texts import t
+from bot.texts import LANGUAGES, t
 from tests.support.bot_harness import JOB_S, artwork, lienzo_bot
 from tests.support.clips import decode_mp4
 from tests.support.workers import running_worker
@@ -48,8 +48,16 @@ def markup_of(call) -> str:
     return markup if isinstance(markup, str) else json.dumps(markup)
 
 
+def is_look(call) -> bool:
+    media = call.params["media"]
+    media = json.loads(media) if isinstance(media, str) else media
+    return any(media.get("caption", "").startswith(t(lang, "look.first")) for lang in LANGUAGES)
+
+
 def is_preview(call) -> bool:
-    return '"c:' in markup_of(call)  # the progress keyboard (Cancel), not the result's
+    """A live preview: the progress keyboard (Cancel), not the result's; not the first
+    look, which comes before any preview (tests/e2e/test_first_look.py)."""
+    return '"c:' in markup_of(call) and not is_look(call)
 
 
 def job_of(art) -> str:
@@ -128,7 +136,7 @@ async def test_previews_off_is_captions_only(
 
         sent = await bob.send_photo(bob.chat, assets.photo(92), caption=LONG)
         art = await tg.wait_for_message(bob.chat, artwork, timeout=JOB_S, after=sent)
-        edits = media_edits(tg, bob.chat, art.message_id)
+        edits = [c for c in media_edits(tg, bob.chat, art.message_id) if not is_look(c)]
         assert len(edits) == 1 and not is_preview(edits[0])  # only the result
         progress = [c for c in tg.calls_to("editMessageCaption", bob.chat)
                     if c.params.get("message_id") == art.message_id and "%" in
@@ -140,7 +148,10 @@ async def test_previews_off_is_captions_only(
 async def test_a_failing_preview_falls_back_to_captions_and_the_result_arrives(
         telegram, tmp_path, monkeypatch, engine_worker, assets):
     tg = telegram
-    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets):
+    # No first look: it would be the first editMessageMedia, the one made to fail
+    # (a refused look: tests/e2e/test_first_look.py).
+    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets,
+                          LIENZO_FIRST_LOOK="off"):
         eva = tg.user(1303, "Eva")
         tg.fail_next("editMessageMedia", status=400,
                      description="Bad Request: MEDIA_EMPTY")  # the first preview

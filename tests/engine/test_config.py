@@ -113,6 +113,19 @@ def test_the_deployment_overrides_the_machines_defaults(monkeypatch, tmp_path):
         config.GPU_DEFAULTS, quality="best")
 
 
+@pytest.mark.usefixtures("bare")
+def test_the_default_quality_may_be_instant(monkeypatch):
+    """LIENZO_DEFAULT_QUALITY=instant: the first look is every job's picture unless the
+    job asks otherwise; the machine's sizes stay its own."""
+    monkeypatch.setenv("LIENZO_DEFAULT_QUALITY", "instant")
+    s = config.load()
+    assert s.default_quality == "instant"
+    for has_gpu, machine in ((True, config.GPU_DEFAULTS), (False, config.CPU_DEFAULTS)):
+        defaults = s.defaults_for(has_gpu)
+        assert defaults.quality == "instant"
+        assert (defaults.size, defaults.max_side) == (machine.size, machine.max_side)
+
+
 def test_machine_defaults_follow_the_device():
     assert config.machine_defaults(config.is_gpu("GPU 0: NVIDIA H100")) is config.GPU_DEFAULTS
     assert config.machine_defaults(config.is_gpu("CPU")) is config.CPU_DEFAULTS
@@ -124,7 +137,7 @@ def test_machine_defaults_follow_the_device():
     ("LIENZO_MAX_SIDE", "big", "LIENZO_MAX_SIDE must be a whole number, not 'big'"),
     ("LIENZO_MAX_SIDE", "16", "LIENZO_MAX_SIDE must be at least 32 (pixels)"),
     ("LIENZO_DEFAULT_QUALITY", "ultra",
-     "LIENZO_DEFAULT_QUALITY must be one of fast, balanced, best"),
+     "LIENZO_DEFAULT_QUALITY must be one of instant, fast, balanced, best"),
     ("LIENZO_JOB_TIME_LIMIT", "0", "LIENZO_JOB_TIME_LIMIT must be above 0"),
     ("LIENZO_JOB_TIME_LIMIT", "5 min", "LIENZO_JOB_TIME_LIMIT must be a number, not '5 min'"),
     ("LIENZO_CLIP_MAX_SIDE", "8", "LIENZO_CLIP_MAX_SIDE must be at least 32 (pixels)"),

@@ -66,7 +66,7 @@ class FakeEngine:
         self.calls = []
 
     def __call__(self, content, styles, params, on_progress=None, should_stop=None,
-                 on_preview=None, preview_every=50):
+                 on_preview=None, preview_every=50, start=None):
         self.calls.append(params)
         if self.fail:
             raise self.fail.pop(0)
@@ -318,6 +318,19 @@ def test_the_worker_sends_the_timelapse_with_the_result(queue, assets):
     shapes = {decode_frame(f).shape for f in frames}
     assert len(shapes) == 1 and all(side % 2 == 0 for side in next(iter(shapes))[:2])
     assert np.abs(decode_frame(frames[-1]).astype(int) - 77).mean() < 3  # the painting
+
+
+def test_an_instant_job_comes_back_as_any_painting_does(queue, assets):
+    """quality=instant reached a worker: its first look is the result, stored and read
+    back through the queue as a painting is (JPEG, full-size PNG, stats)."""
+    engine = FakeEngine()
+    worker = make_worker(queue, engine)
+    assert worker.process(submit(queue, assets, params={"size": TINY,
+                                                        "quality": "instant"})) == "done"
+    result = result_of(queue, "job1")
+    assert engine.calls == [] and result.stats["instant"] is True
+    assert decode_image(result.png).shape == (TINY, TINY, 3) and result.jpeg
+    assert result.worker == "test-worker" and result.stats["iterations"] == 0
 
 
 @pytest.mark.usefixtures("gpu_environment")
