@@ -35,7 +35,8 @@ mode:
 1. **single photos** (``--singles``, default 3), one after another, at the CPU
    default size (384 px, quality fast): acknowledgement and first picture for
    each; the last ``--paint-singles`` (default 1) are painted to the end (the
-   painting time at the default size, ~2.5 min on 2 cores), the others are
+   painting time at the default size: 75 s on 2 idle cores, ~3 min beside
+   another busy process), the others are
    cancelled (their Cancel button) once their first picture has come;
 2. **20 photos at once** (``--burst``) from 20 different users, by a second bot
    process started with ``LIENZO_JOB_TIME_LIMIT=--burst-limit`` (default 3 s): the
@@ -50,8 +51,8 @@ its peak RSS (VmHWM) are read as well.  Before each part a warm-up photo (anothe
 user, cancelled) pays the first-use costs (the look's network and style vector,
 SQLite, the connection pool, the worker's compilation).
 
-    .venv/bin/python -m bench.first_look             # 1 round x 2 modes, ~13 min on 2 cores
-    .venv/bin/python -m bench.first_look --rounds 2  # ~25 min
+    .venv/bin/python -m bench.first_look             # 1 round x 2 modes, 8-10 min on 2 cores
+    .venv/bin/python -m bench.first_look --rounds 2  # 16-20 min
     .venv/bin/python -m bench.first_look --singles 1 --paint-singles 0 --burst 4 \\
         --json /tmp/fl.json                          # smoke test, ~3 min
     .venv/bin/python -m bench.first_look --docs      # also rewrite docs/benchmarks.md's block
@@ -233,6 +234,7 @@ class Tracker:
             out["look_upload"] = upload_name(look)
             out["look_caption"] = media_caption(look)[:120]
         out["media_edits"] = [media_kind(c) for c in self.edits.get(cid, ())]
+        out["load_avg"] = os.getloadavg()[0]  # when the photo's record was taken
         # Every edit of the status message: seconds from the update, method, and the
         # media edit's kind or the caption's first words.
         out["timeline"] = [
@@ -664,7 +666,7 @@ def main(argv=None) -> int:
     parser.add_argument("--singles", type=int, default=3, help="single photos per part")
     parser.add_argument("--paint-singles", type=int, default=1,
                         help="of them, how many (the last) are painted to the end "
-                             "(~2.5 min each on 2 cores); the others are cancelled")
+                             "(75 s to 3 min each on 2 cores); the others are cancelled")
     parser.add_argument("--burst", type=int, default=20, help="photos at once")
     parser.add_argument("--burst-limit", type=float, default=3.0,
                         help="LIENZO_JOB_TIME_LIMIT (s) of the burst part's bot")

@@ -310,6 +310,10 @@ TEXTS: dict[str, str] = {
         "e.g. <code>size=512</code>."
     ),
     "error.engine_error": "😔 Something went wrong while painting. Please try again.",
+    "error.look_failed": (
+        "😔 I couldn't make an instant picture of this one. Try a painted quality, "
+        "e.g. <code>quality=fast</code>."
+    ),
     "error.worker_lost": (
         "😔 Sorry — I tried several times but couldn't finish your picture. "
         "Please send it again."

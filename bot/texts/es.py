@@ -312,6 +312,10 @@ TEXTS: dict[str, str] = {
         "por ejemplo <code>tamaño=512</code>."
     ),
     "error.engine_error": "😔 Algo salió mal mientras pintaba. Inténtalo de nuevo.",
+    "error.look_failed": (
+        "😔 No pude hacer una imagen instantánea de esta foto. Prueba una calidad pintada, "
+        "por ejemplo <code>calidad=rapida</code>."
+    ),
     "error.worker_lost": (
         "😔 Lo siento: lo intenté varias veces, pero no pude terminar tu foto. "
         "Envíamela otra vez."
