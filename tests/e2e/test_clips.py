@@ -10,7 +10,6 @@ is ignored, and Cancel stops a clip job."""
 from __future__ import annotations
 
 import io
-import json
 
 import av
 import numpy as np
@@ -19,7 +18,7 @@ import pytest
 from bot import delivery
 from bot.texts import t
 from engine.media import mp4
-from tests.support.bot_harness import JOB_S, lienzo_bot
+from tests.support.bot_harness import JOB_S, lienzo_bot, media_of
 
 W, H = 48, 32
 
@@ -39,10 +38,8 @@ def moving_square(frames: int = 6, fps: float = 6.0) -> bytes:
 def clip_edits(tg, chat) -> list:
     """The editMessageMedia calls that put a painted clip in the chat: not the first
     look, which turns the status into a photo while the clip waits (issue 25)."""
-    def kind(call) -> str:
-        media = call.params.get("media")
-        return (json.loads(media) if isinstance(media, str) else media or {}).get("type", "")
-    return [c for c in tg.calls_to("editMessageMedia", chat) if kind(c) != "photo"]
+    return [c for c in tg.calls_to("editMessageMedia", chat)
+            if media_of(c).get("type") != "photo"]
 
 
 def decoded(data: bytes) -> tuple[str, str, int]:

@@ -10,35 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sqlite3
 
 import pytest
 
 from bot.texts import queued_text, t
 from tests.e2e.test_clips import H, W, moving_square
-from tests.support.bot_harness import JOB_S, artwork, lienzo_bot, metric
+from tests.support.bot_harness import (
+    JOB_S,
+    artwork,
+    is_look,
+    job_of,
+    lienzo_bot,
+    markup_of,
+    media_edits,
+    media_of,
+    metric,
+)
 
 LONG = "/style starry_night quality=balanced"  # several seconds even here: time to cancel
-
-
-def media_edits(tg, chat, message_id: int) -> list:
-    return [c for c in tg.calls_to("editMessageMedia", chat)
-            if c.params.get("message_id") == message_id]
-
-
-def media_of(call) -> dict:
-    media = call.params["media"]
-    return json.loads(media) if isinstance(media, str) else media
-
-
-def markup_of(call) -> str:
-    markup = call.params.get("reply_markup")
-    return markup if isinstance(markup, str) else json.dumps(markup)
-
-
-def is_look(call, lang: str = "en") -> bool:
-    return media_of(call).get("caption", "").startswith(t(lang, "look.first"))
 
 
 def photo_ids(message) -> list[str]:
@@ -49,10 +39,6 @@ def kept_file_id(bot, job_id: str) -> str:
     with contextlib.closing(sqlite3.connect(bot.config.data_dir / "artworks.db")) as db:
         return db.execute("select file_id from artworks where job_id = ?",
                           (job_id,)).fetchone()[0]
-
-
-def job_of(art) -> str:
-    return next(d for d in art.callback_data if d.startswith("r:full:")).split(":")[2]
 
 
 def no_workers(tmp_path):
@@ -94,7 +80,7 @@ async def test_a_job_cancelled_after_its_first_look_ends_cleanly(
         bob = tg.user(2502, "Bob", language_code="es")
         sent = await bob.send_photo(bob.chat, assets.photo(52), caption=LONG)
         status = await tg.wait_for_message(bob.chat, after=sent)
-        await tg.wait_for(lambda _: any(is_look(c, "es") for c in media_edits(
+        await tg.wait_for(lambda _: any(is_look(c) for c in media_edits(
             tg, bob.chat, status.message_id)), 30, "the first look", chat=bob.chat)
         job = next(d for d in status.callback_data if d.startswith("c:"))
         await (await bob.press(status, job)).answered()

@@ -13,8 +13,16 @@ import time
 import pytest
 
 from bot import preview
-from bot.texts import LANGUAGES, t
-from tests.support.bot_harness import JOB_S, artwork, lienzo_bot
+from bot.texts import t
+from tests.support.bot_harness import (
+    JOB_S,
+    artwork,
+    is_look,
+    job_of,
+    lienzo_bot,
+    markup_of,
+    media_edits,
+)
 from tests.support.clips import decode_mp4
 from tests.support.workers import running_worker
 
@@ -37,31 +45,10 @@ def quick_pace(monkeypatch):
     monkeypatch.setattr(preview, "GROUP_EVERY_S", GROUP_EVERY_S)
 
 
-def media_edits(tg, chat, message_id: int) -> list:
-    """editMessageMedia calls for one message, oldest first, with their markup as text."""
-    return [c for c in tg.calls_to("editMessageMedia", chat)
-            if c.params.get("message_id") == message_id]
-
-
-def markup_of(call) -> str:
-    markup = call.params.get("reply_markup")
-    return markup if isinstance(markup, str) else json.dumps(markup)
-
-
-def is_look(call) -> bool:
-    media = call.params["media"]
-    media = json.loads(media) if isinstance(media, str) else media
-    return any(media.get("caption", "").startswith(t(lang, "look.first")) for lang in LANGUAGES)
-
-
 def is_preview(call) -> bool:
     """A live preview: the progress keyboard (Cancel), not the result's; not the first
     look, which comes before any preview (tests/e2e/test_first_look.py)."""
     return '"c:' in markup_of(call) and not is_look(call)
-
-
-def job_of(art) -> str:
-    return next(d for d in art.callback_data if d.startswith("r:full:")).split(":")[2]
 
 
 @pytest.mark.asyncio

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 
 import aiohttp
@@ -79,6 +80,34 @@ RECEIVED = {t(lang, "received") for lang in LANGUAGES}  # "⏳ Got it — one mo
 def artwork(m) -> bool:
     """The painting: the status message once its picture is the artwork (result buttons)."""
     return bool(m.photo) and any(d.startswith("r:") for d in m.callback_data)
+
+
+def job_of(art) -> str:
+    """The job id an artwork's buttons carry."""
+    return next(d for d in art.callback_data if d.startswith("r:full:")).split(":")[2]
+
+
+def media_edits(tg, chat, message_id: int) -> list:
+    """editMessageMedia calls for one message, oldest first."""
+    return [c for c in tg.calls_to("editMessageMedia", chat)
+            if c.params.get("message_id") == message_id]
+
+
+def media_of(call) -> dict:
+    """An editMessageMedia call's InputMedia, as sent."""
+    media = call.params["media"]
+    return json.loads(media) if isinstance(media, str) else media
+
+
+def markup_of(call) -> str:
+    markup = call.params.get("reply_markup")
+    return markup if isinstance(markup, str) else json.dumps(markup)
+
+
+def is_look(call) -> bool:
+    """The first look's edit (bot.looks): its caption leads with "first look"."""
+    caption = media_of(call).get("caption", "")
+    return any(caption.startswith(t(lang, "look.first")) for lang in LANGUAGES)
 
 
 async def answer(tg, chat, after, timeout: float = 60):
