@@ -52,10 +52,11 @@ def test_reads_an_old_dict_after_delivery_and_without_optional_parts():
 
 def test_round_trip_keeps_the_same_keys():
     meta = JobMeta.from_json(json.dumps(OLD_DICT))
-    for value in (meta, dataclasses.replace(meta, size=(512, 384), pinged=True, clip=None)):
+    later = dataclasses.replace(meta, size=(512, 384), pinged=True, clip=None, looked=True)
+    for value in (meta, later):
         text = value.to_json()
         assert JobMeta.from_json(text) == value
-        assert set(json.loads(text)) == set(OLD_DICT) | {"size", "pinged"}
+        assert set(json.loads(text)) == set(OLD_DICT) | {"size", "pinged", "looked"}
     # An older version reading what this one wrote finds every key it read.
     assert {k: v for k, v in json.loads(meta.to_json()).items() if k in OLD_DICT} == OLD_DICT
 
