@@ -54,7 +54,7 @@ SQLite, the connection pool, the worker's compilation).
     .venv/bin/python -m bench.first_look             # 1 round x 2 modes, 8-10 min on 2 cores
     .venv/bin/python -m bench.first_look --rounds 2  # 16-20 min
     .venv/bin/python -m bench.first_look --singles 1 --paint-singles 0 --burst 4 \\
-        --json /tmp/fl.json                          # smoke test, ~3 min
+        --json /tmp/fl.json                          # smoke test, ~2 min
     .venv/bin/python -m bench.first_look --docs      # also rewrite docs/benchmarks.md's block
     .venv/bin/python -m bench.first_look --from-json bench/results/first_look.json --docs
 
@@ -637,7 +637,7 @@ def report(data: dict) -> str:
         f"{m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB, no GPU; Python {m['python']}, "
         f"TensorFlow {data['versions'].get('tensorflow')} on the CPU, random VGG19 weights; "
         f"{m['date']}; git {data.get('git')}; load average during the parts "
-        f"{min(loads):.1f}–{max(loads):.1f}. " if loads else "",
+        f"{min(loads):.1f}–{max(loads):.1f}." if loads else "",
         f"{nrounds} round(s), modes interleaved (a fresh bot process per part, one warm "
         f"worker); photos of {args['photo']} px (~{data['photo_kb']:.0f} KB JPEG), "
         f"`{CAPTION}`; percentiles over every photo of every round. Times from the photo's "

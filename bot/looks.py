@@ -8,9 +8,9 @@ would come minutes late.  Two uses:
 
 - **the first look** (``first_look``): the status message's picture while the
   job waits and paints.  A nicety, so it never holds anything up: one thread
-  makes looks, one after another, and a look that would wait behind
-  ``MAX_WAITING`` others (a burst: more than a second or two of looks) is
-  skipped - the person sees their photo, as before.  A look that fails is
+  makes looks, one after another, and a look that would wait more than
+  ``MAX_WAIT_S`` behind the others (a burst: the looks waiting times the
+  recent time of one) is skipped - the person sees their photo, as before.  A look that fails is
   skipped too, and logged.
 - **an instant painting** (``instant``): the look at the job's full size *is*
   the artwork (``quality=instant``, or the button offered while the painter is
@@ -43,7 +43,8 @@ from engine.queue import JobResult, JobSpec, ResultStatus, StyleRef
 
 log = logging.getLogger("lienzo.looks")
 
-MAX_WAITING = 2  # first looks waiting for the thread; one more is skipped
+MAX_WAIT_S = 1.5  # a first look that would wait longer for the thread is skipped
+FIRST_GUESS_S = 0.2  # one look's time before any was timed (~0.1-0.2 s on one core)
 LOOK_JPEG_QUALITY = 88  # a status picture, shown at phone size
 WORKER_NAME = "bot (instant)"  # an instant result's ``worker``
 T = TypeVar("T")
@@ -77,21 +78,22 @@ class Looks:
         self.vectors = StyleVectors(self.network, catalog)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="lienzo-look")
         self._waiting = 0  # first looks asked for and not done (changed on the loop only)
+        self._look_s = FIRST_GUESS_S  # a recent look's seconds (moving average)
 
     async def first_look(self, given: LookInput) -> bytes | None:
         """The status message's first look as a JPEG, at most 384 px (the network's own
         detail); None when it is off, skipped (busy) or failed."""
         if not self.first_look_on:
             return None
-        if self._waiting >= MAX_WAITING:
+        if self._waiting * self._look_s > MAX_WAIT_S:
             self.metrics.looks.labels("skipped").inc()
             log.info("first look skipped: %d waiting", self._waiting)
             return None
         self._waiting += 1
         try:
             shown = given.params.replace(size=min(given.params.size, NETWORK_SIDE))
-            look = await self._run(self._paint, LookInput(given.photo, given.styles, shown))
-            jpeg = await self._run(images.encode_jpeg, look, LOOK_JPEG_QUALITY)
+            jpeg, took = await self._run(self._first_look_jpeg,
+                                         LookInput(given.photo, given.styles, shown))
         except Exception as exc:  # the look is a nicety: the painting still comes
             self.metrics.looks.labels("failed").inc()
             log.warning("first look failed (%s: %s); the painting still comes",
@@ -99,6 +101,7 @@ class Looks:
             return None
         finally:
             self._waiting -= 1
+        self._look_s = 0.8 * self._look_s + 0.2 * took
         self.metrics.looks.labels("shown").inc()
         return jpeg
 
@@ -122,6 +125,12 @@ class Looks:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     # -- in the look thread -------------------------------------------------------------
+    def _first_look_jpeg(self, given: LookInput) -> tuple[bytes, float]:
+        """The look as a JPEG, and the seconds it took (without its wait)."""
+        started = time.monotonic()
+        jpeg = images.encode_jpeg(self._paint(given), LOOK_JPEG_QUALITY)
+        return jpeg, time.monotonic() - started
+
     def _paint(self, given: LookInput) -> RGB:
         photo = given.photo if not isinstance(given.photo, bytes) \
             else images.decode_image(given.photo)

@@ -70,6 +70,10 @@ class LookNetwork:
                 options.intra_op_num_threads = self.threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
+                # No arena, no memory pattern: the bot's peak grows by ~75 MB instead of
+                # ~105 MB (a 1280x960 photo), and a look is no slower (docs/benchmarks.md).
+                options.enable_cpu_mem_arena = False
+                options.enable_mem_pattern = False
                 self._sessions[name] = ort.InferenceSession(
                     str(model_file(name)), options, providers=["CPUExecutionProvider"])
             return self._sessions[name]

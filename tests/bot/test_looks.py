@@ -58,7 +58,7 @@ async def test_off_makes_no_look(catalog):
 
 @pytest.mark.asyncio
 async def test_a_busy_look_thread_skips_first_looks(catalog, monkeypatch):
-    """More than MAX_WAITING looks waiting: the next is skipped at once, not queued."""
+    """A look that would wait more than MAX_WAIT_S is skipped at once, not queued."""
     metrics = Metrics()
     looks = Looks(catalog, metrics)
     gate = threading.Event()
@@ -69,13 +69,15 @@ async def test_a_busy_look_thread_skips_first_looks(catalog, monkeypatch):
         return real(given_input)
 
     monkeypatch.setattr(looks, "_paint", slow)
-    waiting = [asyncio.create_task(looks.first_look(given()))
-               for _ in range(looks_module.MAX_WAITING)]
+    looks._look_s = 0.6  # as if a look took 0.6 s: a fourth would wait 1.8 s
+    waiting = [asyncio.create_task(looks.first_look(given())) for _ in range(3)]
     await asyncio.sleep(0.05)
     assert await looks.first_look(given()) is None  # skipped, without waiting
     assert counted(metrics, "skipped") == 1
     gate.set()
     assert all(look is not None for look in await asyncio.gather(*waiting))
+    assert looks._look_s < 0.6  # the real looks' time (gate wait included, ~10 ms) pulled it
+    assert looks_module.MAX_WAIT_S == 1.5
 
 
 @pytest.mark.asyncio
