@@ -239,7 +239,7 @@ class Intake:
             if submitted.existed:  # handled again after a restart: the job goes on as it was
                 return
             self.metrics.submitted.inc()
-            if look is not None and look.params.instant:
+            if content.clip is None and look.params.instant:  # not queued: painted here
                 await self.instant.paint(job_id)  # delivery sends it, as it does a painting
                 return
             offline = self.workers.offline
@@ -252,7 +252,7 @@ class Intake:
             text += f"\n{note}" if note else ""
             markup = keyboards.cancel(lang, job_id, instant=offline and content.clip is None)
             # If this edit is lost (flood control), the worker's progress edits carry on.
-            if not (status.media and look is not None
+            if not (status.media
                     and await self._show_look(job_id, status, look, text, markup, lang)):
                 await quietly(status.show(self.application.bot, text, markup))
         finally:
@@ -281,8 +281,8 @@ class Intake:
         styles_arg: list[tuple[Any, ...]] = list(styles)
         if style_media is not None:
             styles_arg.append((await self._download(style_media), 1.0))
-        instant = content.clip is None and params.get("quality") == INSTANT
         look = LookInput(first, style_refs(styles_arg), job_params(params, defaults))
+        instant = content.clip is None and look.params.instant
         meta = JobMeta(
             lang=lang, requester=user.first_name, group=status.chat_id != user.id,
             status_media=status.media, content=content,

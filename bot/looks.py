@@ -61,9 +61,11 @@ class LookInput:
 
 
 def job_params(raw: dict[str, object], defaults: MachineDefaults) -> StyleParams:
-    """A job's parameters as the worker will read them: the machine's default size
-    where none was chosen, capped at its largest."""
-    params = StyleParams.from_dict(raw, base=StyleParams(size=defaults.size))
+    """A job's parameters as the worker will read them: the machine's default size and
+    quality where none was chosen (``LIENZO_DEFAULT_QUALITY=instant`` makes every
+    photo an instant picture), the size capped at its largest."""
+    params = StyleParams.from_dict(raw, base=StyleParams(size=defaults.size,
+                                                         quality=defaults.quality))
     return params.replace(size=min(params.size, defaults.max_side))
 
 

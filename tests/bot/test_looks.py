@@ -117,6 +117,10 @@ def test_job_params_apply_the_machine_defaults_and_cap():
     assert job_params({}, DEFAULTS).size == 96
     assert job_params({"size": 64}, DEFAULTS).size == 64
     assert job_params({"size": 4000, "quality": "instant"}, DEFAULTS).size == 96
+    assert job_params({}, DEFAULTS).quality == "fast"
+    instant_machine = MachineDefaults(quality="instant", max_side=96)  # the deployment's
+    assert job_params({}, instant_machine).instant
+    assert not job_params({"quality": "best"}, instant_machine).instant
 
 
 def test_first_look_switch(monkeypatch):

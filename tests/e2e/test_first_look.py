@@ -128,6 +128,18 @@ async def test_quality_instant_needs_no_engine_worker(
 
 
 @pytest.mark.asyncio
+async def test_an_instant_default_quality_paints_every_photo_in_the_bot(
+        telegram, tmp_path, monkeypatch, assets):
+    tg = telegram
+    async with lienzo_bot(tg, tmp_path, monkeypatch, no_workers(tmp_path), assets,
+                          LIENZO_DEFAULT_QUALITY="instant"):
+        leo = tg.user(2508, "Leo", language_code="es")
+        sent = await leo.send_photo(leo.chat, assets.photo(58), caption="/style great_wave")
+        art = await tg.wait_for_message(leo.chat, artwork, timeout=30, after=sent)
+        assert t("es", "done.instant").split(".")[0] in art.caption
+
+
+@pytest.mark.asyncio
 async def test_the_painter_offline_offers_the_instant_picture(
         telegram, tmp_path, monkeypatch, assets):
     tg = telegram
