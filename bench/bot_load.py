@@ -551,8 +551,8 @@ def main(argv=None) -> int:
     if args.from_json:
         text = report(json.loads(args.from_json.read_text()))
         print(text)
-        if args.docs and common.replace_block(common.DOCS, "bench/bot_load.py", text):
-            print(f"\nwrote {common.DOCS}")
+        if args.docs:
+            common.publish("bench/bot_load.py", text)
         return 0
     unknown = sorted(set(args.modes) - set(MODES))
     if unknown:
@@ -606,10 +606,7 @@ def main(argv=None) -> int:
     print()
     print(text)
     if args.docs:
-        if common.replace_block(common.DOCS, "bench/bot_load.py", text):
-            print(f"\nwrote {common.DOCS}")
-        else:
-            print(f"\n{common.DOCS} has no bench/bot_load.py markers; not written", file=sys.stderr)
+        common.publish("bench/bot_load.py", text)
     if args.keep:
         print(f"work folder: {root}")
     else:

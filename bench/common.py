@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -176,6 +177,14 @@ def table(headers: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def publish(name: str, text: str) -> None:
+    """docs/benchmarks.md's generated block ``name`` rewritten with ``text``, or why not."""
+    if replace_block(DOCS, name, text):
+        print(f"\nwrote {DOCS}")
+    else:
+        print(f"\n{DOCS} has no {name} markers; not written", file=sys.stderr)
 
 
 def replace_block(path: Path, name: str, text: str) -> bool:

@@ -689,8 +689,8 @@ def main(argv=None) -> int:
     if args.from_json:
         text = report(json.loads(args.from_json.read_text()))
         print(text)
-        if args.docs and common.replace_block(common.DOCS, "bench/first_look.py", text):
-            print(f"\nwrote {common.DOCS}")
+        if args.docs:
+            common.publish("bench/first_look.py", text)
         return 0
     bad = sorted(set(args.modes) - set(MODES))
     if bad:
@@ -754,11 +754,7 @@ def main(argv=None) -> int:
     print(text)
     print(f"\nwhole run {data['wall_s'] / 60:.1f} min; raw numbers in {args.json}")
     if args.docs:
-        if common.replace_block(common.DOCS, "bench/first_look.py", text):
-            print(f"wrote {common.DOCS}")
-        else:
-            print(f"{common.DOCS} has no bench/first_look.py markers; not written",
-                  file=sys.stderr)
+        common.publish("bench/first_look.py", text)
     if args.keep:
         print(f"work folder: {root}")
     else:
