@@ -29,6 +29,7 @@ from engine.config import MachineDefaults
 from engine.media.images import RGB
 
 FIRST_FRAME_SECONDS = {True: 8.0, False: 30.0}  # has_gpu → one photo at clip size, rough
+INSTANT_FRAME_SECONDS = 0.2  # one frame through the look network (engine.look), rough
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ def estimate_seconds(info: ClipInfo, params: dict[str, Any], defaults: MachineDe
     base = StyleParams(quality=defaults.quality, size=max(MIN_SIZE, side))
     chosen = {k: v for k, v in params.items() if k in ("quality", "style_scale")}
     style = StyleParams.from_dict(chosen, base=base)
+    if style.instant:  # the workers' default is instant: every frame a look, no schedule
+        return info.frames * INSTANT_FRAME_SECONDS
     first = FIRST_FRAME_SECONDS[has_gpu] * (side / defaults.clip_side) ** 2
     return stylize.estimate_seconds(style, info.frames, info.width, info.height, first)
 

@@ -114,8 +114,8 @@ class Delivery:
         if state == ProgressState.RUNNING and progress.get("frames"):  # a clip
             text += "\n" + t(lang, "progress.frame", frame=progress.get("frame", 0),
                              frames=progress.get("frames", 0))
-        if meta.looked and meta.style.init != "look":  # the painting starts from the photo
-            text += "\n" + t(lang, "look.painting")
+        if meta.looked and meta.clip is None and state == ProgressState.RUNNING:
+            text += "\n" + t(lang, "look.painting")  # it starts from the photo, not the look
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
         now = time.monotonic()
         markup = keyboards.cancel(lang, job.id)
@@ -204,7 +204,8 @@ class Delivery:
             await asyncio.to_thread(self.artworks.full_size.keep, job.id, outcome.png)
         timelapse = bool(outcome.timelapse) and await asyncio.to_thread(
             self._keep_timelapse, job.id, outcome.timelapse)
-        markup = keyboards.result(lang, job.id, style.color_mode, timelapse=timelapse)
+        markup = keyboards.result(lang, job.id, style.color_mode, timelapse=timelapse,
+                                  instant=bool(stats.get("instant")))
         await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
         sent = await deliver(self.bot, job.chat_id, status, ResultMedia(
             "document" if as_document else "photo", jpeg, f"lienzo-{job.id[:8]}.jpg", caption,

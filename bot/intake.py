@@ -48,6 +48,7 @@ from bot.engine_view import EngineView
 from bot.inbox import CURRENT, Inbox, Origin
 from bot.instant import InstantPainter
 from bot.jobs import JobService, Submitted
+from bot.jobs.errors import UnknownJob
 from bot.jobs.meta import JobMeta
 from bot.jobs.service import style_refs
 from bot.looks import LookInput, Looks, job_params
@@ -236,11 +237,12 @@ class Intake:
             log.exception("queueing a picture failed")
             await self._show_or_reply(status, error_text(lang, "engine_error"), reply_to)
         else:
-            if submitted.existed:  # handled again after a restart: the job goes on as it was
-                return
-            self.metrics.submitted.inc()
-            if content.clip is None and look.params.instant:  # not queued: painted here
-                await self.instant.paint(job_id)  # delivery sends it, as it does a painting
+            if not submitted.existed:
+                self.metrics.submitted.inc()
+            instant = content.clip is None and look.params.instant  # not queued: painted here
+            if instant:  # also after a restart (its row may still wait): delivery sends it
+                await self.instant.paint(job_id, asked=True)
+            if submitted.existed or instant:  # handled again after a restart: it goes on
                 return
             offline = self.workers.offline
             text = t(lang, "queued.offline") if offline else queued_text(lang, submitted.ahead)
@@ -311,8 +313,11 @@ class Intake:
         except TelegramError as exc:
             log.info("first look not shown (%s)", exc)
             return False
-        await asyncio.to_thread(self.jobs.update_meta, job_id,
-                                lambda meta: dataclasses.replace(meta, looked=True))
+        try:
+            await asyncio.to_thread(self.jobs.update_meta, job_id,
+                                    lambda meta: dataclasses.replace(meta, looked=True))
+        except UnknownJob:  # /forget while it was shown: nothing left to tell
+            pass
         return True
 
     async def _download(self, media: Media) -> bytes:

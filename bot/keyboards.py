@@ -56,16 +56,20 @@ def suggestions(lang: str, user_id: int, catalog: Catalog, ids: list[str]) -> Ma
                    for i in ids if i in catalog])
 
 
-def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False) -> Markup:
+def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False,
+           instant: bool = False) -> Markup:
     """An artwork's buttons: another style, weaker/stronger, the other colours, full size,
     the timelapse (when the worker sent one), and Share: inline mode in a chat the
-    person picks, with this artwork's id typed in (``bot.handlers.inline``)."""
+    person picks, with this artwork's id typed in (``bot.handlers.inline``).  An
+    instant picture has no weaker/stronger: a sketch's strength barely shows, and
+    above medium not at all (``engine.look.painting.style_share``)."""
     colors = ("orig", "button.style_colors") if color_mode == "keep" else \
         ("keep", "button.keep_colors")
     return Markup([
         [Button(t(lang, "button.another_style"), callback_data=data.result("other", job_id))],
-        [Button(t(lang, "button.weaker"), callback_data=data.result("less", job_id)),
-         Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
+        *([] if instant else [
+            [Button(t(lang, "button.weaker"), callback_data=data.result("less", job_id)),
+             Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))]]),
         [Button(t(lang, colors[1]), callback_data=data.result(colors[0], job_id)),
          Button(t(lang, "button.full_res"), callback_data=data.result("full", job_id))],
         *([[Button(t(lang, "button.timelapse"), callback_data=data.result("tl", job_id))]]

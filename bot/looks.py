@@ -130,18 +130,20 @@ class Looks:
     def _first_look_jpeg(self, given: LookInput) -> tuple[bytes, float]:
         """The look as a JPEG, and the seconds it took (without its wait)."""
         started = time.monotonic()
-        jpeg = images.encode_jpeg(self._paint(given), LOOK_JPEG_QUALITY)
+        jpeg = images.encode_jpeg(self._paint(given, may_download=False), LOOK_JPEG_QUALITY)
         return jpeg, time.monotonic() - started
 
-    def _paint(self, given: LookInput) -> RGB:
+    def _paint(self, given: LookInput, may_download: bool = True) -> RGB:
+        """``may_download``: a catalogue painting not on disk yet is fetched (an instant
+        picture, which the person asked for) or the look fails (a first look)."""
         photo = given.photo if not isinstance(given.photo, bytes) \
             else images.decode_image(given.photo)
-        vectors = [(self._vector(ref), ref.weight) for ref in given.styles]
+        vectors = [(self._vector(ref, may_download), ref.weight) for ref in given.styles]
         return painting.paint(self.network, photo, vectors, given.params)
 
-    def _vector(self, ref: StyleRef) -> StyleVector:
+    def _vector(self, ref: StyleRef, may_download: bool) -> StyleVector:
         if ref.id is not None:
-            return self.vectors.of(ref.id)
+            return self.vectors.of(ref.id, may_download=may_download)
         return self.network.style_vector(images.decode_image(ref.image or b""))
 
 

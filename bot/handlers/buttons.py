@@ -20,7 +20,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import callback_data as data
 from bot import keyboards
 from bot.handlers.common import Press, Services, allowed_press, button, message_of
-from bot.jobs import Cancelling, Job
+from bot.instant import Instant
+from bot.jobs import Cancelling, Job, JobState
 from bot.jobs.meta import JobMeta
 from bot.state import Context, Media, user_state
 from bot.status import quietly
@@ -143,10 +144,16 @@ class Buttons:
         """The painter is offline: the queued job painted at once, feed-forward
         (``bot.instant``); delivery then sends it as it sends any painting."""
         job_id = data.read_job(match)
-        if await self._requesters_job(query, user, lang, job_id) is None:
+        found = await self._requesters_job(query, user, lang, job_id)
+        if found is None:
             return
-        painted = await self.s.instant.paint(job_id)
-        await query.answer(t(lang, "instant.started" if painted else "instant.too_late"))
+        if found[0].state != JobState.QUEUED:
+            await query.answer(t(lang, "instant.too_late"), show_alert=True)
+            return
+        await query.answer(t(lang, "instant.started"))  # at once: the look takes a moment
+        refused = await self.s.instant.paint(job_id, asked=False) == Instant.REFUSED
+        if refused and (status := message_of(query)) is not None:
+            await quietly(status.reply_text(t(lang, "instant.refused"), parse_mode=PARSE_MODE))
 
     async def other_style(self, query: CallbackQuery, user: User, lang: str,
                           match: re.Match[str], context: Context) -> None:

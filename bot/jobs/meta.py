@@ -4,11 +4,12 @@ worker never sees (docs/architecture.md, "The life of a job").
 ``bot.intake`` builds one ``JobMeta`` when it submits a job; the job table keeps
 it as JSON text in the ``meta`` column (``to_json``), and every ``Job`` read back
 carries it again as this value (``from_json``), so delivery, the buttons and
-/status read fields, not dictionary keys.  Two fields change after intake, each
-once, through ``JobService.update_meta``: ``looked`` (its first look was shown:
-the progress says the painting has begun), ``size`` (the artwork's pixels, for
-the full-resolution caption) and ``pinged`` (the "ready" note was sent; a
-delivery redone after a restart must not send it twice).
+/status read fields, not dictionary keys.  Three fields change after the row is
+written, each once, through ``JobService.update_meta``: ``looked`` (intake showed
+its first look: the progress says the painting has begun from the photo),
+``size`` (the artwork's pixels, for the full-resolution caption) and ``pinged``
+(the "ready" note was sent; a delivery redone after a restart must not send it
+twice).
 
 The JSON is the same object earlier versions wrote (the same keys, ``size`` and
 ``pinged`` absent until set), so a ``jobs.db`` from before this type reads back

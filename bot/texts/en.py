@@ -125,7 +125,11 @@ TEXTS: dict[str, str] = {
     "look.offer_instant": "⚡ Or take an instant picture now: a quick sketch, not a painting.",
     "look.painting": "🖌 The painting has begun from your photo; the first look was a sketch.",
     "instant.started": "⚡ Making your instant picture…",
-    "instant.too_late": "🎨 The painter is back and already on it.",
+    "instant.too_late": "This picture is no longer waiting: too late for an instant one.",
+    "instant.refused": (
+        "😔 I couldn't make an instant picture of this one; it stays in line for the "
+        "painter."
+    ),
     "progress.starting": "🎨 Getting my brushes ready…",
     "progress.line": "🎨 Painting… {bar} {percent}% · {eta}",
     "progress.line_no_eta": "🎨 Painting… {bar} {percent}%",

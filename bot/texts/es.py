@@ -125,7 +125,11 @@ TEXTS: dict[str, str] = {
         "🖌 La pintura ha empezado desde tu foto; el primer vistazo era un boceto."
     ),
     "instant.started": "⚡ Preparando tu imagen instantánea…",
-    "instant.too_late": "🎨 El pintor ha vuelto y ya está en ello.",
+    "instant.too_late": "Esta foto ya no está esperando: es tarde para una instantánea.",
+    "instant.refused": (
+        "😔 No pude hacer una imagen instantánea de esta foto; sigue en la cola para el "
+        "pintor."
+    ),
     "progress.starting": "🎨 Preparando los pinceles…",
     "progress.line": "🎨 Pintando… {bar} {percent} % · {eta}",
     "progress.line_no_eta": "🎨 Pintando… {bar} {percent} %",

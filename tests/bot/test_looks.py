@@ -64,9 +64,9 @@ async def test_a_busy_look_thread_skips_first_looks(catalog, monkeypatch):
     gate = threading.Event()
     real = looks._paint
 
-    def slow(given_input):
+    def slow(given_input, may_download=True):
         gate.wait(10)
-        return real(given_input)
+        return real(given_input, may_download)
 
     monkeypatch.setattr(looks, "_paint", slow)
     looks._look_s = 0.6  # as if a look took 0.6 s: a fourth would wait 1.8 s
@@ -90,6 +90,21 @@ async def test_a_failing_look_is_skipped_and_counted(catalog):
                               StyleParams(size=64))
     assert await Looks(catalog, metrics).first_look(not_a_picture) is None
     assert counted(metrics, "failed") == 2
+
+
+@pytest.mark.asyncio
+async def test_a_first_look_never_waits_for_a_paintings_download(tmp_path):
+    """A catalogue painting not on disk yet: no first look (a download could take 30 s
+    on the look thread), while an instant picture - asked for - would fetch it."""
+    catalog = load_catalog(None, tmp_path / "empty-cache")  # the packaged list, no files
+    metrics = Metrics()
+    looks = Looks(catalog, metrics)
+    not_here = LookInput(jpeg(tiny_image(1)), [StyleRef(id="starry_night")],
+                         StyleParams(size=64))
+    assert await looks.first_look(not_here) is None
+    assert counted(metrics, "failed") == 1
+    cache = tmp_path / "empty-cache"
+    assert not cache.exists() or not any(cache.iterdir())  # nothing fetched
 
 
 @pytest.mark.asyncio
