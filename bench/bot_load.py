@@ -8,12 +8,13 @@ API server (tests/support/fake_telegram.py) runs in this process and plays the u
 all times come from its records (``time.monotonic()`` of the same clock):
 
 - **acknowledgement latency**: from the moment a user's photo is queued as an
-  update in the fake server to the moment the bot's status message ("⏳ …")
-  ``sendMessage`` request arrives there.  It includes the long poll, PTB's
-  dispatch, the settings, cache and per-user-limit look-ups, and the send; the
-  bot acknowledges before it downloads anything.
+  update in the fake server to the moment the bot's status message (the photo
+  sent back by file id, captioned "⏳ …": ``sendPhoto``) arrives there.  It
+  includes the long poll, PTB's dispatch, the settings, cache and per-user-limit
+  look-ups, and the send; the bot acknowledges before it downloads anything.
 - **queued latency**: from the same moment to the edit that turns the status
-  message into "queued, N ahead": getFile, the download, the check of the
+  message into "queued, N ahead" (a caption edit, or the first look's media
+  edit, which carries the same caption): getFile, the download, the check of the
   picture, the job table and queue writes.
 - **throughput**: photos queued per second, burst size ÷ (last "queued" edit −
   first photo queued); for ``echo-floor``, which queues nothing, its replies.
@@ -228,9 +229,20 @@ def stop_profiler(proc: subprocess.Popen | None) -> None:
         proc.wait(30)
 
 
+def said(call) -> str:
+    """What a call says: its text, its caption, or its new media's caption."""
+    media = call.params.get("media")
+    if isinstance(media, str):
+        media = json.loads(media)
+    shown = media.get("caption") if isinstance(media, dict) else None
+    return str(call.params.get("text") or call.params.get("caption") or shown or "")
+
+
 async def wait_replies(tg: FakeTelegram, sent: dict, timeout: float,
-                       method: str = "sendMessage") -> dict:
-    """chat id → the first ``method`` call after that chat's message, for every chat."""
+                       method: str | tuple[str, ...] = "sendMessage") -> dict:
+    """chat id → the first ``method`` call (one of them) after that chat's message, for
+    every chat."""
+    methods = (method,) if isinstance(method, str) else method
     found: dict = {}
     scanned = 0
 
@@ -239,12 +251,12 @@ async def wait_replies(tg: FakeTelegram, sent: dict, timeout: float,
         for call in calls[scanned:]:  # a call is recorded when its request has arrived
             scanned += 1
             chat_id = call.params.get("chat_id")
-            if call.method == method and chat_id in sent and chat_id not in found \
+            if call.method in methods and chat_id in sent and chat_id not in found \
                     and call.time >= sent[chat_id].versions[0][0]:
                 found[chat_id] = call
         return len(found) == len(sent)
 
-    await tg.wait_for(done, timeout, f"{len(sent)} {method} calls")
+    await tg.wait_for(done, timeout, f"{len(sent)} {'/'.join(methods)} calls")
     return found
 
 
@@ -301,9 +313,12 @@ async def one_round(args, workdir: Path, styles_dir: Path, photos: list[bytes],
             warm_sent = await warm.send_photo(warm.chat, photos[-1],
                                               caption="/style starry_night")
             reply = await tg.wait_for_message(warm.chat, after=warm_sent, timeout=60)
-            result["warmup_ack_ms"] = (tg.calls_to("sendMessage", chat=warm.chat)[0].time
+            echo = "LIENZO_BENCH_HANDLER" in MODES[mode]
+            ack = "sendMessage" if echo else "sendPhoto"  # the echo floor replies in text
+            result["warmup_ack_ms"] = (tg.calls_to(ack, chat=warm.chat)[0].time
                                        - warm_sent.versions[0][0]) * 1000
-            assert "⏳" in (reply.text or ""), f"warm-up got {reply.text!r}:\n{bot.tail()}"
+            assert "⏳" in reply.versions[0][1].get("caption", reply.versions[0][1].get(
+                "text", "")), f"warm-up got {reply.content!r}:\n{bot.tail()}"
             if "LIENZO_BENCH_HANDLER" not in MODES[mode]:
                 await tg.wait_for(lambda _: reply.edited, 60, "the warm-up photo to be queued")
             warm_sent = await warm.send_text(warm.chat, "/help")
@@ -327,21 +342,21 @@ async def one_round(args, workdir: Path, styles_dir: Path, photos: list[bytes],
                 sent[user.id] = await user.send(user.chat, **f)
             t0 = min(m.versions[0][0] for m in sent.values())
             t_spread = max(m.versions[0][0] for m in sent.values()) - t0
-            replies = await wait_replies(tg, sent, args.timeout)
+            replies = await wait_replies(tg, sent, args.timeout, ack)
             cpu_acks = bot.status().get("cpu_s")
             # Then each status message becomes "queued, N ahead" (the echo floor queues
             # nothing): the burst's work is done when the last of these edits arrives.
-            echo = "LIENZO_BENCH_HANDLER" in MODES[mode]
-            queued = {} if echo else await wait_replies(tg, sent, args.timeout,
-                                                        "editMessageText")
+            # "queued" is a caption edit, or the first look's media edit (bot.looks).
+            queued = {} if echo else await wait_replies(
+                tg, sent, args.timeout, ("editMessageCaption", "editMessageMedia"))
             done = queued or replies
             t_last = max(c.time for c in done.values())
             fake_cpu = time.process_time() - fake_cpu0
             result["mem_burst"] = bot.status()
             await asyncio.to_thread(stop_profiler, profiler)
             acks = {cid: c.time - sent[cid].versions[0][0] for cid, c in replies.items()}
-            bad = {cid: c.params.get("text") for cid, c in [*replies.items(), *queued.items()]
-                   if "⏳" not in str(c.params.get("text"))}
+            bad = {cid: said(c) for cid, c in [*replies.items(), *queued.items()]
+                   if "⏳" not in said(c)}
             result["burst"] = dict(summary(list(acks.values())), errors=len(bad),
                                    error_texts=sorted(set(map(str, bad.values())))[:5],
                                    queue_spread_ms=t_spread * 1000,
