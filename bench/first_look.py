@@ -80,9 +80,10 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench import common
-from bench.bot_load import BotProcess, photo_bytes
+from bench.bot_load import BotProcess, percentile, photo_bytes, said
 from tests.support.fake_telegram import Call, FakeMessage, FakeTelegram, user_entities
 
 ROOT = common.ROOT
@@ -99,12 +100,8 @@ WORKER_NAME = "first-look-0"
 # --------------------------------------------------------------------------- helpers
 
 
-def pct(values: list[float], q: float) -> float | None:
-    return float(np.percentile(values, q)) if values else None
-
-
 def summary(values: list[float]) -> dict:
-    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95),
+    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
             "max": max(values) if values else None}
 
 
@@ -141,14 +138,9 @@ def media_kind(call: Call) -> str:
     name = upload_name(call)
     if name.startswith("preview-"):
         return "preview"
-    if "look" in name or media_caption(call).startswith("👀"):
+    if "look" in name or said(call).startswith("👀"):
         return "look"
     return "other"
-
-
-def media_caption(call: Call) -> str:
-    media = call.params.get("media") or {}
-    return str(media.get("caption", "")) if isinstance(media, dict) else ""
 
 
 class Tracker:
@@ -232,7 +224,7 @@ class Tracker:
         look = self.first(cid, "look")
         if look is not None:
             out["look_upload"] = upload_name(look)
-            out["look_caption"] = media_caption(look)[:120]
+            out["look_caption"] = said(look)[:120]
         out["media_edits"] = [media_kind(c) for c in self.edits.get(cid, ())]
         out["load_avg"] = os.getloadavg()[0]  # when the photo's record was taken
         # Every edit of the status message: seconds from the update, method, and the
@@ -248,19 +240,14 @@ class Tracker:
 def looks_counted(port: str) -> dict[str, float]:
     """The bot's ``lienzo_looks_total`` by outcome (shown, skipped, failed, instant),
     from its /metrics; empty where there is none."""
-    out: dict[str, float] = {}
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
             text = r.read().decode(errors="replace")
     except (urllib.error.URLError, OSError):
-        return out
-    for line in text.splitlines():
-        if line.startswith("lienzo_looks_total{"):
-            labels, _, value = line.rpartition(" ")
-            outcome = labels.split('outcome="', 1)[-1].split('"', 1)[0]
-            with contextlib.suppress(ValueError):
-                out[outcome] = float(value)
-    return out
+        return {}
+    return {sample.labels["outcome"]: sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples if sample.name == "lienzo_looks_total"}
 
 
 def healthy(port: str) -> bool:
@@ -539,16 +526,16 @@ def report(data: dict) -> str:
         cells = [label]
         for mo in modes:
             vs = values(rounds, mo, kind, key)
-            cells += [f(pct(vs, 50), unit), f(pct(vs, 95), unit)]
+            cells += [f(percentile(vs, 50), unit), f(percentile(vs, 95), unit)]
         return cells + [goal, met]
 
     def p50(mo, kind, key):
-        return pct(values(rounds, mo, kind, key), 50)
+        return percentile(values(rounds, mo, kind, key), 50)
 
     def warm(mo):
         vs = [r["warmup"]["first_picture_s"] for r in rounds if r["mode"] == mo
               and r.get("warmup", {}).get("first_picture_s") is not None]
-        return [f(pct(vs, 50)), f(max(vs) if vs else None)]
+        return [f(percentile(vs, 50)), f(max(vs) if vs else None)]
 
     first_after = p50("on", "single", "first_picture_s") if "on" in modes else None
     met_first = "—" if first_after is None else \
@@ -734,8 +721,9 @@ def main(argv=None) -> int:
                     ps = r["photos"]
                     first = [p["first_picture_s"] for p in ps if p["first_picture_s"] is not None]
                     acks = [p["ack_s"] for p in ps if p["ack_s"] is not None]
-                    log(f"  → ack p50 {(pct(acks, 50) or 0) * 1000:.0f} ms, first picture p50 "
-                        f"{pct(first, 50) or 0:.2f} s p95 {pct(first, 95) or 0:.2f} s; bot CPU "
+                    ack50, first50 = percentile(acks, 50) or 0, percentile(first, 50) or 0
+                    log(f"  → ack p50 {ack50 * 1000:.0f} ms, first picture p50 {first50:.2f} s "
+                        f"p95 {percentile(first, 95) or 0:.2f} s; bot CPU "
                         f"{r.get('cpu_s', 0) * 1000 / max(len(ps), 1):.0f} ms/photo, peak RSS "
                         f"{r.get('peak_rss_mb') or 0:.0f} MB; {r['wall_s']:.0f} s")
     finally:

@@ -22,7 +22,7 @@ import time
 from enum import StrEnum
 
 from bot.engine_view import EngineView
-from bot.jobs import JobService
+from bot.jobs import JobService, JobState
 from bot.looks import WORKER_NAME, Looks
 from engine.errors import LienzoError
 from engine.queue import JobResult, ResultStatus
@@ -58,7 +58,7 @@ class InstantPainter:
 
     async def _paint(self, job_id: str, asked: bool) -> Instant:
         job = await self.jobs.astatus(job_id)
-        spec = await self.jobs.aspec(job_id) if job and job.state == "queued" else None
+        spec = await self.jobs.aspec(job_id) if job and job.state == JobState.QUEUED else None
         if spec is None or spec.clip is not None:
             return Instant.NOT_QUEUED
         try:

@@ -51,7 +51,7 @@ from bot.jobs import JobService, Submitted
 from bot.jobs.errors import UnknownJob
 from bot.jobs.meta import JobMeta
 from bot.jobs.service import style_refs
-from bot.looks import LookInput, Looks, job_params
+from bot.looks import LookInput, Looks
 from bot.metrics import Metrics
 from bot.request import BadSplit, EmptyRequest, StyleRequest, TooManyStyles, to_params
 from bot.state import LienzoApp, Media
@@ -94,6 +94,11 @@ class PhotoGone(LienzoError):
     """Telegram no longer gives the file (deleted, or its id went stale)."""
 
     code = "photo_gone"
+
+
+def painted_here(content: Media, look: LookInput) -> bool:
+    """An instant picture of a still: the bot paints it (``bot.instant``), unqueued."""
+    return content.clip is None and look.params.instant
 
 
 def style_pairs(request: StyleRequest | None) -> list[list[Any]]:
@@ -239,7 +244,7 @@ class Intake:
         else:
             if not submitted.existed:
                 self.metrics.submitted.inc()
-            instant = content.clip is None and look.params.instant  # not queued: painted here
+            instant = painted_here(content, look)
             if instant:  # also after a restart (its row may still wait): delivery sends it
                 await self.instant.paint(job_id, asked=True)
             if submitted.existed or instant:  # handled again after a restart: it goes on
@@ -283,8 +288,8 @@ class Intake:
         styles_arg: list[tuple[Any, ...]] = list(styles)
         if style_media is not None:
             styles_arg.append((await self._download(style_media), 1.0))
-        look = LookInput(first, style_refs(styles_arg), job_params(params, defaults))
-        instant = content.clip is None and look.params.instant
+        # As the workers will read it: LIENZO_DEFAULT_QUALITY=instant makes it instant.
+        look = LookInput(first, style_refs(styles_arg), defaults.params(params))
         meta = JobMeta(
             lang=lang, requester=user.first_name, group=status.chat_id != user.id,
             status_media=status.media, content=content,
@@ -294,7 +299,7 @@ class Intake:
         return await self.jobs.asubmit(
             user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg, params=params,
             message_id=content.message_id, status_message_id=status.message_id, meta=meta,
-            job_id=job_id, clip=content.clip, enqueue=not instant), note, look
+            job_id=job_id, clip=content.clip, enqueue=not painted_here(content, look)), note, look
 
     async def _show_look(self, job_id: str, status: StatusMessage, look: LookInput,
                          text: str, markup: InlineKeyboardMarkup, lang: str) -> bool:

@@ -60,15 +60,6 @@ class LookInput:
     params: StyleParams
 
 
-def job_params(raw: dict[str, object], defaults: MachineDefaults) -> StyleParams:
-    """A job's parameters as the worker will read them: the machine's default size and
-    quality where none was chosen (``LIENZO_DEFAULT_QUALITY=instant`` makes every
-    photo an instant picture), the size capped at its largest."""
-    params = StyleParams.from_dict(raw, base=StyleParams(size=defaults.size,
-                                                         quality=defaults.quality))
-    return params.replace(size=min(params.size, defaults.max_side))
-
-
 class Looks:
     """One ``LookNetwork`` for the process, the catalogue's vectors kept, and the one
     thread that runs both kinds of look."""
@@ -112,7 +103,7 @@ class Looks:
         stats with ``instant``).  Raises LienzoError (a style that cannot be had, a
         picture the network refuses)."""
         started = time.monotonic()
-        given = LookInput(spec.content, spec.styles, job_params(spec.params, defaults))
+        given = LookInput(spec.content, spec.styles, defaults.params(spec.params))
         look = await self._run(self._paint, given)
         jpeg = await self._run(images.encode_jpeg, look)
         png = await self._run(images.encode_png, look)

@@ -22,7 +22,7 @@ which variables that means, and ``lienzo worker`` sets them before Keras loads.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -45,6 +45,15 @@ class MachineDefaults:
     def size(self) -> int:
         """The output's long side when none is asked for."""
         return min(DEFAULT_SIZE, self.max_side)
+
+    def params(self, raw: Mapping[str, object]) -> StyleParams:
+        """A job's parameters (``StyleParams.from_dict``'s form) as this machine paints
+        them: its default size and quality where none was chosen, the size capped at
+        its largest.  The worker paints by it; the bot reads a job by it (its first
+        look, whether it is instant)."""
+        params = StyleParams.from_dict(raw, base=StyleParams(quality=self.quality,
+                                                             size=self.size))
+        return params.replace(size=min(params.size, self.max_side))
 
 
 GPU_DEFAULTS = MachineDefaults(quality="balanced", max_side=1024)

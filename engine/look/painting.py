@@ -38,13 +38,11 @@ def style_share(strength: float) -> float:
 
 def mixed(vectors: Sequence[tuple[StyleVector, float]]) -> StyleVector:
     """The blend's vector: the weighted mean of its paintings'."""
-    total = sum(weight for _, weight in vectors)
-    if not vectors or total <= 0:
+    weights = [weight for _, weight in vectors]
+    if not vectors or sum(weights) <= 0:
         raise ValueError("a look needs at least one style with a positive weight")
-    blend: StyleVector = sum(
-        (vector * (weight / total) for vector, weight in vectors),
-        np.zeros_like(vectors[0][0]))
-    return blend.astype(np.float32)
+    blend = np.average([vector for vector, _ in vectors], axis=0, weights=weights)
+    return np.asarray(blend, dtype=np.float32)
 
 
 def output_size(photo: RGB, params: StyleParams) -> tuple[int, int]:

@@ -117,13 +117,11 @@ def jsonable(obj: Any) -> Any:
 
 
 def machine_params(raw: dict[str, Any], settings: EngineSettings, has_gpu: bool) -> StyleParams:
-    """The spec's parameters, with this machine's defaults and caps applied."""
-    defaults = settings.defaults_for(has_gpu)
-    params = StyleParams.from_dict(raw, base=StyleParams(quality=defaults.quality,
-                                                         size=defaults.size))
+    """The spec's parameters, with this machine's defaults and caps applied (its time
+    limit too)."""
+    params = settings.defaults_for(has_gpu).params(raw)
     limit = settings.job_time_limit_s
-    budget = min(params.time_budget_s or limit, limit)
-    return params.replace(size=min(params.size, defaults.max_side), time_budget_s=budget)
+    return params.replace(time_budget_s=min(params.time_budget_s or limit, limit))
 
 
 def job_styles(spec: JobSpec, settings: EngineSettings) -> StyleList:

@@ -12,7 +12,7 @@ import pytest
 
 from bot import looks as looks_module
 from bot.config import ConfigError, load_config
-from bot.looks import LookInput, Looks, job_params
+from bot.looks import LookInput, Looks
 from bot.metrics import Metrics
 from engine.catalogue.styles import load_catalog
 from engine.config import MachineDefaults
@@ -128,14 +128,14 @@ async def test_an_instant_painting_is_a_done_result_at_the_jobs_full_size(catalo
     assert not np.array_equal(full, images.resize_to(tiny_image(1), 96, 96))  # painted
 
 
-def test_job_params_apply_the_machine_defaults_and_cap():
-    assert job_params({}, DEFAULTS).size == 96
-    assert job_params({"size": 64}, DEFAULTS).size == 64
-    assert job_params({"size": 4000, "quality": "instant"}, DEFAULTS).size == 96
-    assert job_params({}, DEFAULTS).quality == "fast"
+def test_a_jobs_params_apply_the_machine_defaults_and_cap():
+    assert DEFAULTS.params({}).size == 96
+    assert DEFAULTS.params({"size": 64}).size == 64
+    assert DEFAULTS.params({"size": 4000, "quality": "instant"}).size == 96
+    assert DEFAULTS.params({}).quality == "fast"
     instant_machine = MachineDefaults(quality="instant", max_side=96)  # the deployment's
-    assert job_params({}, instant_machine).instant
-    assert not job_params({"quality": "best"}, instant_machine).instant
+    assert instant_machine.params({}).instant
+    assert not instant_machine.params({"quality": "best"}).instant
 
 
 def test_first_look_switch(monkeypatch):
