@@ -35,7 +35,9 @@ from bot.chat_gate import ChatGate
 from bot.config import BotConfig, load_config
 from bot.delivery import Delivery
 from bot.engine_view import EngineView
+from bot.fair_use import RELEASE_EVERY_S, FairUse
 from bot.forget import Stores
+from bot.held import show_released
 from bot.inbox import Inbox, RecordingRequest
 from bot.instant import InstantPainter
 from bot.intake import Intake
@@ -48,6 +50,7 @@ from bot.state import CONTEXT_TYPES, LienzoApp
 from bot.status import Settling
 from bot.stores.artworks import Artworks
 from bot.stores.gone_chats import GoneChats
+from bot.stores.ledger import Ledger
 from bot.stores.result_cache import ResultCache
 from bot.stores.user_settings import SettingsStore
 from bot.texts import LANGUAGES, bot_commands
@@ -92,9 +95,10 @@ def protect_token(token: str) -> None:
 
 
 def build_application(config: BotConfig, kept: Stores, metrics: Metrics
-                      ) -> tuple[LienzoApp, EngineView, Delivery]:
+                      ) -> tuple[LienzoApp, EngineView, Delivery, FairUse]:
     """The PTB application with its handlers; the view of the workers to keep
-    fresh (``_watch_workers``); the delivery to give the job service."""
+    fresh (``_watch_workers``); the delivery to give the job service; fair use, whose
+    held photos ``_release_held`` looks at."""
     jobs, inbox, artworks = kept.jobs, kept.inbox, kept.artworks
     gate = ChatGate(kept.gone, metrics, on_closed=jobs.cancel_chat, **flood_control())
     application = build_ptb_application(config, gate, inbox)
@@ -106,20 +110,21 @@ def build_application(config: BotConfig, kept: Stores, metrics: Metrics
     answering, settling = Answering(), Settling()
     looks = Looks(catalogue.styles, metrics, first_look=config.first_look)
     instant = InstantPainter(jobs, looks, workers)
+    fair_use = FairUse(config, kept.ledger, jobs, metrics)
     intake = Intake(application, config, jobs, kept.settings, kept.results, metrics, catalogue,
-                    workers, inbox, answering, settling, looks, instant)
+                    workers, inbox, answering, settling, looks, instant, fair_use, gate)
     handlers.register(application, handlers.Services(
         config=config, jobs=jobs, settings=kept.settings, metrics=metrics, catalogue=catalogue,
         workers=workers, intake=intake, answering=answering, inbox=inbox, gate=gate,
-        artworks=artworks, kept=kept, instant=instant))
+        artworks=artworks, kept=kept, instant=instant, fair_use=fair_use))
     # Around every other handler: the chat gate and the inbox see each update first,
     # and the inbox learns when its handlers are done (bot.inbox, bot.chat_gate).
     application.add_handler(TypeHandler(Update, gate.on_update), group=-2)
     application.add_handler(TypeHandler(Update, inbox.on_arrival), group=-1)
     application.add_handler(TypeHandler(Update, inbox.on_handled), group=LAST_GROUP)
     delivery = Delivery(application.bot, jobs, kept.results, metrics, kept.settings, catalogue,
-                        settling, artworks)
-    return application, workers, delivery
+                        settling, artworks, fair_use)
+    return application, workers, delivery, fair_use
 
 
 def flood_control() -> dict[str, float]:
@@ -171,9 +176,11 @@ def build_ptb_application(config: BotConfig, gate: ChatGate, inbox: Inbox) -> Li
     return builder.build()
 
 
-async def set_commands(application: LienzoApp) -> None:
+async def set_commands(application: LienzoApp, config: BotConfig) -> None:
     for lang in LANGUAGES:
-        commands = [BotCommand(name, text) for name, text in bot_commands(lang)]
+        commands = [BotCommand(name, text)
+                    for name, text in bot_commands(lang, payments=bool(config.fair_use
+                                                                       and config.stars_packs))]
         await application.bot.set_my_commands(
             commands, scope=BotCommandScopeDefault(),
             language_code=None if lang == "en" else lang)
@@ -204,6 +211,19 @@ async def _forget_the_old(config: BotConfig, kept: Stores, stop: asyncio.Event,
             await asyncio.wait_for(stop.wait(), every_s)
 
 
+async def _release_held(application: LienzoApp, fair_use: FairUse, stop: asyncio.Event,
+                        every_s: float = RELEASE_EVERY_S) -> None:
+    """Held photos whose person can spend again (a new UTC day's free paintings) are
+    queued, and their status messages say so (``bot.fair_use``, ``bot.held``)."""
+    while not stop.is_set():
+        try:
+            await show_released(application.bot, await fair_use.release_due())
+        except Exception:  # the job table busy, a Telegram error: next time
+            log.exception("releasing held photos")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+
+
 async def replay_unfinished(application: LienzoApp, inbox: Inbox) -> None:
     """Updates a previous run received but did not finish: handled again now."""
     unfinished = await asyncio.to_thread(inbox.unfinished)
@@ -230,9 +250,10 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
                               retention=config.retention_s)
     kept = Stores(jobs, SettingsStore(config.data_dir / "bot.db"),
                   ResultCache(config.data_dir / "bot.db"), GoneChats(config.data_dir / "bot.db"),
-                  Artworks(config.data_dir / "artworks.db"), Inbox(config.data_dir / "inbox.db"))
+                  Artworks(config.data_dir / "artworks.db"), Inbox(config.data_dir / "inbox.db"),
+                  Ledger(config.data_dir / "ledger.db"))
     inbox = kept.inbox
-    application, workers_view, delivery = build_application(config, kept, metrics)
+    application, workers_view, delivery, fair_use = build_application(config, kept, metrics)
     runner = web.AppRunner(create_web_app(
         application, jobs, metrics, workers_view, inbox,
         config.webhook_secret if config.webhook_url else None))
@@ -241,7 +262,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
     worker_failure = watch_worker_failure(workers, stop)  # a config error stops the bot
     try:
         async with application:
-            await set_commands(application)
+            await set_commands(application, config)
             await application.start()
             await replay_unfinished(application, inbox)
             await runner.setup()
@@ -257,8 +278,13 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             jobs.start(delivery.on_progress, delivery.on_result)
             watch_workers = asyncio.create_task(_watch_workers(workers_view, stop))
             keep = asyncio.create_task(_forget_the_old(config, kept, stop))
+            release = asyncio.create_task(_release_held(application, fair_use, stop)) \
+                if fair_use.on else None
             log.info("Lienzo is up as @%s (%s)", application.bot.username,
                      "webhook" if config.webhook_url else "polling")
+            log.info("fair use: %s", f"{config.free_per_day} free paintings a day, "
+                     f"{len(config.stars_packs)} pack(s) sold in Stars" if fair_use.on
+                     else "off (LIENZO_FREE_PER_DAY unset: painting is free)")
             if not application.bot.supports_inline_queries:
                 log.info("inline mode is off, so the Share button cannot work: turn it on "
                          "with @BotFather (/setinline)")
@@ -266,6 +292,8 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             log.info("stopping")
             await watch_workers
             await keep
+            if release is not None:
+                await release
             await jobs.stop()
             if application.updater and application.updater.running:
                 await application.updater.stop()

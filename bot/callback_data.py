@@ -28,6 +28,7 @@ pattern               data                         the press
 ``SETTINGS_CLOSE``    ``s:close``                  /settings: close the panel
 ``FORGET_YES``        ``fy:<uid>``                 /forget: "Yes, forget me" (erases everything)
 ``FORGET_NO``         ``fn:<uid>``                 /forget: "Cancel"
+``BUY``               ``buy:<paintings>:<stars>``  a pack of paintings: its invoice, to the presser
 ====================  ===========================  ==========================================
 
 ``uid`` is the user who may press the button; anyone else gets an alert.  Data
@@ -61,6 +62,7 @@ SETTINGS_BACK = re.compile(r"^s:back\Z")
 SETTINGS_CLOSE = re.compile(r"^s:close\Z")
 FORGET_YES = re.compile(r"^fy:(?P<owner>.*)\Z", re.DOTALL)
 FORGET_NO = re.compile(r"^fn:(?P<owner>.*)\Z", re.DOTALL)
+BUY = re.compile(r"^buy:(?P<paintings>\d+):(?P<stars>\d+)\Z")
 NOOP_DATA = "noop"  # the picker's page number: no verb, so only answered
 
 
@@ -117,6 +119,11 @@ def settings_field(field: str, value: str | None = None) -> str:
     return _fit(f"s:{field}" if value is None else f"s:{field}:{value}")
 
 
+def buy(paintings: int, stars: int) -> str:
+    """A pack's button: anyone may press it, to buy for themselves."""
+    return _fit(f"buy:{paintings}:{stars}")
+
+
 SETTINGS_BACK_DATA = "s:back"
 SETTINGS_CLOSE_DATA = "s:close"
 
@@ -162,6 +169,11 @@ def read_job(match: re.Match[str]) -> str:
 def read_page(match: re.Match[str]) -> int:
     """The page number of ``ARTWORKS_PAGE`` and ``ARTWORKS_DELETE``."""
     return int(match["page"])
+
+
+def read_pack(match: re.Match[str]) -> tuple[int, int]:
+    """The (paintings, stars) of ``BUY``."""
+    return int(match["paintings"]), int(match["stars"])
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,10 @@ class ChatGate(AIORateLimiter):
                 await self.close(chat_id, exc)
             raise
 
+    def is_closed(self, chat_id: int) -> bool:
+        """Whether the chat left: nothing is sent there, and no job of it may start."""
+        return chat_id in self._closed
+
     async def close(self, chat_id: int, exc: TelegramError) -> None:
         """No more calls for ``chat_id``; its jobs are cancelled."""
         if chat_id in self._closed:

@@ -27,10 +27,19 @@ DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
 DEFAULT_WORKER_OFFLINE_AFTER_S = 60.0
 DEFAULT_QUEUE_TIMEOUT_S = 1800.0
 DEFAULT_RETENTION_DAYS = 30.0
+MAX_STARS = 10_000  # the most Stars one invoice may ask (Bot API: XTR amounts 1-10000)
 
 
 class ConfigError(LienzoError):
     code = "config_error"
+
+
+@dataclass(frozen=True)
+class StarsPack:
+    """A pack for sale (``LIENZO_STARS_PACKS``): this many paintings for this many Stars."""
+
+    paintings: int
+    stars: int
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,19 @@ class BotConfig:
     queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S  # a job queued longer is dropped
     retention_days: float = DEFAULT_RETENTION_DAYS  # artworks, their jobs, PNGs, file ids
     first_look: bool = True  # a feed-forward look in the status message at once (bot.looks)
+    free_per_day: int = 0  # free paintings per person per UTC day; 0: no limit (bot.fair_use)
+    stars_packs: tuple[StarsPack, ...] = ()  # packs sold in Stars; none: nothing is sold
+    paysupport: str = ""  # the operator's words for /paysupport
+
+    @property
+    def fair_use(self) -> bool:
+        """Whether paintings are counted at all (``LIENZO_FREE_PER_DAY`` set)."""
+        return self.free_per_day > 0
+
+    def pack(self, paintings: int, stars: int) -> StarsPack | None:
+        """The pack on sale with exactly these figures (None: not sold, or no longer)."""
+        wanted = StarsPack(paintings, stars)
+        return wanted if self.fair_use and wanted in self.stars_packs else None
 
     @property
     def retention_s(self) -> float:
@@ -131,6 +153,32 @@ def env_switch(name: str, default: bool) -> bool:
     raise InvalidParams(f"{name} must be on or off, not {raw!r}")
 
 
+def free_per_day() -> int:
+    """``LIENZO_FREE_PER_DAY``: 0 (the default) counts nothing; N: N free a UTC day."""
+    count = env_number("LIENZO_FREE_PER_DAY", 0, int)
+    if count < 0:
+        raise InvalidParams("LIENZO_FREE_PER_DAY must be 0 (no limit) or more")
+    return count
+
+
+def stars_packs(name: str = "LIENZO_STARS_PACKS") -> tuple[StarsPack, ...]:
+    """``paintings:stars,…`` (``10:50,50:200``): the packs, in the order given."""
+    raw = env_text(name)
+    packs = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        paintings, _, stars = part.partition(":")
+        if not (paintings.strip().isdigit() and stars.strip().isdigit()) \
+                or int(paintings) < 1 or not 1 <= int(stars) <= MAX_STARS:
+            raise InvalidParams(f"{name} must list packs as paintings:stars (e.g. 10:50,50:200; "
+                                f"1 or more paintings, 1 to {MAX_STARS} Stars), not {part!r}")
+        packs.append(StarsPack(int(paintings), int(stars)))
+    if len(set(packs)) != len(packs):
+        raise InvalidParams(f"{name} lists a pack twice")
+    return tuple(packs)
+
+
 def load_config() -> BotConfig:
     """Every setting of the bot process, checked; raises ConfigError with one line."""
     token = env_text("TELEGRAM_BOT_TOKEN")
@@ -166,6 +214,9 @@ def load_config() -> BotConfig:
             queue_timeout_s=env_number("LIENZO_QUEUE_TIMEOUT", DEFAULT_QUEUE_TIMEOUT_S, float),
             retention_days=env_number("LIENZO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, float),
             first_look=env_switch("LIENZO_FIRST_LOOK", True),
+            free_per_day=free_per_day(),
+            stars_packs=stars_packs(),
+            paysupport=env_text("LIENZO_PAYSUPPORT"),
         )
     except InvalidParams as exc:
         raise ConfigError(str(exc)) from None

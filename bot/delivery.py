@@ -30,7 +30,9 @@
   followed by a one-line "ready" reply to it, which does - at most once
   (``JobMeta.pinged``, written before it is sent: a delivery redone after a
   restart repeats the edit, never the ping).
-- A failure or cancellation becomes the status message's caption.
+- A failure or cancellation becomes the status message's caption.  With fair use
+  on, one that is not the person's doing (``FairUse.owes_back``) first gives its
+  painting back, and the caption says so.
 - A chat that blocked the bot or is gone: the outcome is dropped (the chat
   gate has cancelled the chat's other jobs); any other error propagates so the
   job service retries it.
@@ -53,6 +55,7 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 from bot import keyboards
 from bot.catalogue import Catalogue
 from bot.chat_gate import is_chat_gone
+from bot.fair_use import FairUse
 from bot.jobs import Job, JobService
 from bot.jobs.meta import JobMeta
 from bot.metrics import Metrics
@@ -87,7 +90,7 @@ class Delivery:
 
     def __init__(self, bot: Bot, jobs: JobService, results: ResultCache, metrics: Metrics,
                  settings: SettingsStore, catalogue: Catalogue, settling: Settling,
-                 artworks: Artworks) -> None:
+                 artworks: Artworks, fair_use: FairUse) -> None:
         self.bot = bot
         self.jobs = jobs
         self.results = results
@@ -96,6 +99,7 @@ class Delivery:
         self.catalogue = catalogue
         self.settling = settling
         self.artworks = artworks
+        self.fair_use = fair_use
         self._edits: dict[str, tuple[float, str]] = {}  # job → (when, text) of the last edit
         self.preview = LivePreview(bot)
 
@@ -144,6 +148,11 @@ class Delivery:
         await self.settling.settled(job.id)
         await self.preview.finish(job.id)  # the result's edit is the last one
         self._edits.pop(job.id, None)
+        # Before anything is sent: a painting owed back is given back even if the chat
+        # is gone, and a delivery redone after a restart finds it given already.
+        given_back = self.fair_use.on and FairUse.owes_back(
+            outcome.status, outcome.error_code, job.started_at is not None) \
+            and await self.fair_use.give_back(job.id)
         if job.meta is None:  # submitted without the bot's context: nobody to tell
             log.warning("job %s has no meta: its outcome is not delivered", job.id)
             return
@@ -151,7 +160,7 @@ class Delivery:
             if outcome.status == ResultStatus.DONE:
                 await self._send_artwork(job, job.meta, outcome)
             else:
-                await self._send_failure(job, job.meta, outcome)
+                await self._send_failure(job, job.meta, outcome, given_back)
         except TelegramError as exc:
             if not (is_chat_gone(exc) or NO_RIGHTS in str(exc).lower()):
                 raise
@@ -240,10 +249,13 @@ class Delivery:
         except TelegramError as exc:
             log.info("job %s: no 'ready' note (%s)", job.id, exc)
 
-    async def _send_failure(self, job: Job, meta: JobMeta, outcome: JobResult) -> None:
+    async def _send_failure(self, job: Job, meta: JobMeta, outcome: JobResult,
+                            given_back: bool) -> None:
         lang = meta.lang
         text = t(lang, "cancel.done") if outcome.status == ResultStatus.CANCELLED else \
             error_text(lang, outcome.error_code or "engine_error")
+        if given_back:
+            text += "\n" + t(lang, "quota.given_back")
         status = status_of(job, meta)
         if status is not None:
             try:

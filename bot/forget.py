@@ -12,25 +12,31 @@ owns its things (keep, read, delete, purge):
 - ``artworks.db`` (``bot.stores.artworks``): the artworks inline mode lists, and
   the files kept with them: ``results/<job>.png``, the full-resolution PNGs, and
   ``timelapse/<job>.zip``, the timelapses' frames;
-- ``inbox.db`` (``Inbox``): the updates received in the last day.
+- ``inbox.db`` (``Inbox``): the updates received in the last day;
+- ``ledger.db`` (``bot.stores.ledger``), with fair use on: payments, and which jobs
+  used a free or paid painting - no pictures.
 
-``forget`` deletes all of it for one user.  Otherwise each is kept
+``forget`` deletes all of it for one user but the ledger: refunds, disputes and
+the day's free count need it, so it stays (what /privacy says).  Otherwise each is kept
 ``BotConfig.retention_days`` (``LIENZO_RETENTION_DAYS``, what /privacy says):
 job records after delivery, artworks and their timelapses and PNGs, cached
 file ids after they were made, settings after their owner's last change or
-picture, "gone" marks after the chat left (``bot.app``'s hourly purge; a
-person who blocked the bot is forgotten the same way).
+picture, "gone" marks after the chat left, the ledger's spends after they
+were made (``bot.app``'s hourly purge; a person who blocked the bot is forgotten
+the same way); payments ``PAYMENT_RECORDS_DAYS`` after they were made.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from bot.inbox import Inbox
 from bot.jobs import JobService
 from bot.stores.artworks import Artworks
 from bot.stores.gone_chats import GoneChats
+from bot.stores.ledger import PAYMENT_RECORDS_DAYS, Ledger
 from bot.stores.result_cache import ResultCache
 from bot.stores.user_settings import SettingsStore
 
@@ -45,20 +51,24 @@ class Stores:
     gone: GoneChats
     artworks: Artworks
     inbox: Inbox
+    ledger: Ledger
 
     def forget_before(self, when: float) -> None:
         """The retention period: what was made (or last used, or left) before ``when``
         goes - artworks with their PNGs and timelapses, cached file ids, unused
-        settings, "gone" marks.  Job rows go with the job table's own housekeeping
+        settings, "gone" marks, the ledger's spends (its payments after
+        ``PAYMENT_RECORDS_DAYS``).  Job rows go with the job table's own housekeeping
         (``JobService``'s ``retention``); recorded updates after a day (``bot.inbox``)."""
         self.artworks.purge(when)
         self.results.forget_before(when)
         self.settings.forget_unused_before(when)
         self.gone.forget_before(when)
+        self.ledger.forget_before(when, time.time() - PAYMENT_RECORDS_DAYS * 86400.0)
 
     def close(self, *, jobs: bool) -> None:
         """Close every store (``jobs``: the job service too, when it is ours to close)."""
-        for store in (self.settings, self.results, self.gone, self.artworks, self.inbox):
+        for store in (self.settings, self.results, self.gone, self.artworks, self.inbox,
+                      self.ledger):
             store.close()
         if jobs:
             self.jobs.close()

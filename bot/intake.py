@@ -15,7 +15,10 @@ message's new picture when one could be made in time; a job asked for at
 (``bot.instant``), and delivery sends it like any painting.
 A clip (``Media.clip``) takes the same way, without the result cache;
 ``bot.clip_intake`` reads it after the download (its check) and "queued" gains
-its frames, the estimate and any cut.  The job's context - language, chat,
+its frames, the estimate and any cut.  With fair use on (``bot.fair_use``) the job
+spends a painting as it is submitted; a person with none left has the job *held*
+and its status message offers the packs (``bot.held``).  A chat that left the
+bot (``bot.chat_gate``) gets no job: nobody would see it.  The job's context - language, chat,
 pictures, styles, parameters - goes with it as one ``JobMeta`` (``bot.jobs.meta``).
 
 Durable (``bot.inbox``): the update stays open until the job is submitted or
@@ -35,16 +38,20 @@ import hashlib
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Chat, InlineKeyboardMarkup, InputMediaPhoto, ReplyParameters, User
 from telegram.error import TelegramError
 
-from bot import clip_intake, keyboards
+from bot import clip_intake, fetching, keyboards
 from bot.answering import Answering
 from bot.catalogue import Catalogue
+from bot.chat_gate import ChatGate
 from bot.config import BotConfig
 from bot.engine_view import EngineView
+from bot.fair_use import FairUse
+from bot.held import show_held
 from bot.inbox import CURRENT, Inbox, Origin
 from bot.instant import InstantPainter
 from bot.jobs import JobService, Submitted
@@ -60,13 +67,11 @@ from bot.stores.result_cache import ResultCache
 from bot.stores.user_settings import SettingsStore, UserSettings
 from bot.texts import PARSE_MODE, error_text, queued_text, t
 from engine.errors import LienzoError
-from engine.media import images
 from engine.media.images import RGB
 from engine.params import INSTANT, MAX_STYLES
 
 log = logging.getLogger("lienzo.intake")
 
-MB = 1024 * 1024
 # Pictures fetched (downloaded, checked, submitted) at once: bounds the memory (a
 # document may be 20 MB) and the CPU of a burst; at Telegram's ~0.2 s per download
 # that is still ~20 photos/s, more than the engine paints.
@@ -79,21 +84,21 @@ JOB_IDS = uuid.UUID("5e0c1a2f-6d1b-4c39-9b3e-7a1f2c3d4e5f")
 ALWAYS_SENT = ("strength", "color_mode", "seed", "faces", "style_scale", "split")
 
 
-class FileTooBig(LienzoError):
-    """Telegram says the file is over what a bot may download."""
+class ChatLeft(LienzoError):
+    """The chat blocked or removed the bot while its picture was being fetched."""
 
-    code = "file_too_big"
-
-    def __init__(self, limit_bytes: int, clip: bool = False) -> None:
-        super().__init__(f"files over {limit_bytes} bytes cannot be downloaded",
-                         key="error.clip_file_too_big" if clip else None,
-                         max_mb=limit_bytes // MB)
+    code = "chat_left"
 
 
-class PhotoGone(LienzoError):
-    """Telegram no longer gives the file (deleted, or its id went stale)."""
+@dataclass(frozen=True)
+class Fetched:
+    """A picture fetched and its job submitted: the job, a clip's note, what its look
+    is made of, and whether it is held (no painting left to spend on it)."""
 
-    code = "photo_gone"
+    submitted: Submitted
+    note: str
+    look: LookInput
+    held: bool
 
 
 def painted_here(content: Media, look: LookInput) -> bool:
@@ -114,7 +119,8 @@ class Intake:
     def __init__(self, application: LienzoApp, config: BotConfig, jobs: JobService,
                  settings: SettingsStore, results: ResultCache, metrics: Metrics,
                  catalogue: Catalogue, workers: EngineView, inbox: Inbox, answering: Answering,
-                 settling: Settling, looks: Looks, instant: InstantPainter) -> None:
+                 settling: Settling, looks: Looks, instant: InstantPainter, fair_use: FairUse,
+                 gate: ChatGate) -> None:
         self.application = application
         self.inbox = inbox
         self.config = config
@@ -128,6 +134,8 @@ class Intake:
         self.settling = settling
         self.looks = looks
         self.instant = instant
+        self.fair_use = fair_use
+        self.gate = gate
         self._fetching = asyncio.Semaphore(FETCH_AT_ONCE)
 
     # -- what is asked ----------------------------------------------------------------
@@ -170,11 +178,7 @@ class Intake:
             if request is not None and style_media is not None \
                     and len(request.styles) + 1 > MAX_STYLES:  # the painting is one more
                 raise TooManyStyles(len(request.styles) + 1)
-            for media in (content, style_media):
-                # images.MAX_BYTES is the Bot API's getFile limit: nothing larger arrives
-                if media is not None and media.size is not None \
-                        and media.size > images.MAX_BYTES:
-                    raise FileTooBig(images.MAX_BYTES, clip=media.clip is not None)
+            fetching.check_sizes(content, style_media)
             params = params or await self.job_params(user.id, request)
             if content.clip is not None and params.get("quality") == INSTANT:
                 # An instant clip would be a sketch per frame: clips are painted, at the
@@ -234,16 +238,25 @@ class Intake:
         try:
             await self.answering.all_answered(ANSWER_FIRST_MAX_WAIT_S)
             async with self._fetching:
-                submitted, note, look = await self._fetch_and_submit(
+                fetched = await self._fetch_and_submit(
                     job_id, status, user, content, request, style_media, params, key, lang)
+        except ChatLeft:
+            log.info("chat %s left before its picture was queued: no job", status.chat_id)
         except LienzoError as exc:  # the picture is bad, the queue is full, …
             await self._show_or_reply(status, error_text(lang, exc), reply_to)
         except Exception:
             log.exception("queueing a picture failed")
             await self._show_or_reply(status, error_text(lang, "engine_error"), reply_to)
         else:
+            submitted, note, look = fetched.submitted, fetched.note, fetched.look
             if not submitted.existed:
                 self.metrics.submitted.inc()
+            if self.gate.is_closed(status.chat_id):  # it left while the job was written
+                await self.jobs.acancel(job_id)
+                return
+            if fetched.held:
+                await show_held(self.application.bot, self.config, status, lang, job_id)
+                return
             instant = painted_here(content, look)
             if instant:  # also after a restart (its row may still wait): delivery sends it
                 await self.instant.paint(job_id, asked=True)
@@ -270,13 +283,13 @@ class Intake:
     async def _fetch_and_submit(self, job_id: str, status: StatusMessage, user: User,
                                 content: Media,
                                 request: StyleRequest | None, style_media: Media | None,
-                                params: dict[str, Any], key: str, lang: str
-                                ) -> tuple[Submitted, str, LookInput]:
+                                params: dict[str, Any], key: str, lang: str) -> Fetched:
         """Download and check the picture(s), then submit the job, its status message
         known; a clip's note (frames, estimate, cut: ``bot.clip_intake``); what its
         look is made of (a clip's: its first frame).  An instant job is written but
-        not queued: the bot paints it (``bot.instant``)."""
-        data = await self._download(content)
+        not queued: the bot paints it (``bot.instant``).  Any other job spends its
+        painting(s) first (fair use on), or is held."""
+        data = await fetching.download(self.application.bot, content)
         clip, note = None, ""
         first: bytes | RGB = data
         defaults = self.workers.defaults()
@@ -287,7 +300,7 @@ class Intake:
         styles = request.styles if request else ()
         styles_arg: list[tuple[Any, ...]] = list(styles)
         if style_media is not None:
-            styles_arg.append((await self._download(style_media), 1.0))
+            styles_arg.append((await fetching.download(self.application.bot, style_media), 1.0))
         # As the workers will read it: LIENZO_DEFAULT_QUALITY=instant makes it instant.
         look = LookInput(first, style_refs(styles_arg), defaults.params(params))
         meta = JobMeta(
@@ -296,10 +309,23 @@ class Intake:
             styles=styles, style_media=style_media,
             params=params, cache_key=key,
             label=self.catalogue.label(lang, request, params.get("split")), clip=clip)
-        return await self.jobs.asubmit(
-            user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg, params=params,
-            message_id=content.message_id, status_message_id=status.message_id, meta=meta,
-            job_id=job_id, clip=content.clip, enqueue=not painted_here(content, look)), note, look
+        instant = painted_here(content, look)
+        if self.gate.is_closed(status.chat_id):
+            raise ChatLeft("the chat left the bot")
+        counted = self.fair_use.on and not instant  # an instant picture costs no painting
+        held = counted and await self.fair_use.spend(
+            job_id, user.id, self.fair_use.cost(content.clip is not None)) is None
+        try:
+            submitted = await self.jobs.asubmit(
+                user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg,
+                params=params, message_id=content.message_id,
+                status_message_id=status.message_id, meta=meta, job_id=job_id,
+                clip=content.clip, enqueue=not instant, held=held)
+        except LienzoError:  # refused (the user's limit, the queue full): not spent
+            if counted and not held:
+                await self.fair_use.give_back(job_id)
+            raise
+        return Fetched(submitted, note, look, held)
 
     async def _show_look(self, job_id: str, status: StatusMessage, look: LookInput,
                          text: str, markup: InlineKeyboardMarkup, lang: str) -> bool:
@@ -324,17 +350,6 @@ class Intake:
         except UnknownJob:  # /forget while it was shown: nothing left to tell
             pass
         return True
-
-    async def _download(self, media: Media) -> bytes:
-        try:
-            file = await self.application.bot.get_file(media.file_id)
-            data = bytes(await file.download_as_bytearray())
-        except TelegramError as exc:
-            log.info("download failed: %s", exc.__class__.__name__)
-            raise PhotoGone("Telegram no longer gives the file") from None
-        if media.clip is None:  # a clip is checked by reading it (bot.clip_intake)
-            await asyncio.to_thread(images.check_image, data)  # raises ImageError subclasses
-        return data
 
     async def _show_or_reply(self, status: StatusMessage, text: str,
                              reply_to: ReplyParameters) -> None:

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import SwitchInlineQueryChosenChat
 
 from bot import callback_data as data
+from bot.config import StarsPack
 from bot.state import Catalog
-from bot.texts import LANGUAGE_NAMES, t, value_label
+from bot.texts import LANGUAGE_NAMES, t, tn, value_label
 from engine.params import BRUSHES, COLOR_MODES, FACES, QUALITY_NAMES, STRENGTHS
 
 PAGE_SIZE = 8  # styles per picker page, two per row
@@ -131,6 +134,21 @@ def cancel(lang: str, job_id: str, *, instant: bool = False) -> Markup:
     if instant:
         rows.insert(0, [Button(t(lang, "button.instant"), callback_data=data.instant(job_id))])
     return Markup(rows)
+
+
+def packs(lang: str, on_sale: Sequence[StarsPack], job_id: str | None = None) -> Markup | None:
+    """A button per pack on sale ("⭐ 10 paintings — 50 Stars"); on a held photo's
+    status message, its Cancel too.  None when there is nothing to show."""
+    rows = [[Button(tn(lang, "button.pack", pack.paintings, stars=pack.stars),
+                    callback_data=data.buy(pack.paintings, pack.stars))] for pack in on_sale]
+    if job_id is not None:
+        rows.append([Button(t(lang, "button.cancel"), callback_data=data.cancel(job_id))])
+    return Markup(rows) if rows else None
+
+
+def pay(lang: str, pack: StarsPack) -> Markup:
+    """An invoice's keyboard: its first button must be the pay button (Bot API)."""
+    return Markup([[Button(t(lang, "button.pay", stars=pack.stars), pay=True)]])
 
 
 def settings_main(lang: str) -> Markup:

@@ -49,6 +49,22 @@ class Metrics:
                              "Feed-forward looks (bot.looks): first looks shown, skipped "
                              "(busy) or failed, and instant paintings made", ["outcome"],
                              registry=self.registry)
+        self.stars_received = Counter("lienzo_stars_received_total",
+                                      "Telegram Stars received for packs of paintings",
+                                      registry=self.registry)
+        self.paintings_paid = Counter("lienzo_paintings_paid_total",
+                                      "Paintings paid for with bought paintings (not free ones)",
+                                      registry=self.registry)
+        self.quota_refusals = Counter("lienzo_quota_refusals_total",
+                                      "Pictures held: their person had no painting left",
+                                      registry=self.registry)
+        self.refunds = Counter("lienzo_star_refunds_total",
+                               "Payments refunded (/refund, or Telegram's refunded_payment)",
+                               registry=self.registry)
+        self.paintings_returned = Counter("lienzo_paintings_returned_total",
+                                          "Paintings given back: the job failed on our side "
+                                          "or was cancelled before it started",
+                                          registry=self.registry)
         self.telegram_errors = Counter("lienzo_telegram_errors_total",
                                        "Errors from the Telegram Bot API, by kind", ["kind"],
                                        registry=self.registry)

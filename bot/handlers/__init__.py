@@ -9,6 +9,8 @@
 - ``settings``: /settings and its panel's buttons;
 - ``gallery``: /gallery, the person's own artworks, and its buttons;
 - ``privacy``: /privacy, and /forget with its confirmation's buttons;
+- ``payments``: packs paid in Stars (their buttons, invoices, pre-checkout,
+  payments, refunds), /balance, /paysupport, the admins' /refund;
 - ``chats``: chats not allowed, the bot blocked or removed, the error handler.
 
 No handler waits for the engine, nor for a download; each is counted while it
@@ -26,6 +28,7 @@ from bot.handlers.commands import Commands
 from bot.handlers.common import Services
 from bot.handlers.gallery import Gallery
 from bot.handlers.inline import Inline
+from bot.handlers.payments import Payments
 from bot.handlers.photos import Photos
 from bot.handlers.privacy import Privacy
 from bot.handlers.settings import Settings
@@ -39,14 +42,14 @@ def register(application: LienzoApp, services: Services) -> None:
     allowed = _allowed_chats(services)
     chats, buttons, settings = Chats(services), Buttons(services), Settings(services)
     photos, gallery = Photos(services), Gallery(services)
-    privacy = Privacy(services)
+    privacy, payments = Privacy(services), Payments(services)
     application.add_handler(chats.not_allowed_handler(allowed))
     application.add_handlers([*Commands(services).handlers(allowed), *settings.handlers(allowed),
                               *photos.handlers(allowed), *gallery.handlers(allowed),
-                              *privacy.handlers(allowed)])
+                              *privacy.handlers(allowed), *payments.handlers(allowed)])
     application.add_handlers([*buttons.handlers(), *settings.button_handlers(),
                               *gallery.button_handlers(), *privacy.button_handlers(),
-                              buttons.unknown()])
+                              *payments.button_handlers(), buttons.unknown()])
     application.add_handlers(Inline(services).handlers())
     application.add_handler(chats.membership_handler())
     application.add_error_handler(chats.on_error)

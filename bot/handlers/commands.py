@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import keyboards
-from bot.handlers import gallery
+from bot.handlers import gallery, payments
 from bot.handlers.common import Services, reply, sender
 from bot.jobs import Cancelling, JobState
 from bot.request import deep_link_request
@@ -39,6 +39,9 @@ class Commands:
             return
         if context.args and context.args[0] == gallery.START:  # the group /gallery's link
             await gallery.Gallery(self.s).command(update, context)
+            return
+        if context.args and context.args[0].startswith(payments.START):  # a group's pack
+            await payments.Payments(self.s).from_link(update, context, context.args[0])
             return
         user, message = who
         lang = await self.s.lang(user)

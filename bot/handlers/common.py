@@ -17,6 +17,7 @@ from bot.catalogue import Catalogue
 from bot.chat_gate import ChatGate
 from bot.config import BotConfig
 from bot.engine_view import EngineView
+from bot.fair_use import FairUse
 from bot.forget import Stores
 from bot.inbox import Inbox
 from bot.instant import InstantPainter
@@ -49,6 +50,7 @@ class Services:
     artworks: Artworks  # what each person has been sent (inline mode)
     kept: Stores  # everything kept about people (/forget)
     instant: InstantPainter  # a queued job painted at once (the painter offline)
+    fair_use: FairUse  # free paintings a day, and paid ones (bot.fair_use)
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await asyncio.to_thread(self.settings.settings, user_id)

@@ -28,7 +28,7 @@ from bot.config import (
 from bot.jobs.errors import UnknownJob
 from bot.jobs.guard import StoreGuard
 from bot.jobs.meta import JobMeta
-from bot.jobs.table import ACTIVE, Cancelling, Job, JobState, JobTable, NewJob
+from bot.jobs.table import WAITING, Cancelling, Job, JobState, JobTable, NewJob
 from bot.jobs.tracking import WATCHDOG_INTERVAL_S, Event, Tracker
 from bot.jobs.upkeep import Upkeep
 from bot.jobs.watchdog import CLEANUP_AFTER_S, MAX_ATTEMPTS, MISSING_GRACE_S, Watchdog
@@ -142,7 +142,7 @@ class JobService:
                params: dict[str, Any] | None = None, message_id: int | None = None,
                status_message_id: int | None = None, meta: JobMeta | None = None,
                job_id: str | None = None, clip: str | None = None,
-               enqueue: bool = True) -> Submitted:
+               enqueue: bool = True, held: bool = False) -> Submitted:
         """Accept a job or raise: UserLimitReached, QueueFull, InvalidParams, image errors,
         BadPayload (more than ``MAX_STYLES`` styles: the request parser stops that first).
 
@@ -152,6 +152,8 @@ class JobService:
         ``enqueue=False``: the row only, for a job the bot ends itself at once
         (``finish_instant``); should the bot die first, the watchdog finds the job
         missing from the queue and enqueues it, and a worker paints it.
+        ``held``: kept, not queued, until ``release`` (no painting to spend on it:
+        ``bot.fair_use``).
         """
         if not content:
             raise EmptyImage("The image is empty (0 bytes).")
@@ -165,16 +167,32 @@ class JobService:
                        params=params, created=time.time(), clip=clip)
         ahead, existed = self.table.add(
             NewJob(job_id, user_id, chat_id, message_id, status_message_id, meta, spec.encode()),
-            time.time(), user_limit=self.user_limit, queue_cap=self.queue_cap)
+            time.time(), user_limit=self.user_limit, queue_cap=self.queue_cap, held=held)
         if existed:
             return Submitted(job_id, ahead, existed=True)
-        if not enqueue:
-            return Submitted(job_id, ahead)
+        if enqueue and not held:
+            self._enqueue(spec)
+        return Submitted(job_id, ahead)
+
+    def _enqueue(self, spec: JobSpec) -> None:
         # Outside the lock.  If the store is down the row stays queued and the
         # watchdog enqueues it when the store is back: the photo is not lost.
         if not self.guard.call("submitting", self.queue.submit, spec)[0]:
-            log.warning("job %s accepted while the queue store is down; enqueued later", job_id)
-        return Submitted(job_id, ahead)
+            log.warning("job %s accepted while the queue store is down; enqueued later",
+                        spec.job_id)
+
+    def release(self, job_id: str) -> int | None:
+        """A held job is queued (``bot.fair_use``: a painting was spent on it); queued
+        jobs ahead of it, or None when it was not held (released or ended before)."""
+        ahead = self.table.release(job_id, time.time())
+        spec = self.table.spec(job_id) if ahead is not None else None
+        if spec is not None:
+            self._enqueue(spec)
+        return ahead
+
+    def held(self, user_id: int | None = None) -> list[Job]:
+        """Held jobs, oldest first: one person's, or everyone's."""
+        return self.table.held(user_id)
 
     def spec(self, job_id: str) -> JobSpec | None:
         """A queued or running job's spec: what it paints (None once it has ended)."""
@@ -205,11 +223,11 @@ class JobService:
         return self.table.job(job_id)
 
     def user_jobs(self, user_id: int, active_only: bool = True, limit: int = 20) -> list[Job]:
-        states = ACTIVE if active_only else tuple(JobState)
+        states = WAITING if active_only else tuple(JobState)
         return self.table.user_jobs(user_id, states, limit)
 
     def chat_jobs(self, chat_id: int) -> list[Job]:
-        """Active jobs of one chat (to cancel them when the chat is gone)."""
+        """Jobs of one chat not ended (to cancel them when the chat is gone)."""
         return self.table.chat_jobs(chat_id)
 
     def counts(self) -> dict[str, int]:
@@ -240,12 +258,14 @@ class JobService:
 
     # -- cancelling -----------------------------------------------------------------
     def cancel(self, job_id: str, user_id: int | None = None) -> Cancelling:
-        """Cancel a queued job, or ask a running one to stop.  Raises UnknownJob /
+        """Cancel a held or queued job, or ask a running one to stop.  Raises UnknownJob /
         NotYourJob.  The cancellation still reaches delivery (status ``cancelled``)
         like any outcome."""
         state, attempts = self.table.cancel(job_id, user_id, time.time())
-        if state not in ACTIVE:
+        if state not in WAITING:
             return Cancelling.TOO_LATE
+        if state == JobState.HELD:
+            return Cancelling.CANCELLED
         if state == JobState.QUEUED:
             self.guard.call("cancelling", self.queue.withdraw, job_id, attempts)
             return Cancelling.CANCELLED
@@ -289,6 +309,12 @@ class JobService:
         if count:
             log.info("chat %s is gone: cancelled %d job(s)", chat_id, count)
         return count
+
+    async def arelease(self, job_id: str) -> int | None:
+        return await asyncio.to_thread(self.release, job_id)
+
+    async def aheld(self, user_id: int | None = None) -> list[Job]:
+        return await asyncio.to_thread(self.held, user_id)
 
     async def astatus(self, job_id: str) -> Job | None:
         return await asyncio.to_thread(self.status, job_id)

@@ -5,10 +5,16 @@ huey forgets a message the moment a worker takes it, so a worker killed
 mid-job would lose the job without this table; it is the source of truth.
 Each job goes::
 
+    held ──►
     queued ──► running ──► done | failed | cancelled ──► delivered
       ▲           │
       └───────────┘  stale heartbeat / missing from the queue: re-enqueued,
                      same job id, up to 3 attempts; then failed (worker_lost)
+
+``held``: a photo over its person's free paintings, kept with no painting to
+spend (``bot.fair_use``); it is queued as if new once one is paid for or the
+next day's free ones come, or cancelled like a queued job.  Only the per-user
+limit counts it: it is in no queue and the watchdog leaves it alone.
 
 Every statement on the table is a method named for what it does: here those
 of the service (submit, cancel, queries, /forget) and of delivery; in
@@ -35,6 +41,7 @@ from engine.queue import JobResult, JobSpec, ProgressRecord
 
 
 class JobState(StrEnum):
+    HELD = "held"
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -52,6 +59,7 @@ class Cancelling(StrEnum):
 
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+WAITING = (JobState.HELD, *ACTIVE)  # a person's pictures not ended: what their limit counts
 FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 
 MIGRATIONS: tuple[Step, ...] = (
@@ -192,13 +200,19 @@ class JobTable:
                           "order by rowid desc limit ?", (user_id, limit))
 
     def chat_jobs(self, chat_id: int) -> list[Job]:
-        """Active jobs of one chat."""
-        return self._jobs(f"chat_id = ? and state in ({marks(ACTIVE)})", (chat_id,))
+        """Jobs of one chat not ended (held, queued, running)."""
+        return self._jobs(f"chat_id = ? and state in ({marks(WAITING)})", (chat_id,))
 
     def active_jobs_of_person(self, user_id: int) -> list[Job]:
-        """Active jobs the user asked for, or in their private chat (its id is theirs)."""
-        return self._jobs(f"(user_id = ? or chat_id = ?) and state in ({marks(ACTIVE)})",
+        """Jobs not ended the user asked for, or in their private chat (its id is theirs)."""
+        return self._jobs(f"(user_id = ? or chat_id = ?) and state in ({marks(WAITING)})",
                           (user_id, user_id))
+
+    def held(self, user_id: int | None = None) -> list[Job]:
+        """Held jobs, oldest first: one person's, or everyone's."""
+        if user_id is None:
+            return self._jobs("state = ? order by rowid", (JobState.HELD,))
+        return self._jobs("state = ? and user_id = ? order by rowid", (JobState.HELD, user_id))
 
     def ids_of_person(self, user_id: int) -> list[str]:
         """Every job the user asked for, or in their private chat."""
@@ -271,27 +285,38 @@ class JobTable:
                                   f"({marks(FINISHED)})").fetchone()[0]
         return running, queued, finished
 
-    def add(self, job: NewJob, now: float, *, user_limit: int, queue_cap: int
-            ) -> tuple[int, bool]:
-        """Queue ``job`` - the per-user limit and the global cap checked in the same
-        transaction (UserLimitReached, QueueFull) - unless a job of that id exists;
-        (queued jobs ahead of it, whether it existed)."""
+    def add(self, job: NewJob, now: float, *, user_limit: int, queue_cap: int,
+            held: bool = False) -> tuple[int, bool]:
+        """Queue ``job`` (or hold it: ``held``) - the per-user limit and the global cap
+        checked in the same transaction (UserLimitReached, QueueFull; a held job is in
+        no queue) - unless a job of that id exists; (queued jobs ahead of it, whether
+        it existed)."""
         with self.db.tx() as db:
             if db.execute("select 1 from jobs where id = ?", (job.id,)).fetchone():
                 return self._ahead(db, job.id) or 0, True
             self._check_user_limit(db, job.user_id, user_limit)
             total = db.execute(f"select count(*) from jobs where state in ({marks(ACTIVE)})"
                                ).fetchone()[0]
-            if total >= queue_cap:
+            if total >= queue_cap and not held:
                 raise QueueFull(queue_cap)
             db.execute(
                 "insert into jobs (id, user_id, chat_id, message_id, status_message_id, meta, "
                 "spec, state, attempts, created_at, queued_at) "
                 "values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 (job.id, job.user_id, job.chat_id, job.message_id, job.status_message_id,
-                 job.meta.to_json() if job.meta else NO_META, job.spec, JobState.QUEUED, now,
-                 now))
+                 job.meta.to_json() if job.meta else NO_META, job.spec,
+                 JobState.HELD if held else JobState.QUEUED, now, now))
             return self._ahead(db, job.id) or 0, False
+
+    def release(self, job_id: str, now: float) -> int | None:
+        """A held job is queued, as if it had just been sent (its queue timeout starts
+        now); queued jobs ahead of it, or None when it was not held."""
+        with self.db.tx() as db:
+            if db.execute("update jobs set state = ?, created_at = ?, queued_at = ? "
+                          "where id = ? and state = ?",
+                          (JobState.QUEUED, now, now, job_id, JobState.HELD)).rowcount != 1:
+                return None
+            return self._ahead(db, job_id) or 0
 
     def check_user_limit(self, user_id: int, limit: int) -> None:
         """Raise UserLimitReached if the user has ``limit`` jobs waiting or running."""
@@ -301,7 +326,7 @@ class JobTable:
     @staticmethod
     def _check_user_limit(db: sqlite3.Connection, user_id: int, limit: int) -> None:
         mine = db.execute(f"select count(*) from jobs where user_id = ? and state in "
-                          f"({marks(ACTIVE)})", (user_id,)).fetchone()[0]
+                          f"({marks(WAITING)})", (user_id,)).fetchone()[0]
         if mine >= limit:
             raise UserLimitReached(limit)
 
@@ -315,7 +340,7 @@ class JobTable:
             db.execute("update jobs set meta = ? where id = ?", (change(meta).to_json(), job_id))
 
     def cancel(self, job_id: str, user_id: int | None, now: float) -> tuple[JobState, int]:
-        """A queued job is cancelled, a running one asked to stop (UnknownJob,
+        """A held or queued job is cancelled, a running one asked to stop (UnknownJob,
         NotYourJob when ``user_id`` is not its owner's); its state before, and attempts."""
         with self.db.tx() as db:
             row = db.execute("select user_id, state, attempts from jobs where id = ?",
@@ -325,7 +350,7 @@ class JobTable:
             owner, state, attempts = row
             if user_id is not None and owner != user_id:
                 raise NotYourJob("Only the person who asked for this picture can cancel it.")
-            if state == JobState.QUEUED:
+            if state in (JobState.HELD, JobState.QUEUED):
                 db.execute("update jobs set state = ?, outcome = ?, cancel_requested = 1, "
                            "finished_at = ?, spec = null where id = ?",
                            (JobState.CANCELLED, JobState.CANCELLED, now, job_id))

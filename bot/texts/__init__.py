@@ -28,6 +28,7 @@ import string
 from typing import Any
 
 from bot.texts import en, es
+from bot.texts.limits import PLACEHOLDER_LIMITS
 from engine.errors import LienzoError
 from engine.params import STRENGTHS
 
@@ -39,7 +40,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language
 CATALOGUES: dict[str, dict[str, str]] = {"en": en.TEXTS, "es": es.TEXTS}
 
 PARSE_MODE = "HTML"
-PLAIN_PREFIXES = ("button.", "alert.", "command.", "value.", "eta.", "state.")
+PLAIN_PREFIXES = ("button.", "alert.", "command.", "value.", "eta.", "state.", "invoice.")
 
 # Telegram's limits (Bot API): captions, callback-query alerts, command descriptions.
 CAPTION_LIMIT = 1024
@@ -49,60 +50,7 @@ COMMAND_DESCRIPTION_LIMIT = 256
 # The commands registered with setMyCommands, in menu order.
 COMMANDS = ("start", "style", "styles", "gallery", "status", "cancel", "settings", "help",
             "privacy", "forget")
-
-# Worst-case length (characters) of each placeholder's value; longer values are clipped.
-PLACEHOLDER_LIMITS: dict[str, int] = {
-    "name": 64,  # Telegram first_name
-    "requester": 129,  # first_name + " " + last_name
-    "user_id": 20,
-    "style": 300,  # a style label, or a blend of up to 5 titles
-    "background": 140,  # a split's two titles (value.split, itself a style label)
-    "person": 140,
-    "state": 40,  # a state.* fragment
-    "bot_username": 32,
-    "url": 116,  # a deep link: "https://t.me/" + a 32-character username + "?start=" + 64
-    "count": 6,
-    "frame": 4,  # a clip's frame, and its frames (≤ 48: engine.clip.reading)
-    "frames": 4,
-    "index": 4,
-    "date": 10,  # YYYY-MM-DD
-    "page": 4,
-    "pages": 4,
-    "percent": 3,
-    "bar": 10,
-    "eta": 40,  # an eta.* fragment
-    "seconds": 8,
-    "days": 5,
-    "limit": 8,
-    "max_mb": 5,
-    "mb": 8,  # a file's size in MB, one decimal
-    "limit_mb": 5,
-    "side": 6,
-    "max_side": 5,
-    "requested": 12,
-    "width": 6,
-    "height": 6,
-    "option": 32,  # what the user typed
-    "value": 32,  # what the user typed (or a number)
-    "min": 6,
-    "max": 6,
-    "strength": 32,
-    "colors": 32,
-    "size": 32,
-    "quality": 32,
-    "faces": 32,
-    "brush": 32,
-    "previews": 32,
-    "language": 32,
-    "queued": 8,
-    "running": 8,
-    "done": 8,
-    "failed": 8,
-    "mean_s": 8,
-    "worker": 64,
-    "device": 64,
-    "backend": 16,
-}
+PAYMENT_COMMANDS = ("balance", "paysupport")  # in the menu while packs are sold
 
 BAR_CELLS = 10
 BAR_FULL, BAR_EMPTY = "▓", "░"
@@ -210,9 +158,11 @@ def tn(lang: str | None, key: str, count: int, **values: Any) -> str:
 # --------------------------------------------------------------------------- composed texts
 
 
-def bot_commands(lang: str | None) -> list[tuple[str, str]]:
-    """(command, description) pairs for ``setMyCommands`` in ``lang``."""
-    return [(c, t(lang, f"command.{c}")) for c in COMMANDS]
+def bot_commands(lang: str | None, payments: bool = False) -> list[tuple[str, str]]:
+    """(command, description) pairs for ``setMyCommands`` in ``lang`` (``payments``:
+    with /balance and /paysupport, which Telegram's terms ask of a bot that sells)."""
+    names = COMMANDS + (PAYMENT_COMMANDS if payments else ())
+    return [(c, t(lang, f"command.{c}")) for c in names]
 
 
 def queued_text(lang: str | None, ahead: int) -> str:
@@ -220,6 +170,14 @@ def queued_text(lang: str | None, ahead: int) -> str:
     if ahead <= 0:
         return t(lang, "queued.first")
     return tn(lang, "queued.ahead", ahead)
+
+
+def duration_text(lang: str | None, seconds: float) -> str:
+    """"5 h 12 min" / "12 min": a wait of hours at most (until the next UTC day)."""
+    minutes = max(1, int(math.ceil(seconds / 60)))
+    if minutes < 60:
+        return t(lang, "eta.in_minutes", minutes=minutes)
+    return t(lang, "eta.in_hours", hours=minutes // 60, minutes=minutes % 60)
 
 
 def eta_text(lang: str | None, seconds: float | None) -> str | None:

@@ -71,6 +71,10 @@ TEXTS: dict[str, str] = {
         "(for /gallery and sharing) — for {days} days.\n"
         "• Your /settings, until {days} days after you last change them or send "
         "me a picture.\n"
+        "• If you buy paintings: each payment (its receipt number, Stars, pack, date and "
+        "any refund) for a year, and your balance of paid paintings while you have any — "
+        "/forget keeps these, as refunds and disputes need them; which pictures used a "
+        "free or paid painting (no pictures) for {days} days.\n"
         "• Nothing else: no contacts, no messages beyond the last day's.\n\n"
         "To erase everything now, send /forget."
     ),
@@ -264,6 +268,73 @@ TEXTS: dict[str, str] = {
 
     # ------------------------------------------------------------------ admin
     "admin.only": "🔒 That command is for admins only.",
+
+    # ------------------------------------------------------------ fair use & Stars
+    "command.balance": "Your free and paid paintings",
+    "command.paysupport": "Help with a payment",
+    "state.held": "kept: no painting left today",
+    "eta.in_minutes": "{minutes} min",
+    "eta.in_hours": "{hours} h {minutes} min",
+    "quota.held.one": (
+        "🎟 You've had today's free painting. Your photo is kept: I'll paint it when the "
+        "next free one comes, at midnight UTC (in {wait})."
+    ),
+    "quota.held.other": (
+        "🎟 You've had today's {count} free paintings. Your photo is kept: I'll paint it "
+        "when the next free one comes, at midnight UTC (in {wait})."
+    ),
+    "quota.buy": "⭐ Or get a pack of paintings and I'll paint it right away:",
+    "quota.tomorrow": "Or send /cancel if you'd rather not wait.",
+    "quota.released": "🎟 Painting your kept photo now!",
+    "quota.given_back": "🎟 This one didn't count: you have that painting back.",
+    "button.pack.one": "⭐ 1 painting — {stars} Stars",
+    "button.pack.other": "⭐ {count} paintings — {stars} Stars",
+    "button.pay": "Pay ⭐ {stars}",
+    "invoice.title.one": "1 Lienzo painting",
+    "invoice.title.other": "{count} Lienzo paintings",
+    "invoice.description.one": (
+        "A painting of your photo, in any style, to use whenever you like. "
+        "Your free paintings each day stay free."
+    ),
+    "invoice.description.other": (
+        "{count} paintings of your photos, in any style, to use whenever you like. "
+        "Your free paintings each day stay free."
+    ),
+    "invoice.label.one": "1 painting",
+    "invoice.label.other": "{count} paintings",
+    "alert.invoice_sent": "⭐ I've sent the invoice to our private chat.",
+    "alert.pack_gone": "This pack is no longer on sale. See /balance for the packs there are now.",
+    "alert.pay_refused": (
+        "This invoice is not valid any more (its pack is no longer sold, or it was made "
+        "for someone else). Ask for a new one with /balance."
+    ),
+    "pay.receipt": (
+        "⭐ Thank you! Paintings added: {paintings}, for {stars} Stars. "
+        "Paid paintings you have now: {paid}.\n"
+        "Your receipt: <code>{charge}</code> (for /paysupport)."
+    ),
+    "balance.unlimited": "🎨 Painting is free here: send as many photos as you like.",
+    "balance.text": (
+        "🎟 <b>Your paintings</b>\n"
+        "Free today: {free_left} of {free} (more at midnight UTC, in {wait})\n"
+        "Paid: {paid}"
+    ),
+    "paysupport.nothing_sold": "🎨 Nothing is sold here: painting is free.",
+    "paysupport.operator": "💬 <b>Help with a payment</b>\n\n{text}",
+    "paysupport.default": (
+        "💬 <b>Help with a payment</b>\n\n"
+        "Write to the people who run this bot, with the receipt number I sent after your "
+        "payment. If a painting fails on my side, I give it back myself."
+    ),
+    "refund.usage": "Usage: <code>/refund charge_id</code> (the receipt number).",
+    "refund.unknown": "🤔 I have no payment <code>{charge}</code>.",
+    "refund.not_found": "🤔 Telegram has no payment <code>{charge}</code> to refund.",
+    "refund.already": "↩️ Payment <code>{charge}</code> was refunded already.",
+    "refund.done": (
+        "↩️ Refunded {stars} Stars to {user_id} for <code>{charge}</code>; "
+        "paintings taken back: {paintings}."
+    ),
+    "refund.user": "↩️ Your {stars} Stars were refunded; paintings taken back: {paintings}.",
     "stats.header": "📊 <b>Lienzo stats</b>",
     "stats.queue": "Queue: {queued} waiting · {running} painting",
     "stats.today": "Today: {done} done · {failed} failed · {mean_s} s on average",

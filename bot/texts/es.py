@@ -67,6 +67,11 @@ TEXTS: dict[str, str] = {
         "de Telegram (para /gallery y compartir) — durante {days} días.\n"
         "• Tus /settings, hasta {days} días después de que los cambies o me envíes "
         "una imagen por última vez.\n"
+        "• Si compras cuadros: cada pago (su número de recibo, Stars, paquete, fecha y "
+        "cualquier reembolso) durante un año, y tu saldo de cuadros pagados mientras te "
+        "queden — /forget los conserva, porque los reembolsos y las reclamaciones los "
+        "necesitan; qué fotos usaron un cuadro gratis o pagado (sin fotos) durante {days} "
+        "días.\n"
         "• Nada más: ni contactos, ni mensajes más allá de los del último día.\n\n"
         "Para borrarlo todo ahora, envía /forget."
     ),
@@ -264,6 +269,73 @@ TEXTS: dict[str, str] = {
 
     # ------------------------------------------------------------------ admin
     "admin.only": "🔒 Ese comando es solo para administradores.",
+
+    # ------------------------------------------------------------ fair use & Stars
+    "command.balance": "Tus cuadros gratis y pagados",
+    "command.paysupport": "Ayuda con un pago",
+    "state.held": "guardada: no te quedan cuadros hoy",
+    "eta.in_minutes": "{minutes} min",
+    "eta.in_hours": "{hours} h {minutes} min",
+    "quota.held.one": (
+        "🎟 Ya pintaste hoy tu cuadro gratis. Guardo tu foto: la pintaré cuando llegue el "
+        "próximo gratis, a medianoche UTC (dentro de {wait})."
+    ),
+    "quota.held.other": (
+        "🎟 Ya pintaste hoy tus {count} cuadros gratis. Guardo tu foto: la pintaré cuando "
+        "llegue el próximo gratis, a medianoche UTC (dentro de {wait})."
+    ),
+    "quota.buy": "⭐ O consigue un paquete de cuadros y la pinto ahora mismo:",
+    "quota.tomorrow": "O envía /cancel si prefieres no esperar.",
+    "quota.released": "🎟 ¡Pintando ahora tu foto guardada!",
+    "quota.given_back": "🎟 Este no contó: te devuelvo ese cuadro.",
+    "button.pack.one": "⭐ 1 cuadro — {stars} Stars",
+    "button.pack.other": "⭐ {count} cuadros — {stars} Stars",
+    "button.pay": "Pagar ⭐ {stars}",
+    "invoice.title.one": "1 cuadro de Lienzo",
+    "invoice.title.other": "{count} cuadros de Lienzo",
+    "invoice.description.one": (
+        "Un cuadro de tu foto, en cualquier estilo, para usar cuando quieras. "
+        "Tus cuadros gratis de cada día siguen siendo gratis."
+    ),
+    "invoice.description.other": (
+        "{count} cuadros de tus fotos, en cualquier estilo, para usar cuando quieras. "
+        "Tus cuadros gratis de cada día siguen siendo gratis."
+    ),
+    "invoice.label.one": "1 cuadro",
+    "invoice.label.other": "{count} cuadros",
+    "alert.invoice_sent": "⭐ Te envié la factura a nuestro chat privado.",
+    "alert.pack_gone": "Ese paquete ya no está a la venta. Mira /balance para ver los de ahora.",
+    "alert.pay_refused": (
+        "Esta factura ya no es válida (su paquete ya no se vende, o era para otra persona). "
+        "Pide una nueva con /balance."
+    ),
+    "pay.receipt": (
+        "⭐ ¡Gracias! Cuadros añadidos: {paintings}, por {stars} Stars. "
+        "Cuadros pagados que tienes ahora: {paid}.\n"
+        "Tu recibo: <code>{charge}</code> (para /paysupport)."
+    ),
+    "balance.unlimited": "🎨 Aquí pintar es gratis: envía todas las fotos que quieras.",
+    "balance.text": (
+        "🎟 <b>Tus cuadros</b>\n"
+        "Gratis hoy: {free_left} de {free} (más a medianoche UTC, dentro de {wait})\n"
+        "Pagados: {paid}"
+    ),
+    "paysupport.nothing_sold": "🎨 Aquí no se vende nada: pintar es gratis.",
+    "paysupport.operator": "💬 <b>Ayuda con un pago</b>\n\n{text}",
+    "paysupport.default": (
+        "💬 <b>Ayuda con un pago</b>\n\n"
+        "Escribe a quienes llevan este bot, con el número de recibo que te envié tras el "
+        "pago. Si un cuadro falla por mi parte, te lo devuelvo yo."
+    ),
+    "refund.usage": "Uso: <code>/refund id_del_cargo</code> (el número de recibo).",
+    "refund.unknown": "🤔 No tengo ningún pago <code>{charge}</code>.",
+    "refund.not_found": "🤔 Telegram no tiene ningún pago <code>{charge}</code> que reembolsar.",
+    "refund.already": "↩️ El pago <code>{charge}</code> ya estaba reembolsado.",
+    "refund.done": (
+        "↩️ Reembolsadas {stars} Stars a {user_id} por <code>{charge}</code>; "
+        "cuadros retirados: {paintings}."
+    ),
+    "refund.user": "↩️ Te reembolsaron tus {stars} Stars; cuadros retirados: {paintings}.",
     "stats.header": "📊 <b>Estadísticas de Lienzo</b>",
     "stats.queue": "Cola: {queued} esperando · {running} pintando",
     "stats.today": "Hoy: {done} terminadas · {failed} fallidas · {mean_s} s de media",

@@ -1,6 +1,7 @@
 """/forget's work and the retention period (bot/forget.py) over real stores: one
 person's jobs, cached results, settings, "gone" mark, artworks with their files
-and recorded updates go; another's stay."""
+and recorded updates go; another's stay.  The payments ledger stays: refunds,
+disputes and the day's free count need it."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from bot.forget import Forgotten, Stores, forget_now
 from bot.inbox import Inbox
 from bot.stores.artworks import Artwork, Artworks
 from bot.stores.gone_chats import GoneChats
+from bot.stores.ledger import Balance, Ledger
 from bot.stores.result_cache import CachedResult, ResultCache
 from bot.stores.user_settings import SettingsStore, UserSettings
 from engine import queue as q
 from tests.support.images import TINY
 
 ANA, BOB = 7, 8
+DAY = "2026-12-07"
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def stores(tmp_path):
                                    data / "jobs.db"),
                    SettingsStore(data / "bot.db"), ResultCache(data / "bot.db"),
                    GoneChats(data / "bot.db"), Artworks(data / "artworks.db"),
-                   Inbox(data / "inbox.db"))
+                   Inbox(data / "inbox.db"), Ledger(data / "ledger.db"))
     yield found
     found.close(jobs=True)
 
@@ -45,6 +48,8 @@ def keep_everything(stores: Stores, assets, user_id: int) -> str:
     stores.artworks.full_size.keep(job_id, b"png")
     stores.artworks.timelapses.keep_frames(job_id, [b"a"])
     stores.inbox.record([{"update_id": user_id, "message": {"from": {"id": user_id}}}])
+    stores.ledger.credit(f"charge{user_id}", user_id, 10, 50)
+    stores.ledger.spend(job_id, user_id, 1, DAY, free_per_day=1)
     return job_id
 
 
@@ -57,6 +62,9 @@ def test_forget_erases_one_person_in_every_store(stores, assets):
     assert stores.jobs.status(bob_job) is not None and stores.results.get(f"key{BOB}")
     assert stores.artworks.full_size.read(bob_job) and stores.artworks.timelapses.frames(bob_job)
     assert [u["update_id"] for u in stores.inbox.unfinished()] == [BOB]
+    # kept: the payment, the balance, and the day's free painting used
+    assert stores.ledger.purchase(f"charge{ANA}") is not None
+    assert stores.ledger.balance(ANA, DAY) == Balance(free_used=1, paid=10)
 
 
 def test_the_retention_period_forgets_the_old(stores, assets, tmp_path):
@@ -70,9 +78,14 @@ def test_the_retention_period_forgets_the_old(stores, assets, tmp_path):
         db.execute("update gone_chats set since = ?", (long_ago,))
     with sqlite3.connect(tmp_path / "data" / "artworks.db") as db:
         db.execute("update artworks set created_at = ?", (long_ago,))
+    with sqlite3.connect(tmp_path / "data" / "ledger.db") as db:
+        db.execute("update spends set spent_at = ?", (long_ago,))
     stores.forget_before(time.time() - 86400)
     assert stores.artworks.of_user(ANA) == [] and stores.artworks.full_size.read(job_id) is None
     assert stores.artworks.timelapses.frames(job_id) is None
     assert stores.results.get(f"key{ANA}") is None and stores.gone.all() == set()
     assert stores.settings.settings(ANA) == UserSettings()
     assert stores.jobs.status(job_id) is not None  # job rows: the job table's housekeeping
+    assert stores.ledger.balance(ANA, DAY).free_used == 0  # the spend went with the time
+    assert stores.ledger.balance(ANA, DAY).paid == 10  # the balance stays
+    assert stores.ledger.purchase(f"charge{ANA}") is not None  # payments: a year

@@ -87,7 +87,19 @@ commands addressed to it (``/cmd@LienzoBot``) or to no bot (``/cmd``), replies t
 messages, messages sent via it (inline mode) and service messages; everything else is kept
 in ``tg.hidden`` instead.  (So of an album captioned ``/style@LienzoBot`` in such a group
 only the captioned photo arrives, as with Telegram.)  ``tg.user(...)`` is someone who has
-started the bot: their private chat (id = user id) exists at once.
+started the bot: their private chat (id = user id) exists at once.  ``tg.user(...,
+started=False)`` has not: sends there get 403 "bot can't initiate conversation with a user"
+until they write to the bot (any message, ``/start`` included) or pay it.
+
+Telegram Stars payments (tests/support/fake_payments.py, which documents them):
+sendInvoice, createInvoiceLink, answerPreCheckoutQuery, refundStarPayment,
+getStarTransactions and getMyStarBalance, checked with Telegram's errors.  ``result = await
+ana.pay(invoice_message_or_link)`` queues a ``pre_checkout_query`` and waits up to
+``tg.pre_checkout_deadline`` (10 s) for the bot's answer; if ok, a ``successful_payment``
+message from Ana arrives in her chat with the bot (``result.ok``, ``result.charge_id``,
+``result.message``, ``result.error_message``, ``result.timed_out``).  Records:
+``tg.invoices``, ``tg.pre_checkout_queries``, ``tg.star_payments``,
+``tg.star_transactions``, ``tg.star_refunds``.
 
 Records: ``tg.calls`` (every request: method, decoded params, uploaded parts, monotonic
 time, status, result or error), ``tg.calls_to(method, chat=...)``, ``tg.updates`` (every
@@ -140,6 +152,8 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, ClientSession, ClientTimeout, web
 from PIL import Image
+
+from tests.support.fake_payments import PRE_CHECKOUT_DEADLINE, StarsPayer, StarsPayments
 
 __all__ = [
     "ApiError",
@@ -1018,12 +1032,12 @@ class FakeInlineQuery:
         return await self.user._send_start(str(button["start_parameter"]))
 
 
-class FakeUser:
+class FakeUser(StarsPayer):
     """A person using Telegram.  Methods send what a Telegram client would send."""
 
     def __init__(self, server: FakeTelegram, id: int, first_name: str, *,
                  last_name: str | None, username: str | None, language_code: str | None,
-                 is_premium: bool | None):
+                 is_premium: bool | None, started: bool = True):
         self.server = server
         self.id = id
         self.first_name = first_name
@@ -1032,6 +1046,7 @@ class FakeUser:
         self.language_code = language_code
         self.is_premium = is_premium
         self.blocked = False
+        self.started = started  # has written to the bot (else the bot can't write first)
 
     def __repr__(self) -> str:
         return f"<FakeUser {self.id} {self.first_name!r} {self.language_code}>"
@@ -1385,13 +1400,14 @@ class _Fault:
     chat_id: int | None
 
 
-class FakeTelegram:
+class FakeTelegram(StarsPayments):
     """The fake Bot API server (an async context manager).  See the module docstring."""
 
     def __init__(self, *, token: str | None = None, bot_id: int = 7000000001,
                  bot_username: str = "LienzoBot", bot_first_name: str = "Lienzo",
                  privacy: bool = True, inline: bool = False, inline_feedback: bool = False,
-                 inline_query_timeout: float = 30.0, host: str = "127.0.0.1", port: int = 0):
+                 inline_query_timeout: float = 30.0, host: str = "127.0.0.1", port: int = 0,
+                 pre_checkout_deadline: float = PRE_CHECKOUT_DEADLINE):
         if token is None:
             token = f"{bot_id}:AA" + secrets.token_urlsafe(24)[:33]
         self.token = token
@@ -1414,6 +1430,7 @@ class FakeTelegram:
         self.webhook_deliveries: list[dict] = []
         self.allowed_updates: list[str] = list(DEFAULT_UPDATES)
         self.inline_queries: list[FakeInlineQuery] = []  # every inline query users typed
+        self._init_payments(pre_checkout_deadline)  # Telegram Stars: tests/support/fake_payments.py
 
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, FakeChat] = {}
@@ -1447,7 +1464,9 @@ class FakeTelegram:
                 "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
                 "answerInlineQuery",
                 "sendChatAction", "setMyCommands", "getMyCommands", "deleteMyCommands",
-                "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close")}
+                "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close",
+                "sendInvoice", "createInvoiceLink", "answerPreCheckoutQuery",
+                "refundStarPayment", "getStarTransactions", "getMyStarBalance")}
         self._canonical = {name.lower(): name for name in (
             n[3:] for n in dir(self) if n.startswith("_m_"))}
 
@@ -1552,17 +1571,20 @@ class FakeTelegram:
 
     def user(self, id: int | None = None, first_name: str = "Ana", *,
              last_name: str | None = None, username: str | None = None,
-             language_code: str | None = "en", is_premium: bool | None = None) -> FakeUser:
+             language_code: str | None = "en", is_premium: bool | None = None,
+             started: bool = True) -> FakeUser:
         """A person who has started the bot (the same id gives the same user).
 
-        Their private chat exists from now on (chat id = user id).
+        Their private chat exists from now on (chat id = user id).  ``started=False``: one
+        who has not yet: the bot gets 403 "bot can't initiate conversation with a user"
+        there until they write to it (``/start`` or anything else) or pay it.
         """
         if id is None:
             id = next(self._user_ids)
         if id not in self._users:
             self._users[id] = FakeUser(self, id, first_name, last_name=last_name,
                                        username=username, language_code=language_code,
-                                       is_premium=is_premium)
+                                       is_premium=is_premium, started=started)
             self.private_chat(self._users[id])
         return self._users[id]
 
@@ -1751,6 +1773,11 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ updates
 
+    def resend(self, message: FakeMessage) -> dict | None:
+        """Deliver ``message`` to the bot again in a new update, as a duplicate delivery
+        would (a payment the bot must not credit twice)."""
+        return self._queue_update("message", dict(message))
+
     def _queue_update(self, kind: str, payload: dict) -> dict | None:
         update = {"update_id": next(self._update_ids), kind: _plain(payload)}
         if kind not in self.allowed_updates:
@@ -1786,6 +1813,8 @@ class FakeTelegram:
         if chat.type == "private" and user.blocked:
             raise AssertionError(f"{user!r} blocked the bot: unblock_bot() first")
         chat.members.add(user.id)
+        if chat.type == "private" and chat.owner is None:
+            user.started = True  # writing to the bot lets it write back
         data = {"message_id": next(chat._ids), "from": user.json, "chat": chat.json,
                 "date": int(time.time()), **fields}
         if reply_to is not None:
@@ -2237,6 +2266,8 @@ class FakeTelegram:
             raise _bad("chat not found")
         if chat.type == "private" and chat.user is not None and chat.user.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.type == "private" and chat.user is not None and not chat.user.started:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if chat.is_group and not chat.bot_member:
             kind = "supergroup chat" if chat.type == "supergroup" else "group chat"
             raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
@@ -2685,6 +2716,12 @@ class FakeTelegram:
         text = params.get("text")
         if text is not None and len(text) > 200:
             raise _bad("MESSAGE_TOO_LONG")
+        url = params.get("url")
+        # Outside games, only a link that opens this bot with a start parameter.
+        if url is not None and not re.fullmatch(
+                rf"https://t\.me/{re.escape(self.bot_username)}\?start=[A-Za-z0-9_-]{{1,64}}",
+                str(url), re.IGNORECASE):
+            raise _bad("URL_INVALID")
         press.answer = {k: v for k, v in params.items() if k != "callback_query_id"}
         return True
 

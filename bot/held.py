@@ -1,0 +1,44 @@
+"""What a person sees of a held photo (``bot.fair_use``): the status message says
+the day's free paintings are used, when the next come, and offers the packs; once
+the photo is queued at last, it says so.  One friendly message per photo - its own
+status message, edited - never a new one."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot
+
+from bot import keyboards
+from bot.config import BotConfig
+from bot.fair_use import Released, until_tomorrow
+from bot.status import StatusMessage, quietly
+from bot.texts import duration_text, queued_text, t, tn
+
+log = logging.getLogger("lienzo.held")
+
+
+def held_text(lang: str, config: BotConfig) -> str:
+    """"You've had today's N free paintings; your photo is kept…" (and the packs' line)."""
+    text = tn(lang, "quota.held", config.free_per_day,
+              wait=duration_text(lang, until_tomorrow()))
+    return text + "\n" + t(lang, "quota.buy" if config.stars_packs else "quota.tomorrow")
+
+
+async def show_held(bot: Bot, config: BotConfig, status: StatusMessage, lang: str,
+                    job_id: str) -> None:
+    """The status message of a held photo: the quota's text, a button per pack, Cancel."""
+    await quietly(status.show(bot, held_text(lang, config),
+                              keyboards.packs(lang, config.stars_packs, job_id)))
+
+
+async def show_released(bot: Bot, released: list[Released]) -> None:
+    """Each released photo's status message: painting it now, queued."""
+    for item in released:
+        job, meta = item.job, item.job.meta
+        if meta is None or job.status_message_id is None:
+            continue
+        status = StatusMessage(job.chat_id, job.status_message_id, meta.status_media)
+        text = t(meta.lang, "quota.released") + "\n" + queued_text(meta.lang, item.ahead)
+        await quietly(status.show(bot, text, keyboards.cancel(meta.lang, job.id)))
+
