@@ -213,8 +213,9 @@ async def _forget_the_old(config: BotConfig, kept: Stores, stop: asyncio.Event,
 
 async def _release_held(application: LienzoApp, fair_use: FairUse, stop: asyncio.Event,
                         every_s: float = RELEASE_EVERY_S) -> None:
-    """Held photos whose person can spend again (a new UTC day's free paintings) are
-    queued, and their status messages say so (``bot.fair_use``, ``bot.held``)."""
+    """Held photos whose person can spend again (a new UTC day's free paintings, or fair
+    use switched off) are queued, and their status messages say so (``bot.fair_use``,
+    ``bot.held``)."""
     while not stop.is_set():
         try:
             await show_released(application.bot, await fair_use.release_due())
@@ -278,8 +279,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             jobs.start(delivery.on_progress, delivery.on_result)
             watch_workers = asyncio.create_task(_watch_workers(workers_view, stop))
             keep = asyncio.create_task(_forget_the_old(config, kept, stop))
-            release = asyncio.create_task(_release_held(application, fair_use, stop)) \
-                if fair_use.on else None
+            release = asyncio.create_task(_release_held(application, fair_use, stop))
             log.info("Lienzo is up as @%s (%s)", application.bot.username,
                      "webhook" if config.webhook_url else "polling")
             log.info("fair use: %s", f"{config.free_per_day} free paintings a day, "
@@ -292,8 +292,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             log.info("stopping")
             await watch_workers
             await keep
-            if release is not None:
-                await release
+            await release
             await jobs.stop()
             if application.updater and application.updater.running:
                 await application.updater.stop()

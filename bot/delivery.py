@@ -151,7 +151,8 @@ class Delivery:
         # Before anything is sent: a painting owed back is given back even if the chat
         # is gone, and a delivery redone after a restart finds it given already.
         given_back = self.fair_use.on and FairUse.owes_back(
-            outcome.status, outcome.error_code, job.started_at is not None) \
+            outcome.status, outcome.error_code, job.started_at is not None,
+            instant=bool((outcome.stats or {}).get("instant"))) \
             and await self.fair_use.give_back(job.id)
         if job.meta is None:  # submitted without the bot's context: nobody to tell
             log.warning("job %s has no meta: its outcome is not delivered", job.id)

@@ -12,9 +12,10 @@ paintings of the UTC day, else from their paid ones.  With neither, the job is
 *held* (``bot.jobs.table``): its photo kept, its status message offering the
 packs.  ``release_held`` queues a person's held jobs when they can spend again
 (a payment, or the next day's free paintings: ``release_due`` looks every
-``RELEASE_EVERY_S``).  A job that ends without a picture for a reason that is
-not the person's, or is cancelled before a worker took it, has its painting
-given back (``give_back``, from delivery).  Every one of these is keyed by the
+``RELEASE_EVERY_S``; all of them once fair use is switched off).  A job that
+ends without a picture for a reason that is not the person's, or is cancelled
+before a worker took it, or is ended by an instant picture instead, has its
+painting given back (``give_back``, from delivery).  Every one of these is keyed by the
 job id in the ledger (``bot.stores.ledger``), so a crash and a replay never
 spend or give back twice.
 """
@@ -27,7 +28,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.config import BotConfig
-from bot.jobs import Job, JobService
+from bot.jobs import Job, JobService, JobState
 from bot.metrics import Metrics
 from bot.stores.ledger import Balance, Ledger, Spend
 
@@ -106,11 +107,15 @@ class FairUse:
         return spend is not None
 
     @staticmethod
-    def owes_back(state: str, error_code: str | None, started: bool) -> bool:
-        """Whether an ended job's painting goes back: it failed on our side, or was
-        cancelled before a worker took it."""
+    def owes_back(state: str, error_code: str | None, started: bool, instant: bool = False
+                  ) -> bool:
+        """Whether an ended job's painting goes back: it failed on our side, was
+        cancelled before a worker took it, or ended as an instant picture (the painter
+        offline, the person took a sketch instead), which costs nothing."""
         if state == "cancelled":
             return not started
+        if state == "done":
+            return instant
         return state == "failed" and error_code not in THEIRS
 
     async def balance(self, user_id: int) -> Balance:
@@ -120,19 +125,23 @@ class FairUse:
         return max(0, self.config.free_per_day - balance.free_used)
 
     async def release_held(self, user_id: int) -> list[Released]:
-        """The person's held jobs queued, oldest first, as long as they can pay for them."""
+        """The person's held jobs queued, oldest first, as long as they can pay for them
+        (all of them once fair use is off)."""
         released = []
         for job in await self.jobs.aheld(user_id):
-            paintings = self.cost(job.meta is not None and job.meta.clip is not None)
-            spend = await asyncio.to_thread(self.ledger.spend, job.id, user_id, paintings,
-                                            today(), self.config.free_per_day)
-            if spend is None:
-                break
-            if spend.paid:
-                self.metrics.paintings_paid.inc(spend.paintings)
+            if self.on:  # off (switched off since the job was held): nothing to spend
+                paintings = self.cost(job.meta is not None and job.meta.clip is not None)
+                spend = await asyncio.to_thread(self.ledger.spend, job.id, user_id, paintings,
+                                                today(), self.config.free_per_day)
+                if spend is None:
+                    break
+                if spend.paid:
+                    self.metrics.paintings_paid.inc(spend.paintings)
             ahead = await self.jobs.arelease(job.id)
-            if ahead is None:  # cancelled or released meanwhile: its painting goes back
-                await self.give_back(job.id)
+            if ahead is None:  # released by another pass, or cancelled meanwhile
+                now = await self.jobs.astatus(job.id)
+                if now is None or now.state not in (JobState.QUEUED, JobState.RUNNING):
+                    await self.give_back(job.id)
                 continue
             released.append(Released(job, ahead))
         return released

@@ -5,7 +5,8 @@ packs; paying paints it at once; a pack paints exactly its N paintings; the bot
 refuses an invoice it did not issue; a painting that fails on our side, or is
 cancelled while queued, is given back; an admin's refund takes the pack back; in a
 group the invoice goes to the private chat; a person who blocks the bot while their
-photo is fetched gets no job."""
+photo is fetched gets no job; and the bot SIGKILLed between a payment and its credit
+credits it once after a restart."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.config import StarsPack
 from bot.jobs.table import JobState
 from bot.texts import t
 from tests.e2e.test_first_look import no_workers
+from tests.e2e.test_reliability import bot_process, until
 from tests.support.bot_harness import JOB_S, answer, artwork, lienzo_bot, metric
 
 pytestmark = pytest.mark.asyncio
@@ -76,6 +78,8 @@ async def test_over_the_quota_a_photo_is_kept_paid_for_and_painted_then_the_pack
     tg = telegram
     async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets, **FAIR) as bot:
         ana = tg.user(2601, "Ana")
+        menu = [c["command"] for c in tg.commands()]
+        assert "balance" in menu and "paysupport" in menu  # Telegram's terms for sellers
         await painted(tg, ana, assets, 71)  # the day's one free painting
         sent = await ana.send_photo(ana.chat, assets.photo(72), caption=STYLE)
         status = await held(tg, ana, ana.chat, sent)
@@ -192,6 +196,13 @@ async def test_an_admin_refund_gives_the_stars_back_and_takes_the_pack_back(
         assert paid.charge_id in await command(admin, f"/refund {paid.charge_id}")  # already
         assert "already" in (admin.chat.last_bot_message.text or "")
         assert "nope" in await command(admin, "/refund nope")
+        # a charge the ledger has but Telegram does not (a restored backup, say)
+        with contextlib.closing(sqlite3.connect(bot.config.data_dir / "ledger.db")) as db:
+            db.execute("insert into purchases (charge_id, user_id, paintings, stars, paid_at) "
+                       "values ('stxGhost', 2604, 2, 10, 0)")
+            db.commit()
+        assert await command(admin, "/refund stxGhost") == \
+            "🤔 Telegram has no payment stxGhost to refund."
         assert await metric(bot, "lienzo_star_refunds_total") == 1
         assert len([m for m in ana.chat.bot_messages if m.text == note]) == 1
 
@@ -257,3 +268,50 @@ async def test_with_fair_use_off_nothing_is_counted_or_sold(
         assert await balance_text(tg, ana) == t("en", "balance.unlimited")
         assert "balance" not in [c["command"] for c in tg.commands()]
         assert ledger_rows(bot, "select count(*) from spends") == [(0,)]
+
+
+async def test_the_bot_killed_between_a_payment_and_its_credit_credits_it_once(
+        telegram, tmp_path, engine_worker, assets):
+    """``lienzo bot`` as a process.  The ledger is held locked (a disk that stalls) as
+    Ana pays, so the bot has the successful_payment on disk in its inbox but cannot
+    credit it; SIGKILL then.  Started again: credited once, one receipt."""
+    tg = telegram
+    data = tmp_path / "bot-data"
+    async with bot_process(tg, tmp_path, engine_worker, assets) as bot:
+        bot.env.update(FAIR)
+        bot.start()
+        await tg.wait_for_call("getUpdates", timeout=60)
+        ana = tg.user(2609, "Ana")
+        menu = await tg.wait_for_message(ana.chat, after=await ana.send_text(ana.chat,
+                                                                             "/balance"),
+                                         timeout=30)
+        invoice = await invoice_from(tg, ana, menu)
+        lock = sqlite3.connect(data / "ledger.db", isolation_level=None, timeout=5)
+        lock.execute("begin exclusive")
+        try:
+            paid = await ana.pay(invoice)  # the pre-checkout answer needs no store
+            assert paid.ok, paid
+
+            def recorded() -> bool:
+                with contextlib.closing(sqlite3.connect(
+                        f"file:{data / 'inbox.db'}?mode=ro", uri=True, timeout=2)) as db:
+                    return any(paid.charge_id in payload for (payload,) in
+                               db.execute("select payload from inbox where done = 0"))
+
+            await until(recorded, 30, "the payment on disk in the bot's inbox")
+            await asyncio.sleep(0.5)  # the handler is waiting for the ledger now
+            bot.kill()
+        finally:
+            lock.execute("rollback")
+            lock.close()
+        with contextlib.closing(sqlite3.connect(data / "ledger.db")) as db:
+            assert db.execute("select count(*) from purchases").fetchone() == (0,)
+        bot.start()
+        await tg.wait_for_message(ana.chat, paid.charge_id, timeout=60)
+        await asyncio.sleep(2)  # anything doubled would have come by now
+        with contextlib.closing(sqlite3.connect(data / "ledger.db")) as db:
+            assert db.execute("select count(*) from purchases").fetchone() == (1,)
+            assert db.execute("select paintings from balances where user_id = ?",
+                              (ana.id,)).fetchone() == (2,)
+        receipts = [m for m in ana.chat.bot_messages if paid.charge_id in (m.text or "")]
+        assert len(receipts) == 1, tg.report("one receipt", ana.chat)
