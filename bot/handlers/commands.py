@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import keyboards
 from bot.handlers import gallery, payments
-from bot.handlers.common import Services, reply, sender
+from bot.handlers.common import Services, admin_sender, reply, sender
 from bot.jobs import Cancelling, JobState
 from bot.request import deep_link_request
 from bot.state import Context, user_state
@@ -119,13 +119,9 @@ class Commands:
 
     async def stats(self, update: Update, context: Context) -> None:
         """Admins only: the queue, today's jobs and the workers alive."""
-        if (who := sender(update)) is None:
+        if (asked := await admin_sender(self.s, update)) is None:
             return
-        user, message = who
-        lang = await self.s.lang(user)
-        if user.id not in self.s.config.admin_ids:
-            await reply(message, t(lang, "admin.only"))
-            return
+        _, message, lang = asked
         jobs, alive_within = self.s.jobs, self.s.config.worker_offline_after_s
         counts, workers, today = await asyncio.to_thread(
             lambda: (jobs.counts(), jobs.workers(alive_within), jobs.stats_today()))

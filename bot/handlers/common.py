@@ -28,7 +28,7 @@ from bot.request import RequestError
 from bot.state import Callback, Catalog, Context
 from bot.stores.artworks import Artworks
 from bot.stores.user_settings import SettingsStore, UserSettings
-from bot.texts import ALERT_LIMIT, PARSE_MODE, error_text, language_for
+from bot.texts import ALERT_LIMIT, PARSE_MODE, error_text, language_for, t
 from engine.errors import UnknownStyle
 
 
@@ -84,6 +84,19 @@ def sender(update: Update) -> tuple[User, Message] | None:
     if user is None or message is None:
         return None
     return user, message
+
+
+async def admin_sender(services: Services, update: Update) -> tuple[User, Message, str] | None:
+    """Who sent an admin command, the message and their language - if they are one of
+    ``LIENZO_ADMIN_IDS``; anyone else is told it is for admins, and gets None."""
+    if (who := sender(update)) is None:
+        return None
+    user, message = who
+    lang = await services.lang(user)
+    if user.id not in services.config.admin_ids:
+        await reply(message, t(lang, "admin.only"))
+        return None
+    return user, message, lang
 
 
 # A button's handler: the query, who pressed, their language, the data's match

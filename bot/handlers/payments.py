@@ -31,7 +31,7 @@ from telegram.ext import (
 from bot import callback_data, invoices, keyboards
 from bot.config import StarsPack
 from bot.fair_use import until_tomorrow
-from bot.handlers.common import Services, button, message_of, reply, sender
+from bot.handlers.common import Services, admin_sender, button, message_of, reply, sender
 from bot.held import show_released
 from bot.invoices import Order
 from bot.state import Context
@@ -203,13 +203,9 @@ class Payments:
     async def refund(self, update: Update, context: Context) -> None:
         """Admins: ``/refund <charge id>`` gives the Stars back (``refundStarPayment``)
         and takes the pack's paintings back."""
-        if (who := sender(update)) is None:
+        if (asked := await admin_sender(self.s, update)) is None:
             return
-        user, message = who
-        lang = await self.s.lang(user)
-        if user.id not in self.s.config.admin_ids:
-            await reply(message, t(lang, "admin.only"))
-            return
+        _, message, lang = asked
         if not context.args:
             await reply(message, t(lang, "refund.usage"))
             return

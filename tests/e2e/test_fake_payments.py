@@ -9,7 +9,6 @@ import asyncio
 import json
 
 import pytest
-import pytest_asyncio
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -22,23 +21,13 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import MessageHandler, PreCheckoutQueryHandler, filters
 
 from tests.support.fake_payments import PaymentResult
-from tests.support.fake_telegram import QUERY_TOO_OLD, FakeTelegram
+from tests.support.fake_telegram import QUERY_TOO_OLD
 
 pytestmark = pytest.mark.asyncio
 
 STAR = [LabeledPrice("Poster", 50)]
 
 
-@pytest_asyncio.fixture
-async def tg():
-    async with FakeTelegram(bot_username="LienzoBot") as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def bot(tg):
-    async with tg.make_bot() as b:
-        yield b
 
 
 async def invoice(bot, chat_id: int, **kwargs) -> Message:

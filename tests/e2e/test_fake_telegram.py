@@ -62,16 +62,6 @@ def picture(width: int = 64, height: int = 48, seed: int = 0, fmt: str = "JPEG")
     return buf.getvalue()
 
 
-@pytest_asyncio.fixture
-async def tg():
-    async with FakeTelegram(bot_username="LienzoBot") as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def bot(tg):
-    async with tg.make_bot() as b:
-        yield b
 
 
 # --------------------------------------------------------------------------- basics
