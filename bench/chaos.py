@@ -1,8 +1,9 @@
 """Chaos (issue #10, "Reliability"): kill the engine worker, kill the bot, restart
 Redis, and count what became of every photo.
 
-    .venv/bin/python -m bench.chaos                          # all five scenarios, ~13 min
+    .venv/bin/python -m bench.chaos                          # all six scenarios, ~15 min
     .venv/bin/python -m bench.chaos --scenario bot-kills-intake
+    .venv/bin/python -m bench.chaos --scenario bot-kills-payment --users 10 --kills 8
     .venv/bin/python -m bench.chaos --scenario worker-kills --jobs 6 --kills 3   # a quick try
 
 The bot and the workers are started (and restarted) from this checkout, so a
@@ -41,6 +42,14 @@ Scenarios (``--scenario``):
 - ``bot-kills-delivery``: all photos at once; each time an artwork appears in a
   chat the bot is SIGKILLed 0-50 ms after the fake server answered the call
   that put it there (restarted at once), until ``--kills`` kills.
+- ``bot-kills-payment``: fair use on (``LIENZO_FREE_PER_DAY=1``,
+  ``LIENZO_STARS_PACKS=2:10``).  Each user (``--users``) sends two photos: one is
+  painted free, the other is *held* (its status message offers the pack).  Then,
+  one user at a time, the user presses ``buy:2:10`` on the held photo's status
+  message and pays the invoice that arrives (the fake's ``user.pay``: the
+  pre-checkout query, then a ``successful_payment`` message); for ``--kills`` of
+  the payments the bot is SIGKILLed 0-30 ms after the fake server answered the
+  ``getUpdates`` that carried that successful_payment (restarted at once).
 - ``redis-restart``: Redis queue, two workers; redis-server (no persistence, as
   in tests/conftest.py: a restart loses every queued message and key) is stopped
   and started again on the same port when half of the photos have an answer
@@ -63,6 +72,22 @@ one of those waiting texts.  *Stray "⏳"*: a waiting reply left beside a final
 answer.  Only replies to the photo count (a note replying to the artwork is not
 an answer of its own).  Goal (issue #10): 0 duplicated, 0 lost, no user left without a final
 message.
+
+Per payment (``bot-kills-payment``, read after the settle): *credited* once,
+twice or never, from ``ledger.db`` (the ``purchases`` rows of its charge id, and
+the user's balance: it must be the pack's 2 paintings less the paid paintings
+the user's spends used, so a pack credited twice shows as 2 too many); *balance
+off*: the balance is not the pack less one painting per painted photo past the
+day's free one (a paid painting given back although its photo was painted, or
+taken twice); *receipts*: the bot messages in the user's chat that contain the
+charge id (at most 1: the receipt is marked, then sent, so a kill while it is
+sent leaves none, and Telegram's own payment message stands for it); the held
+photo *painted once* (one artwork, counted as above), *lost* (none) or
+*duplicated*.  Goal: every payment credited once, no balance off, no second
+receipt, its held photo painted once.  Also counted: *extra
+invoices* (more than one invoice in a user's chat: a replayed button press) and
+the bot's calls the fake refused (``api_errors`` in the JSON).  The photos also
+count in the photo table, as in the other scenarios.
 
 Settle: after the chaos, the run waits until every photo has its answer and
 nothing has happened for ``--quiet`` s (no API call but polling, no worker
@@ -87,6 +112,7 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -110,12 +136,19 @@ SCENARIOS = {
     "bot-kills-random": "SIGKILL the bot at random moments (SQLite, 1 worker)",
     "bot-kills-intake": "SIGKILL the bot 0–30 ms after a photo arrives (SQLite, 1 worker)",
     "bot-kills-delivery": "SIGKILL the bot 0–50 ms after a result is sent (SQLite, 1 worker)",
+    "bot-kills-payment": "SIGKILL the bot 0–30 ms after a Stars payment arrives (SQLite, "
+                         "1 worker)",
     "redis-restart": "restart redis-server mid-run (Redis, 2 workers)",
 }
 OUTCOMES = ("delivered once", "failed with a message", "duplicated", "lost")
 STYLE_IDS = ("starry_night", "the_scream", "great_wave")
 INTAKE_WINDOW_S = 0.030  # "the first 30 ms after a photo arrives"
 DELIVERY_WINDOW_S = 0.050  # "the first 50 ms after a result is sent"
+PAYMENT_WINDOW_S = 0.030  # "the first 30 ms after a payment arrives"
+PACK_PAINTINGS, PACK_STARS = 2, 10  # the one pack on sale in bot-kills-payment
+BUY_DATA = f"buy:{PACK_PAINTINGS}:{PACK_STARS}"  # its button (bot.callback_data.BUY)
+FAIR_USE_ENV = {"LIENZO_FREE_PER_DAY": "1",
+                "LIENZO_STARS_PACKS": f"{PACK_PAINTINGS}:{PACK_STARS}"}
 FRESH_BEAT_S = 3.0  # a heartbeat older than this does not say what a worker does now
 WARM_USER = 900
 
@@ -173,6 +206,21 @@ class Photo:
     @property
     def key(self) -> tuple[int, int]:
         return (self.chat_id, self.message_id)
+
+
+@dataclass
+class Payment:
+    """One user's purchase of the pack for their held photo (``bot-kills-payment``)."""
+
+    index: int  # the user's, in Rig.users
+    user_id: int
+    chat_id: int
+    held_photo: int | None  # Photo.index of the photo over the quota
+    charge_id: str | None = None  # telegram_payment_charge_id, once paid
+    message_id: int | None = None  # the successful_payment message
+    paid_s: float | None = None  # seconds after the scenario's chaos began
+    killed: bool = False  # the bot was SIGKILLed just after it arrived
+    error: str | None = None  # why it was not paid
 
 
 def photo_state(tg: FakeTelegram, photo: Photo, prefixes: tuple[str, ...]) -> dict:
@@ -288,6 +336,7 @@ class Rig:
         self.queue = JobQueue(queue_url)
         self.users = [tg.user(30_000 + i, f"User{i}") for i in range(min(args.users, args.jobs))]
         self.photos: list[Photo] = []
+        self.payments: list[Payment] = []  # bot-kills-payment
         self.kills: list[dict] = []
         self.bot_starts: list[float] = []
         self.unexpected_exits: list[dict] = []  # bot exits this script did not cause
@@ -552,6 +601,159 @@ async def bot_kills_delivery(rig: Rig, rng: random.Random, job_s: float) -> None
             f"{rig.kills[-1]['after_trigger_ms']:.0f} ms after its artwork)")
 
 
+def pack_offer(rig: Rig, user_index: int) -> tuple[Photo, FakeMessage] | None:
+    """The user's held photo and its status message, once that offers the pack."""
+    for photo in rig.photos:
+        if photo.user_id != rig.users[user_index].id:
+            continue
+        for message in rig.tg.chat(photo.chat_id).bot_messages:
+            if message.reply_to_message_id == photo.message_id \
+                    and BUY_DATA in message.callback_data:
+                return photo, message
+    return None
+
+
+def receipts(rig: Rig, payment: Payment) -> int:
+    """Bot messages in the payer's chat that name the charge (the receipt says it)."""
+    charge = payment.charge_id
+    return 0 if charge is None else sum(
+        charge in (m.content or "") for m in rig.tg.chat(payment.chat_id).bot_messages)
+
+
+def held_artworks(rig: Rig, payment: Payment) -> int:
+    photo = next((p for p in rig.photos if p.index == payment.held_photo), None)
+    return 0 if photo is None else photo_state(rig.tg, photo, rig.prefixes)["artworks"]
+
+
+async def bot_kills_payment(rig: Rig, rng: random.Random, job_s: float) -> None:
+    users = len(rig.users)
+    for i in range(users):  # user i: photos i and users + i, one free, one held
+        for index in (i, users + i):
+            await rig.send(index)
+            await asyncio.sleep(rng.uniform(0.0, 0.2))
+    if not await rig.until(lambda: all(pack_offer(rig, u) for u in range(users)),
+                           60 + 2 * users):
+        log("bot-kills-payment: not every user has a held photo offering the pack")
+    aimed_at = set(rng.sample(range(users), min(rig.args.kills, users)))
+    for i, user in enumerate(rig.users):
+        offer = pack_offer(rig, i)
+        payment = Payment(i, user.id, user.chat.id, offer[0].index if offer else None)
+        rig.payments.append(payment)
+        if offer is None:
+            payment.error = "no held photo offering the pack"
+            continue
+        rig.check_bot()
+        await rig.bot_up()
+        await asyncio.sleep(rng.uniform(0.2, 1.0))
+        before = max((m.message_id for m in user.chat.bot_messages), default=0)
+        try:
+            press = await user.press(offer[1], BUY_DATA)
+            await press.answered(30)
+            invoice = await rig.tg.wait_for_message(user.chat, lambda m: "invoice" in m, 30,
+                                                    after=before)
+            result = await user.pay(invoice)
+        except AssertionError as exc:  # the fake's way of saying "did not happen"
+            payment.error = str(exc).splitlines()[0]
+            log(f"bot-kills-payment: user {i} could not pay: {payment.error}")
+            continue
+        if not result.ok or result.message is None:
+            payment.error = ("pre-checkout timed out" if result.timed_out
+                             else f"refused: {result.error_message}")
+            log(f"bot-kills-payment: user {i} could not pay: {payment.error}")
+            continue
+        payment.charge_id, payment.message_id = result.charge_id, result.message.message_id
+        payment.paid_s = round(time.monotonic() - rig.t0, 3)
+        if i not in aimed_at:
+            continue
+        key = (payment.chat_id, payment.message_id)
+        if not await rig.until(lambda k=key: k in rig.obs.arrived, 60):
+            log(f"bot-kills-payment: payment {i} never reached the bot; no kill")
+            continue
+        trigger = rig.obs.arrived[key]
+        aimed = rng.uniform(0.0, PAYMENT_WINDOW_S)
+        await sleep_until(trigger + aimed)
+        await rig.kill_bot("payment", trigger, aimed, photo=payment.held_photo, payment=i)
+        payment.killed = True
+        log(f"bot-kills-payment: kill {len(rig.kills)} (payment {i}, "
+            f"{rig.kills[-1]['after_trigger_ms']:.0f} ms after it arrived)")
+    # the held photos (their receipts come first), before the usual settle (a held photo's
+    # "over the quota" text counts as an answer there)
+    paid = [p for p in rig.payments if p.charge_id]
+    if not await rig.until(lambda: all(held_artworks(rig, p) for p in paid),
+                           len(rig.photos) * job_s * 2 + rig.args.idle):
+        log("bot-kills-payment: not every payment has its painting yet")
+
+
+def ledger_state(path: Path) -> dict:
+    """What ``ledger.db`` holds: rows per charge, balances, paid paintings used."""
+    if not path.exists():
+        return {"purchases": {}, "balances": {}, "paid_used": {}, "paid_given_back": {}}
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        purchases = Counter(row[0] for row in db.execute("select charge_id from purchases"))
+        balances = dict(db.execute("select user_id, paintings from balances").fetchall())
+        used = dict(db.execute(
+            "select user_id, sum(paintings) from spends where paid = 1 "
+            "and given_back_at is null group by user_id").fetchall())
+        given_back = dict(db.execute(
+            "select user_id, sum(paintings) from spends where paid = 1 "
+            "and given_back_at is not null group by user_id").fetchall())
+    return {"purchases": dict(purchases), "balances": balances, "paid_used": used,
+            "paid_given_back": given_back}
+
+
+PAYMENT_OUTCOMES = {
+    "credited": ("once", "twice", "never", "other"),
+    "receipts": ("0", "1", "2+"),
+    "held photo": ("painted once", "lost", "duplicated"),
+}
+
+
+def payment_outcome(rig: Rig) -> dict:
+    """Each payment's fate (the module docstring): credited, receipts, its held photo."""
+    ledger = ledger_state(Path(rig.bot.env["LIENZO_DATA_DIR"]) / "ledger.db")
+    per_payment = []
+    for p in rig.payments:
+        rows = ledger["purchases"].get(p.charge_id, 0) if p.charge_id else 0
+        balance = ledger["balances"].get(p.user_id, 0)
+        used = ledger["paid_used"].get(p.user_id, 0)
+        packs = (balance + used) / PACK_PAINTINGS  # how many packs the ledger gave the user
+        credited = ("once" if rows == 1 and packs == 1 else "twice" if rows and packs >= 2
+                    else "never" if rows == 0 and packs == 0 else "other")
+        sent = receipts(rig, p)
+        art = held_artworks(rig, p)
+        invoices = sum("invoice" in m for m in rig.tg.chat(p.chat_id).bot_messages)
+        # every painted photo of the user past the day's free one took a paid painting
+        painted = sum(1 for photo in rig.photos if photo.user_id == p.user_id
+                      and photo_state(rig.tg, photo, rig.prefixes)["artworks"])
+        expected = PACK_PAINTINGS - max(0, painted - int(FAIR_USE_ENV["LIENZO_FREE_PER_DAY"]))
+        per_payment.append({
+            **asdict(p), "purchase_rows": rows, "balance": balance, "paid_used": used,
+            "paid_given_back": ledger["paid_given_back"].get(p.user_id, 0),
+            "photos_painted": painted, "balance_expected": expected,
+            "balance_as_expected": balance == expected,
+            "credited": credited, "receipts": sent, "invoices": invoices,
+            "receipts_bucket": "2+" if sent > 1 else str(sent), "held_artworks": art,
+            "held_photo_outcome": ("duplicated" if art > 1 else "painted once" if art
+                                   else "lost")})
+    made = [p for p in per_payment if p["charge_id"]]
+    counts = {
+        "credited": Counter(p["credited"] for p in made),
+        "receipts": Counter(p["receipts_bucket"] for p in made),
+        "held photo": Counter(p["held_photo_outcome"] for p in made),
+    }
+    return {"payments": {
+        "made": len(made), "not_paid": len(per_payment) - len(made),
+        "balance_off": sum(not p["balance_as_expected"] for p in made),
+        "extra_invoices": sum(max(0, p["invoices"] - 1) for p in per_payment),
+        # the bot's calls the fake refused (a pre-checkout answered twice, ...)
+        "api_errors": dict(Counter(f"{c.method}: {c.error}" for c in rig.tg.calls
+                                   if c.status is not None and not c.ok
+                                   and c.method != "getUpdates")),
+        "counts": {what: {o: counts[what].get(o, 0) for o in outcomes}
+                   for what, outcomes in PAYMENT_OUTCOMES.items()},
+        "per_payment": per_payment}}
+
+
 async def redis_restart(rig: Rig, rng: random.Random, job_s: float, redis: RedisServer) -> None:
     await rig.send_all(rng)
     restarts = rig.args.redis_restarts
@@ -576,7 +778,8 @@ async def redis_restart(rig: Rig, rng: random.Random, job_s: float, redis: Redis
 
 
 CHAOS = {"worker-kills": worker_kills, "bot-kills-random": bot_kills_random,
-         "bot-kills-intake": bot_kills_intake, "bot-kills-delivery": bot_kills_delivery}
+         "bot-kills-intake": bot_kills_intake, "bot-kills-delivery": bot_kills_delivery,
+         "bot-kills-payment": bot_kills_payment}
 
 
 async def run_scenario(name: str, args, root: Path, styles_dir: Path, seed: int) -> dict:
@@ -595,6 +798,8 @@ async def run_scenario(name: str, args, root: Path, styles_dir: Path, seed: int)
     result: dict = {"scenario": name, "what": SCENARIOS[name], "workers": workers}
     async with FakeTelegram(bot_username="LienzoBot") as tg:
         rig = Rig(tg, name, workdir, styles_dir, args, queue_url=queue_url, workers=workers)
+        if name == "bot-kills-payment":
+            rig.bot.env.update(FAIR_USE_ENV)
         following = asyncio.create_task(tg.wait_for(lambda _: rig.obs.update(), 10**7))
         try:
             await rig.start()
@@ -611,6 +816,8 @@ async def run_scenario(name: str, args, root: Path, styles_dir: Path, seed: int)
                 f"{result['chaos_s']:.0f} s; settling")
             result.update(await rig.settle())
             result.update(rig.outcome())
+            if name == "bot-kills-payment":
+                result.update(payment_outcome(rig))
         except Exception as exc:
             result["error"] = f"{type(exc).__name__}: {exc}"
             log(f"{name}: {result['error']}")
@@ -650,10 +857,38 @@ def report(data: dict) -> str:
                      c["delivered once"], c["failed with a message"], c["duplicated"], c["lost"],
                      r["left_waiting"], r["users_without_final_message"], r["stray_waiting"],
                      "yes" if met else "**no**", f"{r['wall_s']:.0f}"])
-    return common.table(
+    text = common.table(
         ["scenario", "photos", "chaos", "delivered once", "failed with a message",
          "duplicated", "lost", "… left waiting", "users without a final message",
          "stray \"⏳\" replies", "goal met", "wall s"], rows)
+    payments = payments_report(data)
+    return text + ("\n\n" + payments if payments else "")
+
+
+def payments_report(data: dict) -> str:
+    """The payments table (bot-kills-payment), or "" when no scenario paid."""
+    rows = []
+    for r in data["scenarios"]:
+        if "payments" not in r:
+            continue
+        p, c = r["payments"], r["payments"]["counts"]
+        credited, sent, held = c["credited"], c["receipts"], c["held photo"]
+        met = (p["not_paid"] == 0 and credited["once"] == p["made"] and p["balance_off"] == 0
+               and sent["2+"] == 0 and held["painted once"] == p["made"])
+        rows.append([r["scenario"], p["made"], p["not_paid"],
+                     f"{sum(1 for k in r['kills'] if k.get('trigger') == 'payment')} kills",
+                     credited["once"], credited["twice"], credited["never"], credited["other"],
+                     p["balance_off"], sent["0"], sent["1"], sent["2+"], held["painted once"],
+                     held["lost"], held["duplicated"], p["extra_invoices"],
+                     "yes" if met else "**no**"])
+    if not rows:
+        return ""
+    return common.table(
+        ["scenario", "payments", "not paid", "chaos", "credited once", "credited twice",
+         "credited never", "credited otherwise", "balance off", "receipts 0", "receipts 1",
+         "receipts 2+", "held photo painted once", "held photo lost", "held photo duplicated",
+         "extra invoices", "goal met"],
+        rows)
 
 
 def git_state(commit: str | None = None) -> dict:

@@ -5,8 +5,10 @@ refunds, /balance, /paysupport and the admins' /refund.
 Exactly once: a successful payment is credited in the ledger keyed by Telegram's
 charge id (``bot.stores.ledger``) inside its handler; the durable inbox
 (``bot.inbox``) handles the update again after a crash until that handler ends,
-and a second credit of the same charge changes nothing.  The receipt is sent
-until the ledger says it was.  Then the person's held photos are painted at
+and a second credit of the same charge changes nothing.  The receipt is marked
+in the ledger, then sent: at most once (a crash while sending leaves Telegram's
+own payment message in the chat; a second receipt would read like a second
+payment).  Then the person's held photos are painted at
 once (``FairUse.release_held``).  The pre-checkout query is answered from the
 payload alone (``bot.invoices``): no store is touched within Telegram's 10 s.
 """
@@ -123,7 +125,8 @@ class Payments:
         await query.answer(ok=False, error_message=t(lang, "alert.pay_refused"))
 
     async def paid(self, update: Update, context: Context) -> None:
-        """Credit the pack (once per charge), send the receipt (once), paint what waits."""
+        """Credit the pack (once per charge), send the receipt (at most once), paint what
+        waits."""
         if (who := sender(update)) is None or (payment := who[1].successful_payment) is None:
             return
         user, message = who
@@ -134,20 +137,21 @@ class Payments:
                       payment.invoice_payload)
         paintings = order.pack.paintings if order else 0
         lang = await self.s.lang(user)
-        credited = await asyncio.to_thread(
-            self.s.fair_use.ledger.credit, payment.telegram_payment_charge_id, user.id,
-            paintings, payment.total_amount, lang)
-        if credited.new:
-            self.s.metrics.stars_received.inc(payment.total_amount)
-            log.info("payment %s: %d Stars from %s, %d paintings", payment.
-                     telegram_payment_charge_id, payment.total_amount, user.id, paintings)
+        ledger, charge = self.s.fair_use.ledger, payment.telegram_payment_charge_id
+        credited = await asyncio.to_thread(ledger.credit, charge, user.id, paintings,
+                                           payment.total_amount, lang)
         if not credited.purchase.receipt_sent:
+            # Marked before it is sent: a crash while sending leaves Telegram's own
+            # payment message as the receipt, never a second receipt that reads like a
+            # second payment (bench.chaos "bot-kills-payment" found that window).
+            await asyncio.to_thread(ledger.receipt_sent, charge)
+            self.s.metrics.stars_received.inc(payment.total_amount)
+            log.info("payment %s: %d Stars from %s, %d paintings", charge,
+                     payment.total_amount, user.id, paintings)
             balance = await self.s.fair_use.balance(user.id)
             await reply(message, t(lang, "pay.receipt", paintings=paintings,
                                    stars=payment.total_amount, paid=max(0, balance.paid),
-                                   charge=payment.telegram_payment_charge_id))
-            await asyncio.to_thread(self.s.fair_use.ledger.receipt_sent,
-                                    payment.telegram_payment_charge_id)
+                                   charge=charge))
         await show_released(context.bot, await self.s.fair_use.release_held(user.id))
 
     async def refunded(self, update: Update, context: Context) -> None:
@@ -164,10 +168,10 @@ class Payments:
             return
         if before.refunded_at is None:  # not through /refund: Telegram's support
             self.s.metrics.refunds.inc()
-        if not before.refund_noted:
+        if not before.refund_noted:  # marked first, as a receipt is
+            await asyncio.to_thread(ledger.refund_noted, charge)
             await reply(message, t(before.lang, "refund.user", stars=before.stars,
                                    paintings=before.paintings))
-            await asyncio.to_thread(ledger.refund_noted, charge)
 
     # -- commands ---------------------------------------------------------------------
     async def balance(self, update: Update, context: Context) -> None:
