@@ -27,6 +27,7 @@ DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
 DEFAULT_WORKER_OFFLINE_AFTER_S = 60.0
 DEFAULT_QUEUE_TIMEOUT_S = 1800.0
 DEFAULT_RETENTION_DAYS = 30.0
+PAYSUPPORT_CHARS = 700  # LIENZO_PAYSUPPORT's longest (bot.texts.limits: "text")
 MAX_STARS = 10_000  # the most Stars one invoice may ask (Bot API: XTR amounts 1-10000)
 
 
@@ -161,6 +162,16 @@ def free_per_day() -> int:
     return count
 
 
+def paysupport() -> str:
+    """``LIENZO_PAYSUPPORT``: plain text (shown as written, HTML and all) that fits a
+    message with room to spare."""
+    text = env_text("LIENZO_PAYSUPPORT")
+    if len(text) > PAYSUPPORT_CHARS:
+        raise InvalidParams(f"LIENZO_PAYSUPPORT is {len(text)} characters; at most "
+                            f"{PAYSUPPORT_CHARS}")
+    return text
+
+
 def stars_packs(name: str = "LIENZO_STARS_PACKS") -> tuple[StarsPack, ...]:
     """``paintings:stars,…`` (``10:50,50:200``): the packs, in the order given."""
     raw = env_text(name)
@@ -216,7 +227,7 @@ def load_config() -> BotConfig:
             first_look=env_switch("LIENZO_FIRST_LOOK", True),
             free_per_day=free_per_day(),
             stars_packs=stars_packs(),
-            paysupport=env_text("LIENZO_PAYSUPPORT"),
+            paysupport=paysupport(),
         )
     except InvalidParams as exc:
         raise ConfigError(str(exc)) from None

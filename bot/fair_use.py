@@ -28,13 +28,14 @@ import logging
 from dataclasses import dataclass
 
 from bot.config import BotConfig
-from bot.jobs import Job, JobService, JobState
+from bot.jobs import Job, JobService
+from bot.jobs.errors import QueueFull
 from bot.metrics import Metrics
 from bot.stores.ledger import Balance, Ledger, Spend
 
 log = logging.getLogger("lienzo.fair_use")
 
-CLIP_PAINTINGS = 3  # a moving picture's cost in paintings
+CLIP_PAINTINGS = 3  # a moving picture's cost in paintings (at most a day's free ones)
 RELEASE_EVERY_S = 60.0  # how often held photos are looked at (a new UTC day frees them)
 
 # Failures of the person's own making (their file, their request): the painting is
@@ -79,20 +80,25 @@ class FairUse:
 
     @property
     def on(self) -> bool:
+        """Whether paintings are counted (``LIENZO_FREE_PER_DAY`` set)."""
         return self.config.fair_use
 
-    @staticmethod
-    def cost(clip: bool) -> int:
-        return CLIP_PAINTINGS if clip else 1
+    def cost(self, clip: bool) -> int:
+        """A still is 1 painting, a clip ``CLIP_PAINTINGS`` - but never more than a day's
+        free ones, or a clip could never be painted free and stay held for good."""
+        return min(CLIP_PAINTINGS, self.config.free_per_day or CLIP_PAINTINGS) if clip else 1
 
-    async def spend(self, job_id: str, user_id: int, paintings: int) -> Spend | None:
+    async def spend(self, job_id: str, user_id: int, paintings: int, *,
+                    refusal_counts: bool = True) -> Spend | None:
         """The job's paintings taken (free first, then paid); None: the person has not
-        enough of either (the job is to be held).  Only called while ``on``."""
+        enough of either (the job is to be held).  Only called while ``on``.
+        ``refusal_counts``: a refusal is a photo held now (not a held one looked at
+        again)."""
         spend = await asyncio.to_thread(self.ledger.spend, job_id, user_id, paintings,
                                         today(), self.config.free_per_day)
-        if spend is None:
+        if spend is None and refusal_counts:
             self.metrics.quota_refusals.inc()
-        elif spend.paid:
+        elif spend is not None and spend.paid and spend.new:
             self.metrics.paintings_paid.inc(spend.paintings)
         return spend
 
@@ -119,9 +125,11 @@ class FairUse:
         return state == "failed" and error_code not in THEIRS
 
     async def balance(self, user_id: int) -> Balance:
+        """The person's free paintings used today and paid ones left (/balance)."""
         return await asyncio.to_thread(self.ledger.balance, user_id, today())
 
     def free_left(self, balance: Balance) -> int:
+        """Free paintings left today."""
         return max(0, self.config.free_per_day - balance.free_used)
 
     async def release_held(self, user_id: int) -> list[Released]:
@@ -131,20 +139,45 @@ class FairUse:
         for job in await self.jobs.aheld(user_id):
             if self.on:  # off (switched off since the job was held): nothing to spend
                 paintings = self.cost(job.meta is not None and job.meta.clip is not None)
-                spend = await asyncio.to_thread(self.ledger.spend, job.id, user_id, paintings,
-                                                today(), self.config.free_per_day)
-                if spend is None:
-                    break
-                if spend.paid:
-                    self.metrics.paintings_paid.inc(spend.paintings)
-            ahead = await self.jobs.arelease(job.id)
-            if ahead is None:  # released by another pass, or cancelled meanwhile
-                now = await self.jobs.astatus(job.id)
-                if now is None or now.state not in (JobState.QUEUED, JobState.RUNNING):
-                    await self.give_back(job.id)
+                if await self.spend(job.id, user_id, paintings, refusal_counts=False) is None:
+                    continue  # a cheaper one behind it may fit
+            try:
+                ahead = await self.jobs.arelease(job.id)
+            except QueueFull:  # held a while longer: the queue is at its cap
+                await self.give_back(job.id)
+                break
+            if ahead is None:  # released by another pass, or ended meanwhile
+                await self._settle(job.id)
                 continue
             released.append(Released(job, ahead))
         return released
+
+    async def _settle(self, job_id: str) -> None:
+        """A spend whose job was not released here: given back if the job is gone
+        (/forget) or ended in a way that owes it (cancelled while held); left alone
+        if it is queued, painting or painted."""
+        now = await self.jobs.astatus(job_id)
+        if now is None or (now.outcome is not None and self.owes_back(
+                now.outcome, now.error_code, now.started_at is not None)):
+            await self.give_back(job_id)
+
+    async def adopt(self, job_id: str) -> None:
+        """A spend made just now for a job that existed without one (held, or cancelled
+        while held; the update handled again after the person paid): a held job is
+        released on it, anything else gives it back."""
+        try:
+            if await self.jobs.arelease(job_id) is not None:
+                return
+        except QueueFull:
+            pass
+        await self.give_back(job_id)
+
+    async def refused(self, job_id: str) -> None:
+        """Intake refused or failed a picture after a spend may have been made for it
+        (a run killed after spending, a store error): given back unless a job of that
+        id exists, which settles its own (``give_back`` from delivery)."""
+        if self.on and await self.jobs.astatus(job_id) is None:
+            await self.give_back(job_id)
 
     async def release_due(self) -> list[Released]:
         """Everyone's held jobs that can be paid for now (a new day's free paintings)."""

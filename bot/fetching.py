@@ -1,14 +1,18 @@
 """A person's picture fetched from Telegram and checked (``bot.intake``'s download):
-the sizes Telegram announced, before anything is fetched, then the bytes."""
+the sizes Telegram announced, before anything is fetched, then the bytes; and what
+intake has once the picture is fetched and its job submitted."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.jobs import Submitted
+from bot.looks import LookInput
 from bot.state import Media
 from engine.errors import LienzoError
 from engine.media import images
@@ -33,6 +37,23 @@ class PhotoGone(LienzoError):
     """Telegram no longer gives the file (deleted, or its id went stale)."""
 
     code = "photo_gone"
+
+
+class ChatLeft(LienzoError):
+    """The chat blocked or removed the bot while its picture was being fetched."""
+
+    code = "chat_left"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A picture fetched and its job submitted: the job, a clip's note, what its look
+    is made of, and whether it is held (no painting left to spend on it)."""
+
+    submitted: Submitted
+    note: str
+    look: LookInput
+    held: bool
 
 
 def check_sizes(*pictures: Media | None) -> None:

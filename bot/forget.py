@@ -40,6 +40,8 @@ from bot.stores.ledger import PAYMENT_RECORDS_DAYS, Ledger
 from bot.stores.result_cache import ResultCache
 from bot.stores.user_settings import SettingsStore
 
+SPENDS_AT_LEAST_S = 2 * 86400.0  # the ledger's spends: today's free count, replays
+
 
 @dataclass(frozen=True)
 class Stores:
@@ -63,7 +65,9 @@ class Stores:
         self.results.forget_before(when)
         self.settings.forget_unused_before(when)
         self.gone.forget_before(when)
-        self.ledger.forget_before(when, time.time() - PAYMENT_RECORDS_DAYS * 86400.0)
+        # Spends stay two days at least: today's free count and replays need them.
+        self.ledger.forget_before(min(when, time.time() - SPENDS_AT_LEAST_S),
+                                  time.time() - PAYMENT_RECORDS_DAYS * 86400.0)
 
     def close(self, *, jobs: bool) -> None:
         """Close every store (``jobs``: the job service too, when it is ours to close)."""
@@ -85,9 +89,13 @@ class Forgotten:
 
 
 def forget_now(stores: Stores, user_id: int) -> Forgotten:
-    """Erase ``user_id``: jobs first (cancelled, off the queue), then what points at
-    them (cached results, PNGs, timelapses), their artworks, settings and recorded updates."""
+    """Erase ``user_id``: jobs first (cancelled, off the queue; the paintings of those
+    not started given back), then what points at them (cached results, PNGs,
+    timelapses), their artworks, settings and recorded updates."""
+    unstarted = stores.jobs.unstarted_of_person(user_id)
     job_ids = stores.jobs.forget_user(user_id)
+    for job_id in unstarted:  # cancelled before a worker took them: not paid for
+        stores.ledger.give_back(job_id)
     stores.results.forget_jobs(job_ids)
     stores.settings.forget_user(user_id)
     stores.gone.forget_chat(user_id)

@@ -38,7 +38,6 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Chat, InlineKeyboardMarkup, InputMediaPhoto, ReplyParameters, User
@@ -51,10 +50,11 @@ from bot.chat_gate import ChatGate
 from bot.config import BotConfig
 from bot.engine_view import EngineView
 from bot.fair_use import FairUse
+from bot.fetching import ChatLeft, Fetched
 from bot.held import show_held
 from bot.inbox import CURRENT, Inbox, Origin
 from bot.instant import InstantPainter
-from bot.jobs import JobService, Submitted
+from bot.jobs import JobService
 from bot.jobs.errors import UnknownJob
 from bot.jobs.meta import JobMeta
 from bot.jobs.service import style_refs
@@ -84,21 +84,9 @@ JOB_IDS = uuid.UUID("5e0c1a2f-6d1b-4c39-9b3e-7a1f2c3d4e5f")
 ALWAYS_SENT = ("strength", "color_mode", "seed", "faces", "style_scale", "split")
 
 
-class ChatLeft(LienzoError):
-    """The chat blocked or removed the bot while its picture was being fetched."""
-
-    code = "chat_left"
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A picture fetched and its job submitted: the job, a clip's note, what its look
-    is made of, and whether it is held (no painting left to spend on it)."""
-
-    submitted: Submitted
-    note: str
-    look: LookInput
-    held: bool
+def job_id_of(origin: Origin) -> str:
+    """The job an update starts: the same whenever that update is handled again."""
+    return uuid.uuid5(JOB_IDS, origin.key).hex
 
 
 def painted_here(content: Media, look: LookInput) -> bool:
@@ -188,22 +176,30 @@ class Intake:
                 raise BadSplit("painting")  # two regions, three styles
             key = self._cache_key(user.id, content, request, style_media, params)
             if content.clip is None and await self._send_cached(chat, key, reply_to):
+                await self._no_job()
                 return
             await self.jobs.acheck_user_limit(user.id)  # submit checks again, atomically
         except LienzoError as exc:  # EmptyRequest, BadSplit, FileTooBig, UserLimitReached
+            await self._no_job()
             await chat.send_message(error_text(lang, exc), parse_mode=PARSE_MODE,
                                     reply_parameters=reply_to)
             return
         origin = CURRENT.get()
         status = await self._acknowledge(chat, content, ack or t(lang, "received"), reply_to,
                                          origin)
-        job_id = uuid.uuid5(JOB_IDS, origin.key).hex if origin else uuid.uuid4().hex
+        job_id = job_id_of(origin) if origin else uuid.uuid4().hex
         if origin is not None:
             self.inbox.keep(origin.update_id)  # done once the job is submitted (or refused)
         self.application.create_task(
             self._queue(job_id, status, reply_to, user, content, request, style_media, params,
                         key, lang),
             name=f"lienzo-queue-{chat.id}-{status.message_id}")
+
+    async def _no_job(self) -> None:
+        """The update is answered without a job (refused, or from the result cache): a
+        painting that a run killed before submitting spent for it goes back."""
+        if (origin := CURRENT.get()) is not None:
+            await self.fair_use.refused(job_id_of(origin))
 
     async def _acknowledge(self, chat: Chat, content: Media, text: str,
                            reply_to: ReplyParameters, origin: Origin | None) -> StatusMessage:
@@ -243,9 +239,11 @@ class Intake:
         except ChatLeft:
             log.info("chat %s left before its picture was queued: no job", status.chat_id)
         except LienzoError as exc:  # the picture is bad, the queue is full, …
+            await self.fair_use.refused(job_id)
             await self._show_or_reply(status, error_text(lang, exc), reply_to)
         except Exception:
             log.exception("queueing a picture failed")
+            await self.fair_use.refused(job_id)
             await self._show_or_reply(status, error_text(lang, "engine_error"), reply_to)
         else:
             submitted, note, look = fetched.submitted, fetched.note, fetched.look
@@ -313,19 +311,16 @@ class Intake:
         if self.gate.is_closed(status.chat_id):
             raise ChatLeft("the chat left the bot")
         counted = self.fair_use.on and not instant  # an instant picture costs no painting
-        held = counted and await self.fair_use.spend(
-            job_id, user.id, self.fair_use.cost(content.clip is not None)) is None
-        try:
-            submitted = await self.jobs.asubmit(
-                user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg,
-                params=params, message_id=content.message_id,
-                status_message_id=status.message_id, meta=meta, job_id=job_id,
-                clip=content.clip, enqueue=not instant, held=held)
-        except LienzoError:  # refused (the user's limit, the queue full): not spent
-            if counted and not held:
-                await self.fair_use.give_back(job_id)
-            raise
-        return Fetched(submitted, note, look, held)
+        spend = await self.fair_use.spend(job_id, user.id, self.fair_use.cost(
+            content.clip is not None)) if counted else None
+        submitted = await self.jobs.asubmit(
+            user_id=user.id, chat_id=status.chat_id, content=data, styles=styles_arg,
+            params=params, message_id=content.message_id, status_message_id=status.message_id,
+            meta=meta, job_id=job_id, clip=content.clip, enqueue=not instant,
+            held=counted and spend is None)  # refused or failed: ``_queue`` gives it back
+        if submitted.existed and spend is not None and spend.new:
+            await self.fair_use.adopt(job_id)  # a replay meets a job from before the spend
+        return Fetched(submitted, note, look, counted and spend is None)
 
     async def _show_look(self, job_id: str, status: StatusMessage, look: LookInput,
                          text: str, markup: InlineKeyboardMarkup, lang: str) -> bool:

@@ -28,6 +28,7 @@ from bot.texts import tn
 CURRENCY = "XTR"  # Telegram Stars
 VERSION = "v1"
 SIGNATURE_CHARS = 32  # hex characters of the HMAC-SHA256 kept in the payload
+START = "buy-"  # /start buy-<paintings>-<stars>: a pack's invoice (a deep link)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,11 @@ def read(token: str, text: str) -> Order | None:
     return Order(int(parts[1]), StarsPack(int(parts[2]), int(parts[3])))
 
 
+def start_parameter(pack: StarsPack) -> str:
+    """``/start buy-<paintings>-<stars>``: the deep link's parameter for a pack."""
+    return f"{START}{pack.paintings}-{pack.stars}"
+
+
 async def send(bot: Bot, chat_id: int, lang: str, order: Order) -> Message:
     """The invoice for ``order``, sent to ``chat_id`` (the buyer's private chat)."""
     pack = order.pack
@@ -73,4 +79,7 @@ async def send(bot: Bot, chat_id: int, lang: str, order: Order) -> Message:
         description=tn(lang, "invoice.description", pack.paintings),
         payload=payload(bot.token, order), currency=CURRENCY, provider_token="",
         prices=[LabeledPrice(tn(lang, "invoice.label", pack.paintings), pack.stars)],
+        # A forwarded copy gets a link that opens the bot with this pack for whoever
+        # taps it, instead of a Pay button for an invoice made for someone else.
+        start_parameter=start_parameter(pack),
         reply_markup=keyboards.pay(lang, pack))

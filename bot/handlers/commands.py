@@ -10,7 +10,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot import keyboards
+from bot import invoices, keyboards
 from bot.handlers import gallery, payments
 from bot.handlers.common import Services, admin_sender, reply, sender
 from bot.jobs import Cancelling, JobState
@@ -40,7 +40,8 @@ class Commands:
         if context.args and context.args[0] == gallery.START:  # the group /gallery's link
             await gallery.Gallery(self.s).command(update, context)
             return
-        if context.args and context.args[0].startswith(payments.START):  # a group's pack
+        if context.args and context.args[0].startswith(invoices.START) \
+                and self.s.fair_use.on:  # a pack's link (a group's button, a forward)
             await payments.Payments(self.s).from_link(update, context, context.args[0])
             return
         user, message = who

@@ -20,7 +20,7 @@ import logging
 import re
 
 from telegram import CallbackQuery, Update, User
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -37,11 +37,10 @@ from bot.handlers.common import Services, admin_sender, button, message_of, repl
 from bot.held import show_released
 from bot.invoices import Order
 from bot.state import Context
-from bot.texts import ALERT_LIMIT, duration_text, t
+from bot.texts import ALERT_LIMIT, duration_text, error_text, t
 
 log = logging.getLogger("lienzo.payments")
 
-START = "buy-"  # /start buy-<paintings>-<stars>: a pack's invoice (from a group's button)
 ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
 NOT_FOUND = "CHARGE_NOT_FOUND"
 START_PACK = re.compile(r"^buy-(?P<paintings>\d+)-(?P<stars>\d+)\Z")
@@ -49,10 +48,14 @@ START_PACK = re.compile(r"^buy-(?P<paintings>\d+)-(?P<stars>\d+)\Z")
 
 def start_link(bot_username: str, pack: StarsPack) -> str:
     """The deep link that opens the private chat and asks for this pack's invoice."""
-    return f"https://t.me/{bot_username}?start={START}{pack.paintings}-{pack.stars}"
+    return f"https://t.me/{bot_username}?start={invoices.start_parameter(pack)}"
 
 
 class Payments:
+    """The handlers of selling: their commands and buttons exist only while fair use is
+    on (off, the bot is as it was); payments and refunds are always handled, since
+    Stars that arrive must be credited whatever the settings say now."""
+
     def __init__(self, services: Services) -> None:
         self.s = services
 
@@ -60,16 +63,21 @@ class Payments:
         """The commands (in allowed chats), and the payment updates from anywhere:
         money that arrived is credited whatever chat the invoice was paid in."""
         counted = self.s.answering.counted
-        return [
+        commands = [
             CommandHandler("balance", counted(self.balance), filters=allowed),
             CommandHandler("paysupport", counted(self.paysupport), filters=allowed),
             CommandHandler("refund", counted(self.refund), filters=allowed),
+        ] if self.s.fair_use.on else []
+        return [
+            *commands,
             PreCheckoutQueryHandler(counted(self.pre_checkout)),
             MessageHandler(filters.SUCCESSFUL_PAYMENT, counted(self.paid)),
             MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, counted(self.refunded)),
         ]
 
     def button_handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        if not self.s.fair_use.on:
+            return []
         return [CallbackQueryHandler(button(self.s, self.buy), pattern=callback_data.BUY)]
 
     # -- offering ---------------------------------------------------------------------
@@ -86,6 +94,10 @@ class Payments:
             await invoices.send(context.bot, user.id, lang, Order(user.id, pack))
         except Forbidden:
             await query.answer(url=start_link(context.bot.username, pack))
+            return
+        except TelegramError as exc:
+            log.warning("invoice for %s not sent: %s", user.id, exc)
+            await query.answer(error_text(lang, "engine_error")[:ALERT_LIMIT], show_alert=True)
             return
         private = message is not None and message.chat.id == user.id
         await query.answer(None if private else t(lang, "alert.invoice_sent")[:ALERT_LIMIT])
@@ -149,9 +161,12 @@ class Payments:
             log.info("payment %s: %d Stars from %s, %d paintings", charge,
                      payment.total_amount, user.id, paintings)
             balance = await self.s.fair_use.balance(user.id)
-            await reply(message, t(lang, "pay.receipt", paintings=paintings,
-                                   stars=payment.total_amount, paid=max(0, balance.paid),
-                                   charge=charge))
+            try:
+                await reply(message, t(lang, "pay.receipt", paintings=paintings,
+                                       stars=payment.total_amount,
+                                       paid=max(0, balance.paid), charge=charge))
+            except TelegramError as exc:  # the credit stands; Telegram's message says it
+                log.warning("receipt of %s not sent: %s", charge, exc)
         await show_released(context.bot, await self.s.fair_use.release_held(user.id))
 
     async def refunded(self, update: Update, context: Context) -> None:
@@ -181,9 +196,6 @@ class Payments:
         user, message = who
         lang = await self.s.lang(user)
         config = self.s.config
-        if not self.s.fair_use.on:
-            await reply(message, t(lang, "balance.unlimited"))
-            return
         balance = await self.s.fair_use.balance(user.id)
         await reply(message, t(lang, "balance.text", free_left=self.s.fair_use.free_left(balance),
                                free=config.free_per_day, paid=max(0, balance.paid),
@@ -197,7 +209,7 @@ class Payments:
         user, message = who
         lang = await self.s.lang(user)
         text = self.s.config.paysupport
-        if not (self.s.fair_use.on and self.s.config.stars_packs):
+        if not self.s.config.stars_packs:
             await reply(message, t(lang, "paysupport.nothing_sold"))
         elif text:
             await reply(message, t(lang, "paysupport.operator", text=text))

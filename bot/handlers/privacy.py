@@ -44,7 +44,10 @@ class Privacy:
             return
         user, message = who
         lang = await self.s.lang(user)
-        await reply(message, t(lang, "privacy.text", days=self.s.config.retention_days))
+        text = t(lang, "privacy.text", days=self.s.config.retention_days)
+        if self.s.fair_use.on:  # what the ledger keeps, only where there is one in use
+            text += "\n\n" + t(lang, "privacy.payments", days=self.s.config.retention_days)
+        await reply(message, text)
 
     async def forget(self, update: Update, context: Context) -> None:
         if (who := sender(update)) is None:

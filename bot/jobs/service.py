@@ -183,8 +183,9 @@ class JobService:
 
     def release(self, job_id: str) -> int | None:
         """A held job is queued (``bot.fair_use``: a painting was spent on it); queued
-        jobs ahead of it, or None when it was not held (released or ended before)."""
-        ahead = self.table.release(job_id, time.time())
+        jobs ahead of it, or None when it was not held (released or ended before);
+        QueueFull at ``queue_cap``."""
+        ahead = self.table.release(job_id, time.time(), self.queue_cap)
         spec = self.table.spec(job_id) if ahead is not None else None
         if spec is not None:
             self._enqueue(spec)
@@ -193,6 +194,11 @@ class JobService:
     def held(self, user_id: int | None = None) -> list[Job]:
         """Held jobs, oldest first: one person's, or everyone's."""
         return self.table.held(user_id)
+
+    def unstarted_of_person(self, user_id: int) -> list[str]:
+        """The person's held and queued jobs (/forget gives their paintings back)."""
+        return [job.id for job in self.table.active_jobs_of_person(user_id)
+                if job.state in (JobState.HELD, JobState.QUEUED)]
 
     def spec(self, job_id: str) -> JobSpec | None:
         """A queued or running job's spec: what it paints (None once it has ended)."""

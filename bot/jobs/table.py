@@ -263,14 +263,16 @@ class JobTable:
 
     @staticmethod
     def _ahead(db: sqlite3.Connection, job_id: str) -> int | None:
-        row = db.execute("select rowid, priority, state from jobs where id = ?",
+        row = db.execute("select queued_at, rowid, priority, state from jobs where id = ?",
                          (job_id,)).fetchone()
-        if row is None or row[2] != JobState.QUEUED:
+        if row is None or row[3] != JobState.QUEUED:
             return None
-        rowid, priority, _ = row
-        return int(db.execute("select count(*) from jobs where state = ? and "
-                              "(priority > ? or (priority = ? and rowid < ?))",
-                              (JobState.QUEUED, priority, priority, rowid)).fetchone()[0])
+        # In the order they were queued (a released held job joins at the back).
+        queued_at, rowid, priority, _ = row
+        return int(db.execute(
+            "select count(*) from jobs where state = ? and (priority > ? or (priority = ? "
+            "and (queued_at < ? or (queued_at = ? and rowid < ?))))",
+            (JobState.QUEUED, priority, priority, queued_at, queued_at, rowid)).fetchone()[0])
 
     # -- writing -------------------------------------------------------------------
     def recover(self, now: float) -> tuple[int, int, int]:
@@ -308,10 +310,15 @@ class JobTable:
                  JobState.HELD if held else JobState.QUEUED, now, now))
             return self._ahead(db, job.id) or 0, False
 
-    def release(self, job_id: str, now: float) -> int | None:
+    def release(self, job_id: str, now: float, queue_cap: int) -> int | None:
         """A held job is queued, as if it had just been sent (its queue timeout starts
-        now); queued jobs ahead of it, or None when it was not held."""
+        now; QueueFull at the cap, as for a new one); queued jobs ahead of it, or None
+        when it was not held."""
         with self.db.tx() as db:
+            total = db.execute(f"select count(*) from jobs where state in ({marks(ACTIVE)})"
+                               ).fetchone()[0]
+            if total >= queue_cap:
+                raise QueueFull(queue_cap)
             if db.execute("update jobs set state = ?, created_at = ?, queued_at = ? "
                           "where id = ? and state = ?",
                           (JobState.QUEUED, now, now, job_id, JobState.HELD)).rowcount != 1:

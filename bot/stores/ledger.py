@@ -95,6 +95,7 @@ class Spend:
     paintings: int
     day: str  # the UTC day it was spent on, YYYY-MM-DD
     given_back: bool = False  # returned: the job failed on our side, or never started
+    new: bool = False  # made by the call that returned it (not found from an earlier one)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ class Ledger:
               free_per_day: int) -> Spend | None:
         """The job takes ``paintings`` from the day's free ones if they all fit
         (``free_per_day`` 0: no limit), else from the paid balance; None when neither
-        has enough.  A job that has spent already gets its spend back unchanged."""
+        has enough.  A job that has spent already gets its spend back unchanged
+        (``new`` false)."""
         with self._db.tx() as db:
             found = self._spend(db, job_id)
             if found is not None:
@@ -191,7 +193,7 @@ class Ledger:
             db.execute("insert into spends (job_id, user_id, paid, paintings, day, spent_at) "
                        "values (?, ?, ?, ?, ?, ?)",
                        (job_id, user_id, int(paid), paintings, day, time.time()))
-            return Spend(job_id, user_id, paid, paintings, day)
+            return Spend(job_id, user_id, paid, paintings, day, new=True)
 
     def give_back(self, job_id: str) -> tuple[Spend | None, bool]:
         """The job's painting(s) returned (to the day's free ones, or the balance), once:

@@ -71,12 +71,15 @@ TEXTS: dict[str, str] = {
         "(for /gallery and sharing) — for {days} days.\n"
         "• Your /settings, until {days} days after you last change them or send "
         "me a picture.\n"
-        "• If you buy paintings: each payment (its receipt number, Stars, pack, date and "
-        "any refund) for a year, and your balance of paid paintings while you have any — "
-        "/forget keeps these, as refunds and disputes need them; which pictures used a "
-        "free or paid painting (no pictures) for {days} days.\n"
         "• Nothing else: no contacts, no messages beyond the last day's.\n\n"
         "To erase everything now, send /forget."
+    ),
+    "privacy.payments": (
+        "💳 <b>If you buy paintings</b>\n"
+        "I keep each payment (its receipt number, Stars, pack, date and any refund) for a "
+        "year, and your balance of paid paintings while you have any; which pictures used "
+        "a free or a paid painting (no pictures) for {days} days. /forget keeps these: "
+        "refunds and disputes need them."
     ),
     "forget.confirm": (
         "🗑 <b>Forget everything about you?</b>\n\n"
@@ -284,7 +287,7 @@ TEXTS: dict[str, str] = {
         "when the next free one comes, at midnight UTC (in {wait})."
     ),
     "quota.buy": "⭐ Or get a pack of paintings and I'll paint it right away:",
-    "quota.tomorrow": "Or send /cancel if you'd rather not wait.",
+    "quota.tomorrow": "Or tap Cancel if you'd rather not wait.",
     "quota.released": "🎟 Painting your kept photo now!",
     "quota.given_back": "🎟 This one didn't count: you have that painting back.",
     "button.pack.one": "⭐ 1 painting — {stars} Stars",
@@ -313,7 +316,6 @@ TEXTS: dict[str, str] = {
         "Paid paintings you have now: {paid}.\n"
         "Your receipt: <code>{charge}</code> (for /paysupport)."
     ),
-    "balance.unlimited": "🎨 Painting is free here: send as many photos as you like.",
     "balance.text": (
         "🎟 <b>Your paintings</b>\n"
         "Free today: {free_left} of {free} (more at midnight UTC, in {wait})\n"

@@ -67,13 +67,15 @@ TEXTS: dict[str, str] = {
         "de Telegram (para /gallery y compartir) — durante {days} días.\n"
         "• Tus /settings, hasta {days} días después de que los cambies o me envíes "
         "una imagen por última vez.\n"
-        "• Si compras cuadros: cada pago (su número de recibo, Stars, paquete, fecha y "
-        "cualquier reembolso) durante un año, y tu saldo de cuadros pagados mientras te "
-        "queden — /forget los conserva, porque los reembolsos y las reclamaciones los "
-        "necesitan; qué fotos usaron un cuadro gratis o pagado (sin fotos) durante {days} "
-        "días.\n"
         "• Nada más: ni contactos, ni mensajes más allá de los del último día.\n\n"
         "Para borrarlo todo ahora, envía /forget."
+    ),
+    "privacy.payments": (
+        "💳 <b>Si compras cuadros</b>\n"
+        "Guardo cada pago (su número de recibo, Stars, paquete, fecha y cualquier "
+        "reembolso) durante un año, y tu saldo de cuadros pagados mientras te queden; qué "
+        "fotos usaron un cuadro gratis o pagado (sin fotos) durante {days} días. /forget "
+        "los conserva: los reembolsos y las reclamaciones los necesitan."
     ),
     "forget.confirm": (
         "🗑 <b>¿Olvido todo sobre ti?</b>\n\n"
@@ -285,7 +287,7 @@ TEXTS: dict[str, str] = {
         "llegue el próximo gratis, a medianoche UTC (dentro de {wait})."
     ),
     "quota.buy": "⭐ O consigue un paquete de cuadros y la pinto ahora mismo:",
-    "quota.tomorrow": "O envía /cancel si prefieres no esperar.",
+    "quota.tomorrow": "O toca Cancelar si prefieres no esperar.",
     "quota.released": "🎟 ¡Pintando ahora tu foto guardada!",
     "quota.given_back": "🎟 Este no contó: te devuelvo ese cuadro.",
     "button.pack.one": "⭐ 1 cuadro — {stars} Stars",
@@ -314,7 +316,6 @@ TEXTS: dict[str, str] = {
         "Cuadros pagados que tienes ahora: {paid}.\n"
         "Tu recibo: <code>{charge}</code> (para /paysupport)."
     ),
-    "balance.unlimited": "🎨 Aquí pintar es gratis: envía todas las fotos que quieras.",
     "balance.text": (
         "🎟 <b>Tus cuadros</b>\n"
         "Gratis hoy: {free_left} de {free} (más a medianoche UTC, dentro de {wait})\n"

@@ -147,3 +147,47 @@ def test_a_held_job_counts_for_its_person_limit_and_cancels(held_world, assets):
     assert service.cancel(ids[0], 7) == Cancelling.CANCELLED
     assert service.status(ids[0]).state == JobState.CANCELLED
     assert service.release(ids[0]) is None  # cancelled: not queued after all
+
+
+@pytest.mark.asyncio
+async def test_a_second_pass_never_gives_back_a_released_job(held_world):
+    """The payment's release and the minute's release look at the same held job: the
+    one that finds it released already leaves its painting spent."""
+    service, ledger, ids = held_world
+    ledger.credit("charge", 7, 2, 10)
+    rules = fair_use(service, ledger, free_per_day=1)
+    ledger.spend("earlier", 7, 1, today(), 1)
+    stale = service.held(7)  # what a second pass read before the first released them
+    assert len(await rules.release_held(7)) == 2
+    for job in stale:  # the second pass, late: found spent, not held any more
+        assert (await rules.spend(job.id, 7, 1, refusal_counts=False)).new is False
+        assert await service.arelease(job.id) is None
+        await rules._settle(job.id)
+    assert ledger.balance(7, today()).paid == 0  # both still paid for
+
+
+@pytest.mark.asyncio
+async def test_a_full_queue_keeps_a_photo_held_with_its_painting_back(held_world, tmp_path):
+    service, ledger, ids = held_world
+    service.queue_cap = 0
+    rules = fair_use(service, ledger, free_per_day=5)
+    assert await rules.release_held(7) == []
+    assert [j.state for j in service.held(7)] == [JobState.HELD] * 2
+    assert ledger.balance(7, today()).free_used == 0  # given back, tried again later
+
+
+@pytest.mark.asyncio
+async def test_a_replay_after_paying_releases_the_held_job_it_finds(held_world):
+    """The update of a held photo handled again after its person paid: intake spends
+    (new) and finds the job held: adopted, it is queued on that spend."""
+    service, ledger, ids = held_world
+    rules = fair_use(service, ledger, free_per_day=1)
+    spend = await rules.spend(ids[0], 7, 1)
+    assert spend is not None and spend.new
+    await rules.adopt(ids[0])
+    assert service.status(ids[0]).state == JobState.QUEUED
+    service.cancel(ids[1], 7)
+    ledger.credit("charge", 7, 1, 5)
+    assert (await rules.spend(ids[1], 7, 1)).paid
+    await rules.adopt(ids[1])  # cancelled while held: the new spend goes back
+    assert ledger.balance(7, today()).paid == 1

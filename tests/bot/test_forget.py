@@ -62,9 +62,20 @@ def test_forget_erases_one_person_in_every_store(stores, assets):
     assert stores.jobs.status(bob_job) is not None and stores.results.get(f"key{BOB}")
     assert stores.artworks.full_size.read(bob_job) and stores.artworks.timelapses.frames(bob_job)
     assert [u["update_id"] for u in stores.inbox.unfinished()] == [BOB]
-    # kept: the payment, the balance, and the day's free painting used
+    # kept: the payment and the balance; the free painting of her job, which never
+    # started, is given back
     assert stores.ledger.purchase(f"charge{ANA}") is not None
-    assert stores.ledger.balance(ANA, DAY) == Balance(free_used=1, paid=10)
+    assert stores.ledger.balance(ANA, DAY) == Balance(free_used=0, paid=10)
+
+
+def test_forget_gives_back_the_paintings_of_jobs_not_started(stores, assets):
+    queued = stores.jobs.submit(user_id=ANA, chat_id=ANA, content=assets.content,
+                                styles=["starry_night"], params={"size": TINY}).job_id
+    stores.ledger.credit("charge", ANA, 1, 5)
+    stores.ledger.spend(queued, ANA, 1, DAY, free_per_day=1)
+    stores.ledger.spend("other", ANA, 1, DAY, free_per_day=1)  # a painted job's: stays
+    forget_now(stores, ANA)
+    assert stores.ledger.balance(ANA, DAY) == Balance(free_used=0, paid=0)
 
 
 def test_the_retention_period_forgets_the_old(stores, assets, tmp_path):

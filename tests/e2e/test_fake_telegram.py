@@ -62,8 +62,6 @@ def picture(width: int = 64, height: int = 48, seed: int = 0, fmt: str = "JPEG")
     return buf.getvalue()
 
 
-
-
 # --------------------------------------------------------------------------- basics
 
 

@@ -265,7 +265,15 @@ async def test_with_fair_use_off_nothing_is_counted_or_sold(
         ana = tg.user(2608, "Ana")
         for seed in (81, 82):
             await painted(tg, ana, assets, seed)
-        assert await balance_text(tg, ana) == t("en", "balance.unlimited")
+        for text in ("/balance", "/paysupport", "/start buy-2-10", "/privacy"):
+            await ana.send_text(ana.chat, text)
+        await tg.wait_until_consumed()
+        await asyncio.sleep(1)
+        said = [m.text for m in ana.chat.bot_messages if m.text]
+        # /balance and /paysupport are not commands here; the pack's link is a welcome;
+        # /privacy says nothing of payments
+        assert len(said) == 2 and said[0].startswith("👋 Hi, Ana!"), said
+        assert said[1].startswith("🔒 What I keep") and "payment" not in said[1]
         assert "balance" not in [c["command"] for c in tg.commands()]
         assert ledger_rows(bot, "select count(*) from spends") == [(0,)]
 
