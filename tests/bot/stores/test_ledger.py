@@ -4,6 +4,7 @@ take a pack back once, and all of it survives reopening the file."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -62,8 +63,11 @@ def test_spending_again_for_the_same_job_takes_nothing_more(tmp_path):
     first = ledger.spend("job", 7, 1, DAY, free_per_day=1)
     paid = ledger.spend("job2", 7, 1, DAY, free_per_day=1)
     assert first is not None and not first.paid and paid is not None and paid.paid
-    assert ledger.spend("job2", 7, 1, DAY, free_per_day=1) == paid  # a replay
-    assert ledger.spend("job", 7, 1, DAY, free_per_day=1) == first
+    assert first.new and paid.new
+    again = ledger.spend("job2", 7, 1, DAY, free_per_day=1)  # a replay: found, not made
+    assert again == dataclasses.replace(paid, new=False)
+    assert ledger.spend("job", 7, 1, DAY, free_per_day=1) == dataclasses.replace(first,
+                                                                               new=False)
     assert ledger.balance(7, DAY) == Balance(free_used=1, paid=0)
 
 
