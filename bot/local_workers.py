@@ -31,6 +31,7 @@ worker gets and what share of its memory.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
 import os
@@ -41,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -54,14 +55,26 @@ EXIT_CONFIG = 2  # `lienzo worker`'s status for a configuration error (engine.cl
 READER_GRACE_S = 5.0  # wait this long for a dead worker's last lines (its reason)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def _libc_prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, found now, in the parent: the child must not look for it."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+
+_PRCTL = _libc_prctl()
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """In the forked child, before exec: nothing here may take a lock that another of
+    the parent's threads held at the fork (no import, no ``dlopen``), or the child
+    hangs for ever (it did, once, in a CI run, with ``ctypes.CDLL`` called here)."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class TensorFlowNoise:
@@ -280,7 +293,7 @@ class LocalWorkers:
             process = subprocess.Popen(
                 self.command(slot), env=slot.env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                preexec_fn=_die_with_parent if _PRCTL is not None else None)
         except Exception as e:  # OSError, a bad command...: keep supervising
             log.error("cannot start engine worker %s: %s", slot.name, e)
             slot.next_start = time.monotonic() + self.max_restart_delay
