@@ -5,8 +5,6 @@ status message, edited - never a new one."""
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Bot
 
 from bot import keyboards
@@ -14,8 +12,6 @@ from bot.config import BotConfig
 from bot.fair_use import Released, until_tomorrow
 from bot.status import StatusMessage, quietly
 from bot.texts import duration_text, queued_text, t, tn
-
-log = logging.getLogger("lienzo.held")
 
 
 def held_text(lang: str, config: BotConfig) -> str:

@@ -37,7 +37,7 @@ from bot.handlers.common import Services, admin_sender, button, message_of, repl
 from bot.held import show_released
 from bot.invoices import Order
 from bot.state import Context
-from bot.texts import ALERT_LIMIT, duration_text, error_text, t
+from bot.texts import ALERT_LIMIT, duration_text, t
 
 log = logging.getLogger("lienzo.payments")
 
@@ -97,7 +97,7 @@ class Payments:
             return
         except TelegramError as exc:
             log.warning("invoice for %s not sent: %s", user.id, exc)
-            await query.answer(error_text(lang, "engine_error")[:ALERT_LIMIT], show_alert=True)
+            await query.answer(t(lang, "alert.invoice_failed")[:ALERT_LIMIT], show_alert=True)
             return
         private = message is not None and message.chat.id == user.id
         await query.answer(None if private else t(lang, "alert.invoice_sent")[:ALERT_LIMIT])

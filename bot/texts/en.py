@@ -306,6 +306,7 @@ TEXTS: dict[str, str] = {
     "invoice.label.one": "1 painting",
     "invoice.label.other": "{count} paintings",
     "alert.invoice_sent": "⭐ I've sent the invoice to our private chat.",
+    "alert.invoice_failed": "Sorry, I couldn't make the invoice just now. Please try again.",
     "alert.pack_gone": "This pack is no longer on sale. See /balance for the packs there are now.",
     "alert.pay_refused": (
         "This invoice is not valid any more (its pack is no longer sold, or it was made "

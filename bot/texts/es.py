@@ -306,6 +306,7 @@ TEXTS: dict[str, str] = {
     "invoice.label.one": "1 cuadro",
     "invoice.label.other": "{count} cuadros",
     "alert.invoice_sent": "⭐ Te envié la factura a nuestro chat privado.",
+    "alert.invoice_failed": "Perdona, no pude preparar la factura ahora. Inténtalo de nuevo.",
     "alert.pack_gone": "Ese paquete ya no está a la venta. Mira /balance para ver los de ahora.",
     "alert.pay_refused": (
         "Esta factura ya no es válida (su paquete ya no se vende, o era para otra persona). "
