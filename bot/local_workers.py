@@ -5,7 +5,8 @@ The bot never imports keras; each worker is a child process
 thread starts them and restarts one that dies; ``stop()`` sends SIGTERM (each
 worker hands its current job back to the queue), waits, then SIGKILLs what is
 left.  On Linux the children also get SIGTERM if the bot itself dies
-(``PR_SET_PDEATHSIG``), so a killed bot leaves no orphan holding a GPU.
+(``PR_SET_PDEATHSIG``, which each worker sets for itself: ``--parent``), so a
+killed bot leaves no orphan holding a GPU.
 
 Each child's output (stdout and stderr, one pipe) goes through a reader
 thread that forwards every line to ``output`` and learns two things from it:
@@ -31,7 +32,6 @@ worker gets and what share of its memory.
 
 from __future__ import annotations
 
-import ctypes
 import io
 import logging
 import os
@@ -42,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -53,28 +53,6 @@ log = logging.getLogger("lienzo.local_workers")
 QUICK_DEATH_S = 30.0  # a worker that dies sooner than this after starting is crash-looping
 EXIT_CONFIG = 2  # `lienzo worker`'s status for a configuration error (engine.cli.EXIT_USAGE)
 READER_GRACE_S = 5.0  # wait this long for a dead worker's last lines (its reason)
-
-
-def _libc_prctl() -> Callable[..., int] | None:
-    """libc's ``prctl``, found now, in the parent: the child must not look for it."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _libc_prctl()
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """In the forked child, before exec: nothing here may take a lock that another of
-    the parent's threads held at the fork (no import, no ``dlopen``), or the child
-    hangs for ever (it did, once, in a CI run, with ``ctypes.CDLL`` called here)."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class TensorFlowNoise:
@@ -283,17 +261,20 @@ class LocalWorkers:
 
     # -- the monitor --------------------------------------------------------------------
     def command(self, slot: _Slot) -> list[str]:
-        cmd = [sys.executable, "-m", "engine.cli", "worker", "--name", slot.name]
+        cmd = [sys.executable, "-m", "engine.cli", "worker", "--name", slot.name,
+               "--parent", str(os.getpid())]
         if self.queue_url:
             cmd += ["--queue", self.queue_url]
         return cmd + self.extra_args
 
     def _spawn(self, slot: _Slot) -> None:
         try:
+            # No preexec_fn: Python run between fork and exec can hang the child (a
+            # finalizer waiting for a thread it does not have); the worker asks for
+            # PR_SET_PDEATHSIG itself (``--parent``, engine.worker.command).
             process = subprocess.Popen(
                 self.command(slot), env=slot.env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent if _PRCTL is not None else None)
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         except Exception as e:  # OSError, a bad command...: keep supervising
             log.error("cannot start engine worker %s: %s", slot.name, e)
             slot.next_start = time.monotonic() + self.max_restart_delay

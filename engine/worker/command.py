@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import signal
 import sys
 
 from engine import config
@@ -39,7 +40,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=config.PRECISIONS, default=None,
                         help="the convolutions' precision (default: $LIENZO_PRECISION, else "
                              "auto: bf16 on GPUs with bf16 tensor cores, fp32 elsewhere)")
+    parser.add_argument("--parent", type=int, default=None, metavar="PID",
+                        help="stop when process PID, which started this worker, dies (Linux)")
     parser.add_argument("-v", "--verbose", action="store_true")
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """SIGTERM when ``parent`` (the bot that started this worker) dies: Linux's
+    ``PR_SET_PDEATHSIG``, so a killed bot leaves no orphan holding a GPU.  Set here,
+    after exec: set by the bot between its fork and the exec, it ran Python in the
+    forked child, where freeing the bot's objects once waited for ever on a thread
+    the child does not have (a PyAV scaler's)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the line above: nobody left to serve
+        raise SystemExit(f"lienzo worker: process {parent}, which started it, has gone")
 
 
 def _gpu(text: str) -> int:
@@ -52,6 +73,8 @@ def _gpu(text: str) -> int:
 def main(args: argparse.Namespace) -> int:
     """Run one worker until SIGTERM/SIGINT.  Configuration errors raise LienzoError
     (the command line prints them as one line)."""
+    if args.parent is not None:
+        die_with_parent(args.parent)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -110,8 +110,9 @@ def test_workers_do_not_outlive_a_killed_bot(tmp_path):
     bot = textwrap.dedent(f"""
         import sys, time
         from tests.bot.test_local_workers import ScriptWorkers
-        child = ("import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
-                 "time.sleep(60)")
+        child = ("import os, time; from engine.worker.command import die_with_parent; "
+                 "die_with_parent(os.getppid()); "
+                 "open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
         ScriptWorkers(child).start()
         time.sleep(60)
     """)
