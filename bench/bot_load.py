@@ -616,18 +616,8 @@ def main(argv=None) -> int:
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "import": imp,
             "photo_kb": statistics.fmean(len(p) for p in photos) / 1024, "rounds": rounds}
-    common.dump(args.json, data)
-    text = report(data)
-    print()
-    print(text)
-    if args.docs:
-        common.publish("bench/bot_load.py", text)
-    if args.keep:
-        print(f"work folder: {root}")
-    else:
-        import shutil
-
-        shutil.rmtree(root, ignore_errors=True)
+    common.conclude("bench/bot_load.py", data, report(data), args.json, docs=args.docs,
+                    root=root, keep=args.keep)
     return 0
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -185,6 +186,24 @@ def publish(name: str, text: str) -> None:
         print(f"\nwrote {DOCS}")
     else:
         print(f"\n{DOCS} has no {name} markers; not written", file=sys.stderr)
+
+
+def conclude(name: str, data: dict, text: str, json_path: Path, *, docs: bool, root: Path,
+             keep: bool, footer: str = "") -> None:
+    """The end of a run that worked in ``root``: the raw numbers to ``json_path``, the
+    report printed (then ``footer``), docs/benchmarks.md's block ``name`` rewritten
+    when ``docs``, the work folder kept (``keep``, for its logs) or removed."""
+    dump(json_path, data)
+    print()
+    print(text)
+    if footer:
+        print(footer)
+    if docs:
+        publish(name, text)
+    if keep:
+        print(f"work folder: {root}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def replace_block(path: Path, name: str, text: str) -> bool:

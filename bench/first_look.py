@@ -736,19 +736,10 @@ def main(argv=None) -> int:
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "worker_start_s": worker_start_s, "wall_s": time.monotonic() - t_run,
             "photo_kb": statistics.fmean(len(p) for p in photos) / 1024, "rounds": rounds}
-    common.dump(args.json, data)
-    text = report(data)
-    print()
-    print(text)
-    print(f"\nwhole run {data['wall_s'] / 60:.1f} min; raw numbers in {args.json}")
-    if args.docs:
-        common.publish("bench/first_look.py", text)
-    if args.keep:
-        print(f"work folder: {root}")
-    else:
-        import shutil
-
-        shutil.rmtree(root, ignore_errors=True)
+    common.conclude("bench/first_look.py", data, report(data), args.json, docs=args.docs,
+                    root=root, keep=args.keep,
+                    footer=f"\nwhole run {data['wall_s'] / 60:.1f} min; raw numbers in "
+                           f"{args.json}")
     return 0
 
 

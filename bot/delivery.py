@@ -77,12 +77,6 @@ READY_PING_AFTER_S = 30.0
 NO_RIGHTS = "have no rights"  # a group that muted the bot: nothing to deliver there
 
 
-def status_of(job: Job, meta: JobMeta) -> StatusMessage | None:
-    if job.status_message_id is None:
-        return None
-    return StatusMessage(job.chat_id, job.status_message_id, meta.status_media)
-
-
 class Delivery:
     """The job watcher's two callbacks.  Given what they use, besides the stores: the
     user settings (a person's previews), the catalogue (an artwork's search names),
@@ -106,7 +100,7 @@ class Delivery:
     async def on_progress(self, job: Job, progress: ProgressRecord,
                           preview: bytes | None) -> None:
         state, meta = progress.get("state"), job.meta
-        status = status_of(job, meta) if meta else None
+        status = StatusMessage.of_job(job)
         if meta is None or status is None or \
                 state not in (ProgressState.STARTING, ProgressState.RUNNING,
                               ProgressState.FINISHING):
@@ -195,7 +189,7 @@ class Delivery:
         size = (int(width), int(height))
         await asyncio.to_thread(self.jobs.update_meta, job.id,
                                 lambda kept: dataclasses.replace(kept, size=size))
-        status = status_of(job, meta)
+        status = StatusMessage.of_job(job)
         if outcome.mp4 is not None:  # a clip: an animation for a GIF, else a video
             await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_VIDEO)
             kind = "animation" if meta.content.kind == "animation" else "video"
@@ -257,7 +251,7 @@ class Delivery:
             error_text(lang, outcome.error_code or "engine_error")
         if given_back:
             text += "\n" + t(lang, "quota.given_back")
-        status = status_of(job, meta)
+        status = StatusMessage.of_job(job)
         if status is not None:
             try:
                 await status.show(self.bot, text)

@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.config import BotConfig
-from bot.jobs import Job, JobService
+from bot.jobs import Job, JobService, JobState
 from bot.jobs.errors import QueueFull
 from bot.metrics import Metrics
 from bot.stores.ledger import Balance, Ledger, Spend
@@ -118,11 +118,11 @@ class FairUse:
         """Whether an ended job's painting goes back: it failed on our side, was
         cancelled before a worker took it, or ended as an instant picture (the painter
         offline, the person took a sketch instead), which costs nothing."""
-        if state == "cancelled":
+        if state == JobState.CANCELLED:
             return not started
-        if state == "done":
+        if state == JobState.DONE:
             return instant
-        return state == "failed" and error_code not in THEIRS
+        return state == JobState.FAILED and error_code not in THEIRS
 
     async def balance(self, user_id: int) -> Balance:
         """The person's free paintings used today and paid ones left (/balance)."""

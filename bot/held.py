@@ -31,10 +31,10 @@ async def show_held(bot: Bot, config: BotConfig, status: StatusMessage, lang: st
 async def show_released(bot: Bot, released: list[Released]) -> None:
     """Each released photo's status message: painting it now, queued."""
     for item in released:
-        job, meta = item.job, item.job.meta
-        if meta is None or job.status_message_id is None:
+        job, status = item.job, StatusMessage.of_job(item.job)
+        if status is None or job.meta is None:
             continue
-        status = StatusMessage(job.chat_id, job.status_message_id, meta.status_media)
-        text = t(meta.lang, "quota.released") + "\n" + queued_text(meta.lang, item.ahead)
-        await quietly(status.show(bot, text, keyboards.cancel(meta.lang, job.id)))
+        lang = job.meta.lang
+        text = t(lang, "quota.released") + "\n" + queued_text(lang, item.ahead)
+        await quietly(status.show(bot, text, keyboards.cancel(lang, job.id)))
 

@@ -30,7 +30,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     Bot,
@@ -50,6 +50,9 @@ from bot.chat_gate import is_chat_gone
 from bot.inbox import StatusRef
 from bot.state import Media
 from bot.texts import PARSE_MODE
+
+if TYPE_CHECKING:  # bot.jobs reads no status message: only the annotation is needed
+    from bot.jobs import Job
 
 log = logging.getLogger("lienzo.status")
 
@@ -79,6 +82,13 @@ class StatusMessage:
     @classmethod
     def of(cls, ref: StatusRef) -> StatusMessage:
         return cls(ref.chat_id, ref.message_id, ref.media)
+
+    @classmethod
+    def of_job(cls, job: Job) -> StatusMessage | None:
+        """A job's status message, as its row and meta name it (None: it has none)."""
+        if job.meta is None or job.status_message_id is None:
+            return None
+        return cls(job.chat_id, job.status_message_id, job.meta.status_media)
 
     @property
     def ref(self) -> StatusRef:
