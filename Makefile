@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STYLE  ?= starry_night
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run paint test redis bench clean
+.PHONY: run paint test redis chromium bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,13 @@ redis:
 	command -v redis-server >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null)
 
-test: $(STAMP) redis
+# The studio's browser tests drive Debian's chromium with Playwright (Playwright's
+# own browser download needs more of the internet than pip and apt).
+chromium:
+	command -v chromium >/dev/null || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) redis chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest

@@ -19,11 +19,20 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from aiohttp import web
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeDefault,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
@@ -53,8 +62,9 @@ from bot.stores.gone_chats import GoneChats
 from bot.stores.ledger import Ledger
 from bot.stores.result_cache import ResultCache
 from bot.stores.user_settings import SettingsStore
-from bot.texts import LANGUAGES, bot_commands
-from bot.web import WEBHOOK_PATH, create_web_app
+from bot.studio import studio_app
+from bot.texts import LANGUAGES, bot_commands, t
+from bot.web import STUDIO_PATH, WEBHOOK_PATH, create_web_app
 from engine.catalogue import styles
 from engine.errors import LienzoError
 from engine.queue import JobQueue
@@ -94,11 +104,19 @@ def protect_token(token: str) -> None:
     _SECRETS.add(token)
 
 
-def build_application(config: BotConfig, kept: Stores, metrics: Metrics
-                      ) -> tuple[LienzoApp, EngineView, Delivery, FairUse]:
-    """The PTB application with its handlers; the view of the workers to keep
-    fresh (``_watch_workers``); the delivery to give the job service; fair use, whose
-    held photos ``_release_held`` looks at."""
+@dataclass(frozen=True)
+class Built:
+    """What ``build_application`` makes that ``serve`` runs."""
+
+    application: LienzoApp  # PTB's, with the handlers
+    workers: EngineView  # the view of the workers to keep fresh (``_watch_workers``)
+    delivery: Delivery  # for the job service
+    fair_use: FairUse  # whose held photos ``_release_held`` looks at
+    studio: web.Application | None  # the Mini App (``bot.studio``), with LIENZO_PUBLIC_URL
+
+
+def build_application(config: BotConfig, kept: Stores, metrics: Metrics) -> Built:
+    """The bot's parts, each collaborator made once and given to whoever uses it."""
     jobs, inbox, artworks = kept.jobs, kept.inbox, kept.artworks
     gate = ChatGate(kept.gone, metrics, on_closed=jobs.cancel_chat, **flood_control())
     application = build_ptb_application(config, gate, inbox)
@@ -113,18 +131,20 @@ def build_application(config: BotConfig, kept: Stores, metrics: Metrics
     fair_use = FairUse(config, kept.ledger, jobs, metrics)
     intake = Intake(application, config, jobs, kept.settings, kept.results, metrics, catalogue,
                     workers, inbox, answering, settling, looks, instant, fair_use, gate)
-    handlers.register(application, handlers.Services(
+    services = handlers.Services(
         config=config, jobs=jobs, settings=kept.settings, metrics=metrics, catalogue=catalogue,
         workers=workers, intake=intake, answering=answering, inbox=inbox, gate=gate,
-        artworks=artworks, kept=kept, instant=instant, fair_use=fair_use))
+        artworks=artworks, kept=kept, instant=instant, fair_use=fair_use)
+    handlers.register(application, services)
     # Around every other handler: the chat gate and the inbox see each update first,
     # and the inbox learns when its handlers are done (bot.inbox, bot.chat_gate).
     application.add_handler(TypeHandler(Update, gate.on_update), group=-2)
     application.add_handler(TypeHandler(Update, inbox.on_arrival), group=-1)
     application.add_handler(TypeHandler(Update, inbox.on_handled), group=LAST_GROUP)
     delivery = Delivery(application.bot, jobs, kept.results, metrics, kept.settings, catalogue,
-                        settling, artworks, fair_use)
-    return application, workers, delivery, fair_use
+                        settling, artworks, fair_use, config.studio_url)
+    return Built(application, workers, delivery, fair_use,
+                 studio_app(services, application) if config.studio_url else None)
 
 
 def flood_control() -> dict[str, float]:
@@ -184,6 +204,20 @@ async def set_commands(application: LienzoApp, config: BotConfig) -> None:
         await application.bot.set_my_commands(
             commands, scope=BotCommandScopeDefault(),
             language_code=None if lang == "en" else lang)
+
+
+async def set_menu_button(application: LienzoApp, config: BotConfig) -> None:
+    """Private chats' menu button: the studio while it is on.  Off, a menu button
+    still opening a studio (an earlier run's) goes back to the command list."""
+    bot = application.bot
+    if config.studio_url:
+        await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
+            t("en", "button.studio_menu"), WebAppInfo(config.studio_url)))
+        return
+    current = await bot.get_chat_menu_button()
+    if isinstance(current, MenuButtonWebApp) and \
+            urlsplit(current.web_app.url).path.rstrip("/").endswith(STUDIO_PATH):
+        await bot.set_chat_menu_button(menu_button=MenuButtonDefault())
 
 
 async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: float = 5.0
@@ -254,16 +288,19 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
                   Artworks(config.data_dir / "artworks.db"), Inbox(config.data_dir / "inbox.db"),
                   Ledger(config.data_dir / "ledger.db"))
     inbox = kept.inbox
-    application, workers_view, delivery, fair_use = build_application(config, kept, metrics)
+    built = build_application(config, kept, metrics)
+    application, workers_view, delivery, fair_use = \
+        built.application, built.workers, built.delivery, built.fair_use
     runner = web.AppRunner(create_web_app(
         application, jobs, metrics, workers_view, inbox,
-        config.webhook_secret if config.webhook_url else None))
+        config.webhook_secret if config.webhook_url else None, built.studio))
     if workers is not None:
         await asyncio.to_thread(workers.start)
     worker_failure = watch_worker_failure(workers, stop)  # a config error stops the bot
     try:
         async with application:
             await set_commands(application, config)
+            await set_menu_button(application, config)
             await application.start()
             await replay_unfinished(application, inbox)
             await runner.setup()
@@ -285,6 +322,8 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: LocalWorkers
             log.info("fair use: %s", f"{config.free_per_day} free paintings a day, "
                      f"{len(config.stars_packs)} pack(s) sold in Stars" if fair_use.on
                      else "off (LIENZO_FREE_PER_DAY unset: painting is free)")
+            log.info("studio: %s", f"on at {config.studio_url}" if config.studio_url else
+                     "off (set LIENZO_PUBLIC_URL to the https address of LIENZO_HTTP_PORT)")
             if not application.bot.supports_inline_queries:
                 log.info("inline mode is off, so the Share button cannot work: turn it on "
                          "with @BotFather (/setinline)")

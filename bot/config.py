@@ -13,6 +13,7 @@ token is kept out of ``repr`` so it cannot leak into logs.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ DEFAULT_QUEUE_TIMEOUT_S = 1800.0
 DEFAULT_RETENTION_DAYS = 30.0
 PAYSUPPORT_CHARS = 700  # LIENZO_PAYSUPPORT's longest (bot.texts.limits: "text")
 MAX_STARS = 10_000  # the most Stars one invoice may ask (Bot API: XTR amounts 1-10000)
+DEFAULT_WEBAPP_MAX_AGE_S = 86400.0  # a Mini App's initData is trusted for a day (bot.studio)
 
 
 class ConfigError(LienzoError):
@@ -65,6 +67,13 @@ class BotConfig:
     free_per_day: int = 0  # free paintings per person per UTC day; 0: no limit (bot.fair_use)
     stars_packs: tuple[StarsPack, ...] = ()  # packs sold in Stars; none: nothing is sold
     paysupport: str = ""  # the operator's words for /paysupport
+    public_url: str | None = None  # https address of LIENZO_HTTP_PORT: the studio is on
+    webapp_max_age_s: float = DEFAULT_WEBAPP_MAX_AGE_S  # initData older than this: 401
+
+    @property
+    def studio_url(self) -> str | None:
+        """The studio's address (``bot.studio``), when ``LIENZO_PUBLIC_URL`` is set."""
+        return f"{self.public_url}/app/" if self.public_url else None
 
     @property
     def fair_use(self) -> bool:
@@ -190,6 +199,24 @@ def stars_packs(name: str = "LIENZO_STARS_PACKS") -> tuple[StarsPack, ...]:
     return tuple(packs)
 
 
+def public_url() -> str | None:
+    """``LIENZO_PUBLIC_URL``: the https address where ``LIENZO_HTTP_PORT`` is reachable
+    (Telegram opens Mini Apps over HTTPS only); unset, the studio is off."""
+    raw = env_text("LIENZO_PUBLIC_URL").rstrip("/")
+    if raw and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", raw):
+        raise InvalidParams(f"LIENZO_PUBLIC_URL must be an https:// address (Telegram opens "
+                            f"Mini Apps over HTTPS only), not {raw!r}")
+    return raw or None
+
+
+def webapp_max_age() -> float:
+    """``LIENZO_WEBAPP_MAX_AGE``: seconds a Mini App's signed launch data is trusted."""
+    seconds = env_number("LIENZO_WEBAPP_MAX_AGE", DEFAULT_WEBAPP_MAX_AGE_S, float)
+    if seconds <= 0:
+        raise InvalidParams("LIENZO_WEBAPP_MAX_AGE must be a number of seconds above 0")
+    return seconds
+
+
 def load_config() -> BotConfig:
     """Every setting of the bot process, checked; raises ConfigError with one line."""
     token = env_text("TELEGRAM_BOT_TOKEN")
@@ -228,6 +255,8 @@ def load_config() -> BotConfig:
             free_per_day=free_per_day(),
             stars_packs=stars_packs(),
             paysupport=paysupport(),
+            public_url=public_url(),
+            webapp_max_age_s=webapp_max_age(),
         )
     except InvalidParams as exc:
         raise ConfigError(str(exc)) from None

@@ -84,7 +84,7 @@ class Delivery:
 
     def __init__(self, bot: Bot, jobs: JobService, results: ResultCache, metrics: Metrics,
                  settings: SettingsStore, catalogue: Catalogue, settling: Settling,
-                 artworks: Artworks, fair_use: FairUse) -> None:
+                 artworks: Artworks, fair_use: FairUse, studio_url: str | None = None) -> None:
         self.bot = bot
         self.jobs = jobs
         self.results = results
@@ -94,6 +94,7 @@ class Delivery:
         self.settling = settling
         self.artworks = artworks
         self.fair_use = fair_use
+        self.studio_url = studio_url  # "🎨 Studio" beside Share (bot.studio), when on
         self._edits: dict[str, tuple[float, str]] = {}  # job → (when, text) of the last edit
         self.preview = LivePreview(bot)
 
@@ -209,7 +210,10 @@ class Delivery:
         timelapse = bool(outcome.timelapse) and await asyncio.to_thread(
             self._keep_timelapse, job.id, outcome.timelapse)
         markup = keyboards.result(lang, job.id, style.color_mode, timelapse=timelapse,
-                                  instant=bool(stats.get("instant")))
+                                  instant=bool(stats.get("instant")),
+                                  studio_button=keyboards.studio(
+                                      lang, self.studio_url, not meta.group, self.bot.username,
+                                      "artworks"))
         await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_PHOTO)
         sent = await deliver(self.bot, job.chat_id, status, ResultMedia(
             "document" if as_document else "photo", jpeg, f"lienzo-{job.id[:8]}.jpg", caption,

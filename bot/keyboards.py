@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
-from telegram import SwitchInlineQueryChosenChat
+from telegram import SwitchInlineQueryChosenChat, WebAppInfo
 
 from bot import callback_data as data
 from bot.config import StarsPack
@@ -15,6 +15,7 @@ from bot.state import Catalog
 from bot.texts import LANGUAGE_NAMES, t, tn, value_label
 from engine.params import BRUSHES, COLOR_MODES, FACES, QUALITY_NAMES, STRENGTHS
 
+STUDIO_START = "studio"  # /start studio: a group's "🎨 Studio" link, in the private chat
 PAGE_SIZE = 8  # styles per picker page, two per row
 TITLE_CHARS = 40  # a style button shows this much of the painting's title
 STRENGTH_STEPS = tuple(STRENGTHS)  # weakest to strongest
@@ -30,8 +31,10 @@ SETTING_CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
-def picker(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool = True) -> Markup:
-    """A page of styles for ``user_id`` to pick from; ``own``: with "use my own painting"."""
+def picker(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool = True,
+           studio_button: Button | None = None) -> Markup:
+    """A page of styles for ``user_id`` to pick from; ``own``: with "use my own painting";
+    ``studio_button``: "🎨 Studio", to pick by sight (``studio``)."""
     ids = list(catalog)
     pages = max(1, -(-len(ids) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -49,7 +52,22 @@ def picker(lang: str, user_id: int, catalog: Catalog, page: int = 0, own: bool =
         ])
     if own:
         rows.append([Button(t(lang, "button.own_painting"), callback_data=data.own(user_id))])
+    if studio_button is not None:
+        rows.append([studio_button])
     return Markup(rows)
+
+
+def studio(lang: str, url: str | None, private: bool, bot_username: str, page: str
+           ) -> Button | None:
+    """"🎨 Studio" where the studio is on (``url``): in a private chat it opens the Mini
+    App at ``page`` (Web App buttons exist only there); in a group, a link to the
+    private chat, whose ``/start studio`` offers it (``STUDIO_START``)."""
+    if url is None:
+        return None
+    if private:
+        return Button(t(lang, "button.studio"), web_app=WebAppInfo(f"{url}?open={page}"))
+    link = f"https://t.me/{bot_username}?start={STUDIO_START}"
+    return Button(t(lang, "button.studio"), url=link)
 
 
 def suggestions(lang: str, user_id: int, catalog: Catalog, ids: list[str]) -> Markup:
@@ -60,10 +78,11 @@ def suggestions(lang: str, user_id: int, catalog: Catalog, ids: list[str]) -> Ma
 
 
 def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False,
-           instant: bool = False) -> Markup:
+           instant: bool = False, studio_button: Button | None = None) -> Markup:
     """An artwork's buttons: another style, weaker/stronger, the other colours, full size,
     the timelapse (when the worker sent one), and Share: inline mode in a chat the
-    person picks, with this artwork's id typed in (``bot.handlers.inline``).  An
+    person picks, with this artwork's id typed in (``bot.handlers.inline``); beside
+    it, ``studio_button`` (``studio``: to compare it with the photo).  An
     instant picture has no weaker/stronger: a sketch's strength barely shows, and
     above medium not at all (``engine.look.painting.style_share``)."""
     colors = ("orig", "button.style_colors") if color_mode == "keep" else \
@@ -77,7 +96,7 @@ def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False,
          Button(t(lang, "button.full_res"), callback_data=data.result("full", job_id))],
         *([[Button(t(lang, "button.timelapse"), callback_data=data.result("tl", job_id))]]
           if timelapse else []),
-        [share(lang, job_id)],
+        [share(lang, job_id), *([studio_button] if studio_button else [])],
     ])
 
 

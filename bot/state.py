@@ -14,6 +14,7 @@ the job table.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,10 +77,19 @@ class UserState:
     ``/styles`` picker; it stays until another replaces it.
     ``own_for``: the photo waiting for the user's own painting (the "use my own
     painting" button); the next photo in private is that painting, once.
+    ``last_photo``: the last photo they sent in private to be painted, and when:
+    the studio's "Paint my last photo" (``bot.studio``) paints it in another style.
     """
 
     preselected: str | None = None
     own_for: Media | None = None
+    last_photo: Media | None = None
+    last_photo_at: float = 0.0
+
+    def saw_photo(self, photo: Media) -> None:
+        """``photo`` came to be painted in private (a clip is not a photo)."""
+        if photo.clip is None:
+            self.last_photo, self.last_photo_at = photo, time.time()
 
 
 Context = CallbackContext[ExtBot[Any], UserState, dict[Any, Any], dict[Any, Any]]

@@ -9,7 +9,9 @@ One small server on ``LIENZO_HTTP_PORT``:
 - ``POST /telegram`` (webhook mode only) — updates from Telegram, accepted only
   with the right ``X-Telegram-Bot-Api-Secret-Token`` header, recorded in the
   inbox before Telegram gets its 200 (``bot.inbox``), then handed to PTB's
-  update queue (PTB's "custom webhook" pattern).
+  update queue (PTB's "custom webhook" pattern);
+- ``/app/…`` (with ``LIENZO_PUBLIC_URL``) — the studio, a Telegram Mini App
+  (``bot.studio``), mounted as its own aiohttp application.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ log = logging.getLogger("lienzo.web")
 
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STUDIO_PATH = "/app"
 
 
 def create_web_app(application: Application[Any, Any, Any, Any, Any, Any], jobs: JobService,
                    metrics: Metrics, engine: EngineView, inbox: Inbox,
-                   webhook_secret: str | None) -> web.Application:
+                   webhook_secret: str | None, studio: web.Application | None = None
+                   ) -> web.Application:
     def refresh() -> tuple[bool, dict[str, Heartbeat]]:
         """Read the figures (blocking: run in a thread); the store down is said, not raised."""
         queue_ok, queued = jobs.queue_health()
@@ -90,4 +94,11 @@ def create_web_app(application: Application[Any, Any, Any, Any, Any, Any], jobs:
     app.router.add_get("/metrics", metrics_view)
     if webhook_secret:
         app.router.add_post(WEBHOOK_PATH, webhook)
+    if studio is not None:
+        app.router.add_get(STUDIO_PATH, _to_studio)  # before the sub-app, which would 404
+        app.add_subapp(STUDIO_PATH, studio)
     return app
+
+
+async def _to_studio(_request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently(STUDIO_PATH + "/")

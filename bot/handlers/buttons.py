@@ -111,7 +111,10 @@ class Buttons:
         await query.answer()
         message = message_of(query)
         own = bool(message and message.reply_to_message)
-        markup = keyboards.picker(lang, user.id, self.s.catalogue.styles, press.number, own=own)
+        studio = self.s.studio_button(lang, message.chat, context.bot.username, "paintings") \
+            if message else None
+        markup = keyboards.picker(lang, user.id, self.s.catalogue.styles, press.number, own=own,
+                                  studio_button=studio)
         await quietly(query.edit_message_reply_markup(markup))
 
     async def own(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
@@ -166,7 +169,10 @@ class Buttons:
         await query.message.chat.send_message(
             t(lang, "picker.prompt"), parse_mode=PARSE_MODE,
             reply_parameters=ReplyParameters(content.message_id, allow_sending_without_reply=True),
-            reply_markup=keyboards.picker(lang, user.id, self.s.catalogue.styles))
+            reply_markup=keyboards.picker(lang, user.id, self.s.catalogue.styles,
+                                          studio_button=self.s.studio_button(
+                                              lang, query.message.chat, context.bot.username,
+                                              "paintings")))
 
     async def strength(self, query: CallbackQuery, user: User, lang: str, match: re.Match[str],
                        context: Context) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import invoices, keyboards
@@ -33,8 +33,9 @@ class Commands:
 
     async def start(self, update: Update, context: Context) -> None:
         """Welcome; ``/start s_<id>[-<id>…]`` or ``s_<id>--<id>`` (a deep link, e.g.
-        under a shared painting) preselects that style, blend or split; anything
-        else: the welcome."""
+        under a shared painting) preselects that style, blend or split; ``/start
+        studio`` (a group's "🎨 Studio" link) offers the studio; anything else: the
+        welcome."""
         if (who := sender(update)) is None:
             return
         if context.args and context.args[0] == gallery.START:  # the group /gallery's link
@@ -46,6 +47,12 @@ class Commands:
             return
         user, message = who
         lang = await self.s.lang(user)
+        if context.args and context.args[0] == keyboards.STUDIO_START and \
+                (studio := self.s.studio_button(lang, message.chat, context.bot.username,
+                                                "paintings")) is not None:
+            await reply(message, t(lang, "studio.open"),
+                        reply_markup=InlineKeyboardMarkup([[studio]]))
+            return
         preselect = deep_link_request(context.args[0] if context.args else None,
                                       self.s.catalogue.styles)
         if preselect:
@@ -73,7 +80,9 @@ class Commands:
         user, message = who
         lang = await self.s.lang(user)
         caption = t(lang, "styles.caption", count=len(self.s.catalogue.styles))
-        markup = keyboards.picker(lang, user.id, self.s.catalogue.styles, own=False)
+        markup = keyboards.picker(lang, user.id, self.s.catalogue.styles, own=False,
+                                  studio_button=self.s.studio_button(
+                                      lang, message.chat, context.bot.username, "paintings"))
         if self._sheet_file_id is None:
             path = await asyncio.to_thread(styles.cached_contact_sheet, self.s.catalogue.styles,
                                            cache=self.s.config.engine.style_cache_dir)

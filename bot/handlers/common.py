@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update, User
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, Message, Update, User
 
 from bot import keyboards
 from bot.answering import Answering
@@ -54,6 +54,12 @@ class Services:
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await asyncio.to_thread(self.settings.settings, user_id)
+
+    def studio_button(self, lang: str, chat: Chat, bot_username: str, page: str
+                      ) -> InlineKeyboardButton | None:
+        """"🎨 Studio" for a keyboard in ``chat``, opening ``page`` (None: the studio is off)."""
+        return keyboards.studio(lang, self.config.studio_url, chat.type == Chat.PRIVATE,
+                                bot_username, page)
 
     async def lang(self, user: User | None) -> str:
         """The user's language: chosen in /settings, else Telegram's, else English."""

@@ -113,6 +113,8 @@ class Photos:
             except RequestError as exc:
                 await request_error(message, user, lang, exc, self.s.catalogue.styles)
                 return
+            if message.chat.type == ChatType.PRIVATE:
+                user_state(context).saw_photo(content)
             await self.intake.submit(message.chat, user, content, request, lang=lang)
             return
         if message.chat.type != ChatType.PRIVATE:
@@ -129,6 +131,7 @@ class Photos:
             await self.intake.submit(message.chat, user, replied, None, lang=lang,
                                      style_media=content)
             return
+        state.saw_photo(content)
         if state.preselected:
             await self.intake.submit(message.chat, user, content,
                                      self.s.catalogue.parse(state.preselected), lang=lang)
@@ -136,7 +139,10 @@ class Photos:
         # A reply to the photo: pressing a style finds the photo there.
         prompt = "picker.prompt" if content.clip is None else "picker.prompt_clip"
         await reply(message, t(lang, prompt), do_quote=True,
-                    reply_markup=keyboards.picker(lang, user.id, self.s.catalogue.styles))
+                    reply_markup=keyboards.picker(lang, user.id, self.s.catalogue.styles,
+                                                  studio_button=self.s.studio_button(
+                                                      lang, message.chat, context.bot.username,
+                                                      "paintings")))
 
     def _collect_album(self, message: Message, context: Context) -> None:
         """An album's part; each part's update stays open in the inbox until the

@@ -15,12 +15,36 @@ from bot import keyboards
 from bot.handlers.common import Services, button, message_of, reply, sender
 from bot.state import Context
 from bot.status import quietly
+from bot.stores.user_settings import UserSettings
 from bot.texts import PARSE_MODE, t, value_label
+from engine.config import MachineDefaults
 from engine.params import BRUSHES, StyleParams
 
 STORED_AS = {"colors": "color_mode"}  # a panel field → its UserSettings field, where they differ
 # The brush a job gets when none is chosen: the one whose scale is StyleParams' default.
 DEFAULT_BRUSH = next(name for name, scale in BRUSHES.items() if scale == StyleParams().style_scale)
+
+
+def shown(settings: UserSettings, defaults: MachineDefaults, lang: str) -> dict[str, str]:
+    """Each panel field's value as ``SETTING_CHOICES`` writes it: the person's choice, else
+    what applies (size and quality: the workers' ``defaults``; faces and brush:
+    ``StyleParams``' own, which no machine changes; the language: ``lang``).  The chat's
+    panel and the studio (``bot.studio``) show the same values."""
+    return {"strength": settings.strength, "colors": settings.color_mode,
+            "size": str(settings.size or defaults.size),
+            "quality": settings.quality or defaults.quality,
+            "faces": settings.faces or StyleParams().faces,
+            "brush": settings.brush or DEFAULT_BRUSH,
+            "previews": "on" if settings.previews else "off",
+            "language": settings.language or lang}
+
+
+def with_choice(current: UserSettings, field: str, value: str) -> UserSettings:
+    """``current`` with a panel field set to one of its ``SETTING_CHOICES`` (checked by
+    the caller)."""
+    setting: str | int | bool = int(value) if field == "size" else \
+        value == "on" if field == "previews" else value
+    return current.with_changes(**{STORED_AS.get(field, field): setting})
 
 
 class Settings:
@@ -45,19 +69,10 @@ class Settings:
                     reply_markup=keyboards.settings_main(lang))
 
     async def _text(self, user: User, lang: str) -> str:
-        """The panel: each setting's value, the workers' defaults where none is chosen
-        (faces and brush: ``StyleParams``' own, which no machine changes)."""
-        settings = await self.s.settings_of(user.id)
-        defaults = self.s.workers.defaults()
+        """The panel: each setting's value, the workers' defaults where none is chosen."""
+        values = shown(await self.s.settings_of(user.id), self.s.workers.defaults(), lang)
         return t(lang, "settings.text",
-                 strength=value_label(lang, "strength", settings.strength),
-                 colors=value_label(lang, "colors", settings.color_mode),
-                 size=value_label(lang, "size", settings.size or defaults.size),
-                 quality=value_label(lang, "quality", settings.quality or defaults.quality),
-                 faces=value_label(lang, "faces", settings.faces or StyleParams().faces),
-                 brush=value_label(lang, "brush", settings.brush or DEFAULT_BRUSH),
-                 previews=value_label(lang, "previews", "on" if settings.previews else "off"),
-                 language=value_label(lang, "language", lang))
+                 **{field: value_label(lang, field, value) for field, value in values.items()})
 
     async def _show_panel(self, query: CallbackQuery, user: User, lang: str) -> None:
         if (message := message_of(query)) is not None:
@@ -99,10 +114,7 @@ class Settings:
         if value not in keyboards.SETTING_CHOICES[field]:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return
-        current = await self.s.settings_of(user.id)
-        setting: str | int | bool = int(value) if field == "size" else \
-            value == "on" if field == "previews" else value
-        changed = current.with_changes(**{STORED_AS.get(field, field): setting})
+        changed = with_choice(await self.s.settings_of(user.id), field, value)
         await asyncio.to_thread(self.s.settings.save, user.id, changed)
         lang = await self.s.lang(user)
         await query.answer(t(lang, "settings.language_set") if field == "language"

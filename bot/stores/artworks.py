@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.stores.db import Database, Step, columns
 from bot.stores.job_files import JobFiles, Timelapses
@@ -63,6 +64,12 @@ class Artwork:
             raise ValueError(f"an artwork's kind is one of {KINDS}, not {self.kind!r}")
 
 
+def _artwork(row: Sequence[Any]) -> Artwork:
+    """A row selected with ``_COLUMNS``."""
+    user_id, job_id, file_id, kind, styles, _, created_at = row
+    return Artwork(user_id, job_id, file_id, kind, tuple(json.loads(styles)), created_at)
+
+
 class Artworks:
     """The store and the files kept with each artwork; thread-safe (``bot.stores.db``)."""
 
@@ -92,9 +99,13 @@ class Artworks:
             sql += " and (instr(names, ?) > 0 or job_id = ?)"
             args += [search.lower(), search]
         sql += " order by created_at desc, job_id limit ? offset ?"
-        rows = self._db.rows(sql, [*args, limit, offset])
-        return [Artwork(user_id, job_id, file_id, kind, tuple(json.loads(styles)), created_at)
-                for user_id, job_id, file_id, kind, styles, _, created_at in rows]
+        return [_artwork(row) for row in self._db.rows(sql, [*args, limit, offset])]
+
+    def one(self, user_id: int, job_id: str) -> Artwork | None:
+        """The user's artwork of ``job_id``; None when it is not theirs (or gone)."""
+        row = self._db.row(f"select {_COLUMNS} from artworks where user_id = ? and job_id = ?",
+                           (user_id, job_id))
+        return _artwork(row) if row else None
 
     def delete(self, user_id: int, job_id: str) -> bool:
         """The 🗑 button: the artwork leaves the list (its files go with the purge)."""

@@ -40,7 +40,8 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language
 CATALOGUES: dict[str, dict[str, str]] = {"en": en.TEXTS, "es": es.TEXTS}
 
 PARSE_MODE = "HTML"
-PLAIN_PREFIXES = ("button.", "alert.", "command.", "value.", "eta.", "state.", "invoice.")
+PLAIN_PREFIXES = ("button.", "alert.", "command.", "value.", "eta.", "state.", "invoice.",
+                  "page.")  # page.: the studio's web page (bot.studio), set as text
 
 # Telegram's limits (Bot API): captions, callback-query alerts, command descriptions.
 CAPTION_LIMIT = 1024

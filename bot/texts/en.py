@@ -245,6 +245,33 @@ TEXTS: dict[str, str] = {
     ),
     "settings.pick_language": "🌍 Which language should I speak?",
     "settings.language_set": "🌍 I'll speak English from now on.",
+
+    # ------------------------------------------------------------------ the studio (bot.studio)
+    "button.studio": "🎨 Studio",
+    "button.studio_menu": "Studio",
+    "studio.open": "🎨 The studio: pick a painting by sight, tune your settings and compare "
+                   "your paintings with your photos.",
+    "studio.mix_caption": "🎨 {style}, {percent}% over your photo",
+    "page.field.strength": "Strength",
+    "page.field.colors": "Colours",
+    "page.field.brush": "Brush",
+    "page.field.faces": "Faces",
+    "page.field.previews": "Live preview",
+    "page.field.quality": "Quality",
+    "page.field.size": "Size",
+    "page.field.language": "Language",
+    "page.own_painting": "Your own painting",
+    "page.answer.chosen": "{style} it is! Send me a photo in the chat and I'll paint it.",
+    "page.answer.painting": "On it! Your painting is on its way to the chat.",
+    "page.answer.sent": "Sent! It's in the chat.",
+    "page.error.setting": "That setting doesn't exist. Reopen the studio and try again.",
+    "page.error.painting": "That painting isn't in the catalogue any more.",
+    "page.error.no_photo": "I have no recent photo of yours. Send me one in the chat first.",
+    "page.error.artwork": "That painting isn't in your gallery any more.",
+    "page.error.mix": "The mix goes from 0 to 100%.",
+    "page.error.gone": "Telegram no longer has the photo or the painting, so I can't mix them.",
+    "page.error.write": "I can't write to you: open the chat with me, press Start, and try again.",
+    "page.error.busy": "That's a lot at once: wait a second and try again.",
     "value.strength.low": "Light",
     "value.strength.medium": "Medium",
     "value.strength.high": "Strong",
@@ -509,4 +536,36 @@ TEXTS: dict[str, str] = {
         "📦 That clip is too big — I can only download up to {max_mb} MB. "
         "Please send a shorter or smaller one."
     ),
+    # ------------------------------------------------------------------ studio (web page)
+    "page.title": "Lienzo studio",
+    "page.tab.paintings": "Paintings",
+    "page.tab.settings": "Settings",
+    "page.tab.artworks": "My paintings",
+    "page.search": "Search paintings and artists",
+    "page.no_results": "No painting matches that. Try another word.",
+    "page.use_next": "Use for my next photo",
+    "page.paint_last": "Paint my last photo",
+    "page.painting_hint": "Pick it now, then send me a photo in the chat.",
+    "page.settings_hint": "I use these for every photo, unless your caption says otherwise.",
+    "page.saved": "Saved",
+    "page.empty_artworks": (
+        "Nothing here yet. Send me a photo in the chat, pick a painting, and your "
+        "paintings will show up here."
+    ),
+    "page.before": "Photo",
+    "page.after": "Painting",
+    "page.compare": "Compare your photo and the painting",
+    "page.mix": "Mix",
+    "page.mix_hint": "How much of the painting goes over your photo.",
+    "page.send_version": "Send this version",
+    "page.share": "Share",
+    "page.delete": "Delete",
+    "page.delete_confirm": "Delete this painting? This can't be undone.",
+    "page.loading": "Loading…",
+    "page.retry": "Try again",
+    "page.error.auth": (
+        "This page only works when opened from Lienzo in Telegram. Close it and open it "
+        "again from the bot."
+    ),
+    "page.error.network": "Couldn't reach Lienzo. Check your connection and try again.",
 }

@@ -245,6 +245,36 @@ TEXTS: dict[str, str] = {
     ),
     "settings.pick_language": "🌍 ¿En qué idioma te hablo?",
     "settings.language_set": "🌍 A partir de ahora te hablo en español.",
+
+    # ------------------------------------------------------------------ the studio (bot.studio)
+    "button.studio": "🎨 Estudio",
+    "button.studio_menu": "Estudio",
+    "studio.open": "🎨 El estudio: elige un cuadro viéndolo, ajusta tus preferencias y compara "
+                   "tus cuadros con tus fotos.",
+    "studio.mix_caption": "🎨 {style}, {percent}% sobre tu foto",
+    "page.field.strength": "Intensidad",
+    "page.field.colors": "Colores",
+    "page.field.brush": "Pincel",
+    "page.field.faces": "Caras",
+    "page.field.previews": "Vista previa en directo",
+    "page.field.quality": "Calidad",
+    "page.field.size": "Tamaño",
+    "page.field.language": "Idioma",
+    "page.own_painting": "Tu propio cuadro",
+    "page.answer.chosen": "¡{style}! Mándame una foto en el chat y la pinto.",
+    "page.answer.painting": "¡Manos a la obra! Tu cuadro va de camino al chat.",
+    "page.answer.sent": "¡Enviado! Ya está en el chat.",
+    "page.error.setting": (
+        "Esa preferencia no existe. Vuelve a abrir el estudio e inténtalo otra vez."),
+    "page.error.painting": "Ese cuadro ya no está en el catálogo.",
+    "page.error.no_photo": (
+        "No tengo ninguna foto tuya reciente. Mándame una en el chat primero."),
+    "page.error.artwork": "Ese cuadro ya no está en tu galería.",
+    "page.error.mix": "La mezcla va del 0 al 100 %.",
+    "page.error.gone": "Telegram ya no tiene la foto o el cuadro, así que no puedo mezclarlos.",
+    "page.error.write": (
+        "No puedo escribirte: abre el chat conmigo, pulsa Iniciar y vuelve a probar."),
+    "page.error.busy": "Eso es mucho de golpe: espera un segundo y vuelve a probar.",
     "value.strength.low": "Suave",
     "value.strength.medium": "Media",
     "value.strength.high": "Fuerte",
@@ -515,4 +545,36 @@ TEXTS: dict[str, str] = {
         "📦 Ese clip es demasiado grande: solo puedo descargar hasta {max_mb} MB. "
         "Envía uno más corto o más pequeño."
     ),
+    # ------------------------------------------------------------------ estudio (página web)
+    "page.title": "Estudio de Lienzo",
+    "page.tab.paintings": "Cuadros",
+    "page.tab.settings": "Ajustes",
+    "page.tab.artworks": "Mis cuadros",
+    "page.search": "Busca cuadros y artistas",
+    "page.no_results": "Ningún cuadro coincide. Prueba con otra palabra.",
+    "page.use_next": "Usar en mi próxima foto",
+    "page.paint_last": "Pintar mi última foto",
+    "page.painting_hint": "Elígelo ahora y luego envíame una foto en el chat.",
+    "page.settings_hint": "Los uso en cada foto, salvo que tu texto diga otra cosa.",
+    "page.saved": "Guardado",
+    "page.empty_artworks": (
+        "Aún no hay nada. Envíame una foto en el chat, elige un cuadro y tus cuadros "
+        "aparecerán aquí."
+    ),
+    "page.before": "Foto",
+    "page.after": "Cuadro",
+    "page.compare": "Compara tu foto con el cuadro",
+    "page.mix": "Mezcla",
+    "page.mix_hint": "Cuánto del cuadro va sobre tu foto.",
+    "page.send_version": "Enviar esta versión",
+    "page.share": "Compartir",
+    "page.delete": "Borrar",
+    "page.delete_confirm": "¿Borrar este cuadro? No se puede deshacer.",
+    "page.loading": "Cargando…",
+    "page.retry": "Reintentar",
+    "page.error.auth": (
+        "Esta página solo funciona si la abres desde Lienzo en Telegram. Ciérrala y vuelve "
+        "a abrirla desde el bot."
+    ),
+    "page.error.network": "No pude conectar con Lienzo. Revisa tu conexión e inténtalo de nuevo.",
 }

@@ -101,6 +101,11 @@ message from Ana arrives in her chat with the bot (``result.ok``, ``result.charg
 ``tg.invoices``, ``tg.pre_checkout_queries``, ``tg.star_payments``,
 ``tg.star_transactions``, ``tg.star_refunds``.
 
+Mini Apps (tests/support/fake_webapps.py, which documents them): setChatMenuButton and
+getChatMenuButton, HTTPS-only ``web_app`` buttons; ``ana.menu_button()``,
+``ana.open_menu_app()`` and ``ana.open_web_app_button(msg, text)`` give a signed initData
+(``WebAppLaunch``); ``tg.web_app_launches``.
+
 Records: ``tg.calls`` (every request: method, decoded params, uploaded parts, monotonic
 time, status, result or error), ``tg.calls_to(method, chat=...)``, ``tg.updates`` (every
 update queued), ``tg.inline_queries``, ``tg.uploads`` (files the bot uploaded, with their bytes),
@@ -154,6 +159,7 @@ from aiohttp import BodyPartReader, ClientSession, ClientTimeout, web
 from PIL import Image
 
 from tests.support.fake_payments import PRE_CHECKOUT_DEADLINE, StarsPayer, StarsPayments
+from tests.support.fake_webapps import MiniApps, MiniAppUser
 
 __all__ = [
     "ApiError",
@@ -1032,7 +1038,7 @@ class FakeInlineQuery:
         return await self.user._send_start(str(button["start_parameter"]))
 
 
-class FakeUser(StarsPayer):
+class FakeUser(StarsPayer, MiniAppUser):
     """A person using Telegram.  Methods send what a Telegram client would send."""
 
     def __init__(self, server: FakeTelegram, id: int, first_name: str, *,
@@ -1400,7 +1406,7 @@ class _Fault:
     chat_id: int | None
 
 
-class FakeTelegram(StarsPayments):
+class FakeTelegram(StarsPayments, MiniApps):
     """The fake Bot API server (an async context manager).  See the module docstring."""
 
     def __init__(self, *, token: str | None = None, bot_id: int = 7000000001,
@@ -1431,6 +1437,7 @@ class FakeTelegram(StarsPayments):
         self.allowed_updates: list[str] = list(DEFAULT_UPDATES)
         self.inline_queries: list[FakeInlineQuery] = []  # every inline query users typed
         self._init_payments(pre_checkout_deadline)  # Telegram Stars: tests/support/fake_payments.py
+        self._init_web_apps()  # Mini Apps: tests/support/fake_webapps.py
 
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, FakeChat] = {}
@@ -1466,7 +1473,8 @@ class FakeTelegram(StarsPayments):
                 "sendChatAction", "setMyCommands", "getMyCommands", "deleteMyCommands",
                 "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close",
                 "sendInvoice", "createInvoiceLink", "answerPreCheckoutQuery",
-                "refundStarPayment", "getStarTransactions", "getMyStarBalance")}
+                "refundStarPayment", "getStarTransactions", "getMyStarBalance",
+                "setChatMenuButton", "getChatMenuButton")}
         self._canonical = {name.lower(): name for name in (
             n[3:] for n in dir(self) if n.startswith("_m_"))}
 
@@ -2380,6 +2388,9 @@ class FakeTelegram(StarsPayments):
                 raise _bad("at least one chat type must be allowed")
             if kind == "url":
                 button["url"] = self._checked_url(str(button["url"]))
+            elif kind == "web_app":  # HTTPS only, normalized (tests/support/fake_webapps.py)
+                button["web_app"] = {"url": self._checked_web_app_url(
+                    str(button["web_app"]["url"]), "inline keyboard button")}
         if len(buttons) > 100:
             raise _bad("reply markup is too long")
         for button in buttons:

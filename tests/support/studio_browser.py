@@ -1,0 +1,84 @@
+"""The studio opened in a real browser, as Telegram opens it: headless Chromium
+(Debian's ``chromium``, which ``make test`` installs: Playwright's own browser
+download needs the internet) driven by Playwright, with Telegram's
+``telegram-web-app.js`` replaced by ``tests/support/studio/telegram-web-app.js``
+(a stub that builds ``Telegram.WebApp`` from the launch the fake Bot API signed,
+``tests.support.fake_webapps.WebAppLaunch``, and draws the MainButton and
+BackButton as buttons a test can press).
+
+``LIENZO_SCREENSHOTS=<folder>`` makes ``screenshot`` keep its pictures there (the
+docs' are made so: docs/studio/); otherwise they go to the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, Page, async_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+STUB = Path(__file__).parent / "studio" / "telegram-web-app.js"
+TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+LIGHT = {"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#999999",
+         "link_color": "#2481cc", "button_color": "#2481cc", "button_text_color": "#ffffff",
+         "secondary_bg_color": "#efeff3", "section_bg_color": "#ffffff"}
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM,
+                                                   args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+class StudioPage:
+    """One studio page in the browser; ``errors``: the page's uncaught errors and
+    console errors (a CSP violation is one)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+    async def main_button(self) -> None:
+        await self.page.click("#tg-main-button")
+
+    async def alerts(self) -> list[str]:
+        calls = await self.page.evaluate("window.__tg_calls")
+        return [c["args"][0] for c in calls if c["method"] == "showAlert"]
+
+    async def screenshot(self, name: str, fallback: Path) -> Path:
+        folder = Path(os.environ.get("LIENZO_SCREENSHOTS") or fallback)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        await self.page.screenshot(path=str(path))
+        return path
+
+
+async def open_studio(browser: Browser, port: int, launch: Any, *, viewport: dict | None = None,
+                      theme: dict | None = None, scheme: str = "light") -> StudioPage:
+    """The studio at ``launch``'s address (query included), served by the bot on
+    ``port``, with ``launch``'s initData."""
+    context = await browser.new_context(viewport=viewport or PHONE)
+    page = await context.new_page()
+    studio = StudioPage(page)
+    await page.route(TELEGRAM_SCRIPT + "*", lambda route: route.fulfill(
+        path=str(STUB), content_type="application/javascript"))
+    given = {"initData": launch.init_data, "initDataUnsafe": launch.init_data_unsafe,
+             "themeParams": theme or LIGHT, "colorScheme": scheme, "platform": "tdesktop"}
+    await page.add_init_script(f"window.__TG_LAUNCH__ = {json.dumps(given)};")
+    path_and_query = launch.url.split("/app/", 1)[1].split("#", 1)[0]
+    await page.goto(f"http://127.0.0.1:{port}/app/{path_and_query}")
+    return studio
