@@ -114,8 +114,8 @@ class Settings:
         if value not in keyboards.SETTING_CHOICES[field]:
             await query.answer(t(lang, "alert.expired"), show_alert=True)
             return
-        changed = with_choice(await self.s.settings_of(user.id), field, value)
-        await asyncio.to_thread(self.s.settings.save, user.id, changed)
+        await asyncio.to_thread(self.s.settings.change, user.id,
+                                lambda current: with_choice(current, field, value))
         lang = await self.s.lang(user)
         await query.answer(t(lang, "settings.language_set") if field == "language"
                            else t(lang, "alert.saved"))

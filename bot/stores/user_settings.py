@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bot.stores.db import Database, Step, columns
 
@@ -52,6 +54,18 @@ class UserSettings:
         return replace(self, **changes)
 
 
+_SAVE = ("insert into user_settings (user_id, value, used_at) values (?, ?, ?) "
+         "on conflict(user_id) do update set value = excluded.value, used_at = excluded.used_at")
+
+
+def _read(row: Any | None) -> UserSettings:
+    """A row's settings; a field this version does not know is ignored."""
+    if row is None:
+        return UserSettings()
+    known = UserSettings.__dataclass_fields__
+    return UserSettings(**{k: v for k, v in json.loads(row[0]).items() if k in known})
+
+
 class SettingsStore:
     """The settings table; thread-safe (``bot.stores.db``)."""
 
@@ -62,17 +76,22 @@ class SettingsStore:
         self._db.close()
 
     def settings(self, user_id: int) -> UserSettings:
-        row = self._db.row("select value from user_settings where user_id = ?", (user_id,))
-        if row is None:
-            return UserSettings()
-        known = UserSettings.__dataclass_fields__
-        return UserSettings(**{k: v for k, v in json.loads(row[0]).items() if k in known})
+        return _read(self._db.row("select value from user_settings where user_id = ?",
+                                  (user_id,)))
 
     def save(self, user_id: int, settings: UserSettings) -> None:
-        self._db.run("insert into user_settings (user_id, value, used_at) values (?, ?, ?) "
-                     "on conflict(user_id) do update set value = excluded.value, "
-                     "used_at = excluded.used_at",
-                     (user_id, json.dumps(asdict(settings)), time.time()))
+        self._db.run(_SAVE, (user_id, json.dumps(asdict(settings)), time.time()))
+
+    def change(self, user_id: int, change: Callable[[UserSettings], UserSettings]
+               ) -> UserSettings:
+        """The person's settings changed by ``change``, read and written in one
+        transaction: two changes at once (the studio's sliders, the chat's panel) both
+        stay, neither writes back what it read before the other."""
+        with self._db.tx() as db:
+            changed = change(_read(db.execute(
+                "select value from user_settings where user_id = ?", (user_id,)).fetchone()))
+            db.execute(_SAVE, (user_id, json.dumps(asdict(changed)), time.time()))
+        return changed
 
     def used(self, user_id: int) -> None:
         """The person sent a picture: their settings are in use (kept another

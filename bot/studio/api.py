@@ -85,8 +85,8 @@ class Api:
         field, value = str(body.get("field", "")), str(body.get("value", ""))
         if field not in FIELDS or value not in SETTING_CHOICES[field]:
             return json_error(400, "bad_setting", t(await self._lang(who), "page.error.setting"))
-        changed = with_choice(await self.s.settings_of(who.id), field, value)
-        await asyncio.to_thread(self.s.settings.save, who.id, changed)
+        await asyncio.to_thread(self.s.settings.change, who.id,
+                                lambda current: with_choice(current, field, value))
         lang = await self._lang(who)
         return web.json_response({"settings": await self._settings(who, lang), "language": lang})
 

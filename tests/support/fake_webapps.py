@@ -37,8 +37,10 @@ to the bot's own web server.  Launches are kept in ``tg.web_app_launches``.
 
 initData, as Telegram makes it for a launch from the menu button or from an inline
 keyboard ``web_app`` button in the private chat with the bot: the fields ``query_id``,
-``user``, ``auth_date``, ``signature``, ``hash``, in that order, each value
-percent-encoded (``%20`` for a space, ``/`` and ``:`` encoded too).  ``hash`` =
+``user``, ``auth_date``, ``signature``, ``hash``, in that order (Telegram's docs: an
+inline button launch gets ``query_id`` and the user, and a menu button launch is
+"otherwise identical"; the order is real initData's), each value percent-encoded
+(``%20`` for a space, ``/`` and ``:`` encoded too).  ``hash`` =
 hex(HMAC_SHA256(key=HMAC_SHA256(key="WebAppData", msg=<bot token>),
 msg=<data-check-string>)), the data-check-string being every other field — ``signature``
 included — sorted by key as ``key=value`` (values decoded) joined by ``\\n`` (Telegram's
@@ -494,7 +496,7 @@ class MiniApps:
     async def _m_getChatMenuButton(self, params: dict, files: dict) -> dict:
         if "chat_id" in params:
             user = self._menu_user(params)
-            return dict(self.menu_buttons.get(user.id, DEFAULT_BUTTON))
+            return json.loads(json.dumps(self.menu_buttons.get(user.id, DEFAULT_BUTTON)))
         return json.loads(json.dumps(self.default_menu_button))
 
     # the user's side

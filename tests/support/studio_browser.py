@@ -12,6 +12,7 @@ docs' are made so: docs/studio/); otherwise they go to the test's tmp folder.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -19,13 +20,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 STUB = Path(__file__).parent / "studio" / "telegram-web-app.js"
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=800)
 LIGHT = {"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#999999",
          "link_color": "#2481cc", "button_color": "#2481cc", "button_text_color": "#ffffff",
          "secondary_bg_color": "#efeff3", "section_bg_color": "#ffffff"}
@@ -44,16 +45,34 @@ async def chromium() -> AsyncIterator[Browser]:
 
 class StudioPage:
     """One studio page in the browser; ``errors``: the page's uncaught errors and
-    console errors (a CSP violation is one)."""
+    console errors (a CSP violation is one), but not a picture the server could not
+    give (the tests' catalogue has images for three paintings: the others' thumbnails
+    are 503, as when Wikimedia is down)."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self.errors: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                and not m.text.startswith("Failed to load resource") else None)
+
+    async def until(self, expression: str, timeout: float = 10.0) -> None:
+        """Wait until ``expression`` is true in the page.  Playwright's
+        ``wait_for_function`` builds a function from text in the page, which the
+        studio's CSP (no 'unsafe-eval') rightly refuses; ``evaluate`` goes through
+        the DevTools protocol instead."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await self.page.evaluate(expression):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the page never had {expression}")
+            await asyncio.sleep(0.05)
 
     async def main_button(self) -> None:
         await self.page.click("#tg-main-button")
+
+    async def dismiss(self) -> None:
+        """Press OK on the alert Telegram shows (``showAlert``), as a person would."""
+        await self.page.click("#tg-alert-ok")
 
     async def alerts(self) -> list[str]:
         calls = await self.page.evaluate("window.__tg_calls")
@@ -67,7 +86,7 @@ class StudioPage:
         return path
 
 
-async def open_studio(browser: Browser, port: int, launch: Any, *, viewport: dict | None = None,
+async def open_studio(browser: Browser, port: int, launch: Any, *, viewport: ViewportSize | None = None,
                       theme: dict | None = None, scheme: str = "light") -> StudioPage:
     """The studio at ``launch``'s address (query included), served by the bot on
     ``port``, with ``launch``'s initData."""

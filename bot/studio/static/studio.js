@@ -430,15 +430,28 @@
         h("h1", { class: "detail__title", text: painting.title }),
         h("p", { class: "detail__subtitle", text: facts }),
         h("p", { class: "hint", text: t("page.painting_hint") }),
-        state.me.last_photo && h("button", {
-          id: "paint-last", class: "btn btn--secondary btn--wide", text: t("page.paint_last"),
-          onclick: paintLastPhoto,
-        }),
       ]),
     ]));
+    showPaintLast();
     window.scrollTo(0, 0);
     syncTelegramButtons();
     haptic("select");
+    refreshMe(); // a photo sent in the chat since the page opened brings "Paint my last photo"
+  }
+
+  /** "Paint my last photo" is on the painting's page only while the bot has a recent photo. */
+  function showPaintLast() {
+    const page = $("#painting-page");
+    const button = $("#paint-last");
+    if (!page || Boolean(button) === Boolean(state.me.last_photo)) return;
+    if (button) {
+      button.remove();
+      return;
+    }
+    $(".section", page).append(h("button", {
+      id: "paint-last", class: "btn btn--secondary btn--wide", text: t("page.paint_last"),
+      onclick: paintLastPhoto,
+    }));
   }
 
   function closePainting() {
@@ -590,9 +603,11 @@
 
   // Saves run one after the other, so a quick second change never lands before the first.
   let saving = Promise.resolve();
+  let savesPending = 0;
 
   function save(field, value) {
-    saving = saving.then(() => saveNow(field, value));
+    savesPending += 1;
+    saving = saving.then(() => saveNow(field, value)).finally(() => { savesPending -= 1; });
   }
 
   async function saveNow(field, value) {
@@ -809,21 +824,25 @@
 
   /**
    * The person may send a photo or change /settings in the chat while the page stays open:
-   * when it comes back into view, "Paint my last photo" and the settings catch up.
+   * when it comes back into view, or a painting opens, "Paint my last photo" and the
+   * settings catch up.  Never while a setting is being saved (the answer would be stale).
    */
   async function refreshMe() {
     if (state.fatal || !state.me || document.visibilityState !== "visible") return;
+    let me;
     try {
-      const me = await api("GET", "/app/api/me");
-      if (me.language !== state.lang) {
-        await changeLanguage(me.language);
-        return;
-      }
-      state.me = me;
-      renderSettings();
+      me = await api("GET", "/app/api/me");
     } catch {
-      // quietly: the page still works with what it has
+      return; // quietly: the page still works with what it has
     }
+    if (savesPending || state.fatal) return;
+    if (me.language !== state.lang) {
+      await changeLanguage(me.language).catch(report);
+      return;
+    }
+    state.me = me;
+    renderSettings();
+    showPaintLast();
   }
 
   // ------------------------------------------------------------------ start

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 
 from bot.stores.user_settings import SettingsStore, UserSettings
@@ -54,3 +55,26 @@ def test_settings_written_before_faces_and_brush_read_back(tmp_path):
     assert again.settings(7) == UserSettings(language="es", strength="high", color_mode="keep",
                                              size=384, faces="paint", brush="large")
     again.close()
+
+
+def test_changes_at_once_all_stay(tmp_path):
+    """The studio's sliders and the chat's panel may change two settings at the same
+    moment: each change reads and writes in one transaction, so none is lost."""
+    store = SettingsStore(tmp_path / "bot.db")
+    fields = {"strength": "high", "color_mode": "keep", "brush": "large", "faces": "keep",
+              "quality": "best", "language": "es"}
+
+    def slow_change(name: str, value: str):
+        def change(current: UserSettings) -> UserSettings:
+            time.sleep(0.02)  # the other threads' changes would land here without a lock
+            return current.with_changes(**{name: value})
+        return change
+
+    threads = [threading.Thread(target=store.change, args=(7, slow_change(n, v)))
+               for n, v in fields.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.settings(7) == UserSettings(**fields)
+    store.close()

@@ -5,6 +5,11 @@
 //    colorScheme: "light" | "dark", platform: "tdesktop", confirm: true | false}
 // (confirm: what showConfirm answers; true when absent).
 //
+// Like Telegram in full screen (Bot API 8.0), the stub draws its BackButton over the top
+// of the page and says so with contentSafeAreaInset.top (and the CSS property
+// --tg-content-safe-area-inset-top, as Telegram's script sets it), so a page that keeps
+// that strip clear is never covered by it.
+//
 // What a test can see:
 // - MainButton is a real fixed bottom bar, <button id="tg-main-button">, and BackButton
 //   <button id="tg-back-button"> at the top left: clickable, and visible in screenshots.
@@ -19,6 +24,7 @@
   const launch = window.__TG_LAUNCH__ || {};
   const calls = (window.__tg_calls = window.__tg_calls || []);
   const handlers = {}; // event name -> [callback]
+  const HEADER_PX = 44; // the strip at the top where the BackButton is drawn
 
   function record(method, args) {
     calls.push({ method, args: Array.from(args) });
@@ -177,8 +183,8 @@
         backNode.textContent = "‹ Back";
         backNode.setAttribute("aria-label", "Back");
         css(backNode, {
-          position: "fixed", left: "8px", top: "8px", "z-index": "2147483000",
-          padding: "6px 12px", border: "0", "border-radius": "16px",
+          position: "fixed", left: "8px", top: "7px", "z-index": "2147483000",
+          height: "30px", padding: "0 12px", border: "0", "border-radius": "16px",
           background: "rgba(0, 0, 0, 0.6)", color: "#ffffff",
           font: "500 14px/1.2 -apple-system, system-ui, Roboto, sans-serif", cursor: "pointer",
         });
@@ -248,6 +254,8 @@
     colorScheme: launch.colorScheme === "dark" ? "dark" : "light",
     themeParams: { ...(launch.themeParams || {}) },
     isExpanded: false,
+    safeAreaInset: { top: 0, bottom: 0, left: 0, right: 0 },
+    contentSafeAreaInset: { top: HEADER_PX, bottom: 0, left: 0, right: 0 },
     viewportHeight: window.innerHeight,
     viewportStableHeight: window.innerHeight,
     headerColor: null,
@@ -295,6 +303,14 @@
     renderMain();
     emit("themeChanged");
   };
+
+  // What Telegram's script sets on <html> for Bot API 8.0's safe areas.
+  for (const [name, inset] of [["safe-area", webApp.safeAreaInset],
+    ["content-safe-area", webApp.contentSafeAreaInset]]) {
+    for (const side of ["top", "bottom", "left", "right"]) {
+      document.documentElement.style.setProperty(`--tg-${name}-inset-${side}`, `${inset[side]}px`);
+    }
+  }
 
   window.Telegram = window.Telegram || {};
   window.Telegram.WebApp = webApp;
