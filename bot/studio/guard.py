@@ -38,11 +38,12 @@ CSP = ("default-src 'none'; script-src 'self' https://telegram.org; style-src 's
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+PERSON = web.RequestKey("person", WebAppUser)  # the checked person, kept on the request
+
+
 def person(request: web.Request) -> WebAppUser:
     """The checked person of an API request."""
-    found = request.get("lienzo.person")
-    assert isinstance(found, WebAppUser), "an API route without the guard"
-    return found
+    return request[PERSON]
 
 
 def json_error(status: int, code: str, message: str | None = None,
@@ -86,7 +87,7 @@ def guard(token: str, max_age_s: float, limiter: PeopleLimiter, too_many: Callab
             if not await limiter.allow(checked.id):
                 return json_error(429, "rate_limited", too_many(checked.language_code or ""),
                                   headers={"Retry-After": "1"})
-            request["lienzo.person"] = checked
+            request[PERSON] = checked
         try:
             return await handler(request)
         except web.HTTPException:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
@@ -16,8 +16,7 @@ from bot.stores.artworks import Artwork, Artworks
 from bot.texts import t
 from tests.support.bot_harness import JOB_S, artwork, lienzo_bot
 from tests.support.fake_webapps import sign_init_data
-
-PUBLIC = "https://studio.example.org"
+from tests.support.studio_browser import PUBLIC, tampered
 
 
 async def call(bot, method: str, path: str, init_data: str | None = None, body=None,
@@ -31,12 +30,6 @@ async def call(bot, method: str, path: str, init_data: str | None = None, body=N
                                 json=body, headers=sent, allow_redirects=False) as r:
             data = await r.json() if r.content_type == "application/json" else await r.read()
             return r.status, data, dict(r.headers)
-
-
-def tampered(init_data: str, **changes: str) -> str:
-    """initData with fields changed and the old hash kept."""
-    fields = dict(parse_qsl(init_data, keep_blank_values=True)) | changes
-    return "&".join(f"{k}={quote(v, safe='')}" for k, v in fields.items())
 
 
 @pytest.mark.asyncio

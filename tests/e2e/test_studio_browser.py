@@ -4,20 +4,29 @@ against the bot with a real engine worker.  A painting picked there paints the
 next photo; a setting changed there is what /settings shows; an artwork mixed there
 is sent into the chat, mixed as the page shows it; tampered initData shows a plain
 error.  Screenshots of the three pages, phone and desktop, are taken on the way
-(LIENZO_SCREENSHOTS=docs/studio keeps them: the docs' are made so)."""
+(LIENZO_SCREENSHOTS=docs/studio keeps them: the docs' are made so, with
+LIENZO_SCREENSHOT_STYLES=<a folder of real paintings> for the bot's thumbnails; the
+worker paints with the tests' tiny styles on random weights either way)."""
 
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from bot.texts import t
-from tests.e2e.test_studio import PUBLIC, tampered
 from tests.support.bot_harness import JOB_S, artwork, job_of, lienzo_bot
-from tests.support.studio_browser import DESKTOP, PHONE, chromium, open_studio
+from tests.support.studio_browser import (
+    DESKTOP,
+    PHONE,
+    PUBLIC,
+    chromium,
+    open_studio,
+    tampered,
+)
 
 
 def pixels(data: bytes) -> np.ndarray:
@@ -28,8 +37,10 @@ def pixels(data: bytes) -> np.ndarray:
 async def test_pick_tune_and_mix_in_the_studio(
         telegram, tmp_path, monkeypatch, engine_worker, assets):
     tg = telegram
+    thumbnails = os.environ.get("LIENZO_SCREENSHOT_STYLES") or str(assets.styles_dir)
     async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets,
-                          LIENZO_PUBLIC_URL=PUBLIC) as bot, chromium() as browser:
+                          LIENZO_PUBLIC_URL=PUBLIC, LIENZO_STYLES_DIR=thumbnails
+                          ) as bot, chromium() as browser:
         port = bot.config.http_port
         ana = tg.user(2401, "Ana")
         studio = await open_studio(browser, port, ana.open_menu_app())

@@ -19,9 +19,11 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
+PUBLIC = "https://studio.example.org"  # LIENZO_PUBLIC_URL in the tests
 CHROMIUM = "/usr/bin/chromium"
 STUB = Path(__file__).parent / "studio" / "telegram-web-app.js"
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
@@ -30,6 +32,12 @@ DESKTOP = ViewportSize(width=1280, height=800)
 LIGHT = {"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#999999",
          "link_color": "#2481cc", "button_color": "#2481cc", "button_text_color": "#ffffff",
          "secondary_bg_color": "#efeff3", "section_bg_color": "#ffffff"}
+
+
+def tampered(init_data: str, **changes: str) -> str:
+    """initData with fields changed and the old hash kept."""
+    fields = dict(parse_qsl(init_data, keep_blank_values=True)) | changes
+    return "&".join(f"{k}={quote(v, safe='')}" for k, v in fields.items())
 
 
 @contextlib.asynccontextmanager
@@ -82,12 +90,14 @@ class StudioPage:
         folder = Path(os.environ.get("LIENZO_SCREENSHOTS") or fallback)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
+        await asyncio.sleep(0.5)  # the page's fade-ins (0.25 s) over
         await self.page.screenshot(path=str(path))
         return path
 
 
-async def open_studio(browser: Browser, port: int, launch: Any, *, viewport: ViewportSize | None = None,
-                      theme: dict | None = None, scheme: str = "light") -> StudioPage:
+async def open_studio(browser: Browser, port: int, launch: Any, *,
+                      viewport: ViewportSize | None = None, theme: dict | None = None,
+                      scheme: str = "light") -> StudioPage:
     """The studio at ``launch``'s address (query included), served by the bot on
     ``port``, with ``launch``'s initData."""
     context = await browser.new_context(viewport=viewport or PHONE)

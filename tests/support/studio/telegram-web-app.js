@@ -183,13 +183,24 @@
         backNode.textContent = "‹ Back";
         backNode.setAttribute("aria-label", "Back");
         css(backNode, {
-          position: "fixed", left: "8px", top: "7px", "z-index": "2147483000",
+          position: "fixed", left: "8px", top: "5px", "z-index": "2147483000",
           height: "30px", padding: "0 12px", border: "0", "border-radius": "16px",
           background: "rgba(0, 0, 0, 0.6)", color: "#ffffff",
           font: "500 14px/1.2 -apple-system, system-ui, Roboto, sans-serif", cursor: "pointer",
         });
         backNode.addEventListener("click", () => emit("backButtonClicked"));
-        document.body.append(backNode);
+        // Telegram draws its Back button in its own header, above the Mini App: the
+        // stub's header bar keeps the page below it, so the button covers nothing.
+        const header = document.createElement("div");
+        header.id = "tg-header";
+        css(header, {
+          position: "fixed", left: "0", right: "0", top: "0", height: "40px",
+          "z-index": "2147482999", background: (launch.themeParams || {}).secondary_bg_color
+            || "#efeff3",
+        });
+        css(document.documentElement, { "padding-top": "40px" });
+        header.append(backNode);
+        document.body.append(header);
       }
       backNode.hidden = !BackButton.isVisible;
       css(backNode, { display: BackButton.isVisible ? "block" : "none" });
