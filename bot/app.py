@@ -28,7 +28,7 @@ from aiohttp import web
 from telegram import (
     BotCommand,
     BotCommandScopeDefault,
-    MenuButtonDefault,
+    MenuButtonCommands,
     MenuButtonWebApp,
     Update,
     WebAppInfo,
@@ -217,7 +217,8 @@ async def set_menu_button(application: LienzoApp, config: BotConfig) -> None:
     current = await bot.get_chat_menu_button()
     if isinstance(current, MenuButtonWebApp) and \
             urlsplit(current.web_app.url).path.rstrip("/").endswith(STUDIO_PATH):
-        await bot.set_chat_menu_button(menu_button=MenuButtonDefault())
+        # "default" for every chat is no change at all (Telegram keeps the old button)
+        await bot.set_chat_menu_button(menu_button=MenuButtonCommands())
 
 
 async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: float = 5.0

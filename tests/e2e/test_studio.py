@@ -37,10 +37,18 @@ async def test_the_studio_is_off_without_a_public_url(
         telegram, tmp_path, monkeypatch, engine_worker, assets, caplog):
     tg = telegram
     caplog.set_level("INFO", logger="lienzo.app")
-    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets) as bot:
+    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets,
+                          LIENZO_PUBLIC_URL=PUBLIC):
         ana = tg.user(2301, "Ana")
-        assert ana.menu_button() == {"type": "commands"}
-        assert not tg.calls_to("setChatMenuButton")
+        assert ana.menu_button()["type"] == "web_app"
+    ours, polls = len(tg.calls_to("setChatMenuButton")), len(tg.calls_to("getUpdates"))
+    async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets,
+                          LIENZO_PUBLIC_URL="") as bot:
+        # (the harness's "started" is the first run's getUpdates: wait for this run's)
+        await tg.wait_for(lambda _: len(tg.calls_to("getUpdates")) > polls, 30,
+                          "the second run to poll")
+        assert len(tg.calls_to("setChatMenuButton")) == ours + 1
+        assert ana.menu_button() == {"type": "commands"}  # the last run's studio button goes
         for path in ("/app/", "/app/api/me", "/app/api/texts"):
             assert (await call(bot, "GET", path))[0] == 404
         sent = await ana.send_text(ana.chat, "/start studio")

@@ -183,22 +183,22 @@
         backNode.textContent = "‹ Back";
         backNode.setAttribute("aria-label", "Back");
         css(backNode, {
-          position: "fixed", left: "8px", top: "5px", "z-index": "2147483000",
+          position: "fixed", left: "8px", top: "7px", "z-index": "2147483000",
           height: "30px", padding: "0 12px", border: "0", "border-radius": "16px",
           background: "rgba(0, 0, 0, 0.6)", color: "#ffffff",
           font: "500 14px/1.2 -apple-system, system-ui, Roboto, sans-serif", cursor: "pointer",
         });
         backNode.addEventListener("click", () => emit("backButtonClicked"));
-        // Telegram draws its Back button in its own header, above the Mini App: the
-        // stub's header bar keeps the page below it, so the button covers nothing.
+        // Telegram draws its Back button in its own header: the stub's header bar is the
+        // strip that contentSafeAreaInset.top tells the page to keep clear (see above), so
+        // the button covers nothing, even when the page scrolls under it.
         const header = document.createElement("div");
         header.id = "tg-header";
         css(header, {
-          position: "fixed", left: "0", right: "0", top: "0", height: "40px",
-          "z-index": "2147482999", background: (launch.themeParams || {}).secondary_bg_color
-            || "#efeff3",
+          position: "fixed", left: "0", right: "0", top: "0", height: `${HEADER_PX}px`,
+          "z-index": "2147482999",
+          background: webApp.themeParams.secondary_bg_color || "#efeff3",
         });
-        css(document.documentElement, { "padding-top": "40px" });
         header.append(backNode);
         document.body.append(header);
       }
@@ -311,6 +311,8 @@
   window.__tg_setTheme = (themeParams, colorScheme) => {
     webApp.themeParams = { ...themeParams };
     if (colorScheme) webApp.colorScheme = colorScheme;
+    document.getElementById("tg-header")?.style.setProperty(
+      "background", webApp.themeParams.secondary_bg_color || "#efeff3");
     renderMain();
     emit("themeChanged");
   };
