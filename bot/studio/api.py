@@ -25,7 +25,7 @@ from bot.studio.guard import json_error, person
 from bot.studio.init_data import WebAppUser
 from bot.studio.links import PictureLinks
 from bot.studio.pictures import STILL_KINDS, ArtworkPictures, PictureGone, Thumbnails
-from bot.texts import CATALOGUES, LANGUAGES, language_for, t, value_label
+from bot.texts import CATALOGUES, LANGUAGES, language_for, placeholders, t, value_label
 
 ARTWORKS_LISTED = 60  # the newest this many (the studio is a look back, not an archive)
 FIELDS = ("strength", "colors", "brush", "faces", "previews", "quality", "size", "language")
@@ -55,9 +55,11 @@ class Api:
 
     # -- the page's words, and the person ---------------------------------------------
     async def texts(self, request: web.Request) -> web.Response:
-        """The page's texts (``page.*``) in a language: public, they name nobody."""
+        """The page's texts (``page.*`` without placeholders: those with one are the
+        API's answers, formatted here) in a language: public, they name nobody."""
         lang = language_for(request.query.get("lang"))
-        keys = [key for key in CATALOGUES["en"] if key.startswith("page.")]
+        keys = [key for key, template in CATALOGUES["en"].items()
+                if key.startswith("page.") and not placeholders(template)]
         return web.json_response({"lang": lang, "texts": {key: t(lang, key) for key in keys}})
 
     async def _settings(self, who: WebAppUser, lang: str) -> dict[str, str]:

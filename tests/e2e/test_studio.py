@@ -103,6 +103,7 @@ async def test_only_telegrams_signed_word_opens_the_api(
         status, texts, _ = await call(bot, "GET", "/app/api/texts?lang=es")
         assert status == 200 and texts["texts"]["page.tab.paintings"] == t("es",
                                                                           "page.tab.paintings")
+        assert "page.answer.chosen" not in texts["texts"]  # the API's, with its painting
 
 
 @pytest.mark.asyncio
