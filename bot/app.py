@@ -33,7 +33,7 @@ from telegram import (
     Update,
     WebAppInfo,
 )
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
@@ -210,15 +210,18 @@ async def set_menu_button(application: LienzoApp, config: BotConfig) -> None:
     """Private chats' menu button: the studio while it is on.  Off, a menu button
     still opening a studio (an earlier run's) goes back to the command list."""
     bot = application.bot
-    if config.studio_url:
-        await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
-            t("en", "button.studio_menu"), WebAppInfo(config.studio_url)))
-        return
-    current = await bot.get_chat_menu_button()
-    if isinstance(current, MenuButtonWebApp) and \
-            urlsplit(current.web_app.url).path.rstrip("/").endswith(STUDIO_PATH):
-        # "default" for every chat is no change at all (Telegram keeps the old button)
-        await bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+    try:
+        if config.studio_url:
+            await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
+                t("en", "button.studio_menu"), WebAppInfo(config.studio_url)))
+            return
+        current = await bot.get_chat_menu_button()
+        if isinstance(current, MenuButtonWebApp) and \
+                urlsplit(current.web_app.url).path.rstrip("/").endswith(STUDIO_PATH):
+            # "default" for every chat is no change at all (Telegram keeps the old button)
+            await bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+    except TelegramError as exc:  # a button is not worth a bot that does not start
+        log.warning("cannot set the menu button: %s", exc)
 
 
 async def _watch_workers(workers: EngineView, stop: asyncio.Event, every_s: float = 5.0

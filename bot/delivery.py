@@ -73,8 +73,16 @@ log = logging.getLogger("lienzo.delivery")
 EDIT_EVERY_S = 3.0
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDES = 10_000  # width + height
+PHOTO_MAX_RATIO = 20  # the long side over the short one
 READY_PING_AFTER_S = 30.0
 NO_RIGHTS = "have no rights"  # a group that muted the bot: nothing to deliver there
+
+
+def fits_as_photo(size: int, width: int, height: int) -> bool:
+    """Whether Telegram takes a picture as a photo (sendPhoto: at most 10 MB, width and
+    height at most 10000 together, their ratio at most 20); else it goes as a file."""
+    return size <= PHOTO_MAX_BYTES and width + height <= PHOTO_MAX_SIDES \
+        and max(width, height) <= PHOTO_MAX_RATIO * min(width, height)
 
 
 class Delivery:
@@ -179,8 +187,7 @@ class Delivery:
         assert jpeg is not None, "JobResult refuses a done result without its JPEG"
         stats = outcome.stats or {}
         width, height = (stats.get("size") or Image.open(io.BytesIO(jpeg)).size)
-        as_document = outcome.mp4 is None and (len(jpeg) > PHOTO_MAX_BYTES
-                                               or width + height > PHOTO_MAX_SIDES)
+        as_document = outcome.mp4 is None and not fits_as_photo(len(jpeg), width, height)
         caption = done_caption(
             lang, meta.label, round(float(stats.get("seconds", 0)), 1),
             requester=meta.requester if meta.group else None, user_id=job.user_id,

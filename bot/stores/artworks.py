@@ -90,11 +90,12 @@ class Artworks:
              artwork.created_at))
 
     def of_user(self, user_id: int, search: str = "", offset: int = 0,
-                limit: int = 50) -> list[Artwork]:
-        """The user's artworks, newest first; ``search`` (any part of a style's id or
-        name, or an artwork's job id) narrows them."""
-        sql = f"select {_COLUMNS} from artworks where user_id = ?"
-        args: list[object] = [user_id]
+                limit: int = 50, kinds: Sequence[str] = KINDS) -> list[Artwork]:
+        """The user's artworks of these ``kinds``, newest first; ``search`` (any part of a
+        style's id or name, or an artwork's job id) narrows them."""
+        sql = f"select {_COLUMNS} from artworks where user_id = ? " \
+              f"and kind in ({', '.join('?' for _ in kinds)})"
+        args: list[object] = [user_id, *kinds]
         if search:
             sql += " and (instr(names, ?) > 0 or job_id = ?)"
             args += [search.lower(), search]

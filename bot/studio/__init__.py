@@ -9,9 +9,10 @@ web server (``bot.web``), and the bot's menu button opens it (``bot.app``).
 - ``init_data``: who opened it, by Telegram's signature only;
 - ``guard``: that check on every API call, a rate limit per person, the
   security headers;
-- ``api``: the JSON routes (``/app/api/``); ``actions``: what they do in the chat;
-- ``files``: the page, the thumbnails, a person's pictures behind ``links``
-  (short-lived signed links); ``pictures``: making those pictures;
+- ``api``: the JSON routes (``/app/api/``, an aiohttp application of their own, so
+  the check covers every one of them); ``actions``: what they do in the chat;
+- ``files``: the page and its texts, the thumbnails, a person's pictures behind
+  ``links`` (short-lived signed links); ``pictures``: making those pictures;
 - ``static/``: the page (HTML, CSS, JavaScript; no build step).
 """
 
@@ -22,27 +23,37 @@ from aiohttp import web
 from bot.handlers.common import Services
 from bot.state import LienzoApp
 from bot.studio.actions import Actions
-from bot.studio.api import Api
+from bot.studio.api import Api, language
 from bot.studio.files import Files
-from bot.studio.guard import PeopleLimiter, guard, secure_headers
+from bot.studio.guard import PeopleLimiter, checked_person, no_traces, secure_headers
+from bot.studio.init_data import WebAppUser
 from bot.studio.links import PictureLinks
 from bot.studio.pictures import ArtworkPictures, Thumbnails
 from bot.texts import t
 
-PATH = "/app"
-
 
 def studio_app(services: Services, application: LienzoApp) -> web.Application:
-    """The studio as an aiohttp application, to mount at ``PATH``."""
+    """The studio as an aiohttp application (its API a nested one, at ``/api``)."""
     config = services.config
     links = PictureLinks(config.token)
     thumbnails = Thumbnails(services.catalogue.styles)
     pictures = ArtworkPictures(application.bot, services.artworks, services.jobs)
-    app = web.Application(middlewares=[guard(
-        config.token, config.webapp_max_age_s, PeopleLimiter(),
-        lambda code: t(code, "page.error.busy"))])
-    app.on_response_prepare.append(secure_headers)
+    limiter = PeopleLimiter()
+
+    async def too_many(who: WebAppUser) -> str:
+        return t(await language(services, who), "page.error.busy")
+
+    api = web.Application(middlewares=[checked_person(
+        config.token, config.webapp_max_age_s, limiter, too_many)])
     Api(services, application, links, thumbnails, pictures,
-        Actions(services, application, pictures)).add_routes(app.router)
-    Files(services.artworks, links, thumbnails, pictures).add_routes(app.router)
+        Actions(services, application, pictures)).add_routes(api.router)
+    app = web.Application(middlewares=[no_traces])
+    app.on_response_prepare.append(secure_headers)
+    Files(services.artworks, links, thumbnails, pictures, limiter).add_routes(app.router)
+    app.add_subapp("/api", api)
+
+    async def close(_app: web.Application) -> None:
+        pictures.close()
+
+    app.on_cleanup.append(close)
     return app

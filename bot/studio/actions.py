@@ -17,6 +17,7 @@ import time
 from telegram import Chat, User
 from telegram.error import Forbidden
 
+from bot.delivery import fits_as_photo
 from bot.handlers.common import Services
 from bot.state import LienzoApp, UserState
 from bot.stores.artworks import Artwork
@@ -25,8 +26,6 @@ from bot.studio.pictures import ArtworkPictures
 from bot.texts import PARSE_MODE, style_label, t
 
 RECENT_PHOTO_S = 86400.0  # "Paint my last photo": a photo sent within a day
-PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit on a photo; bigger goes as a file
-PHOTO_SIDES = 10_000  # Telegram's limit on a photo's width + height
 
 
 class CannotWrite(Exception):
@@ -57,24 +56,31 @@ class Actions:
         return chat, user
 
     async def choose(self, person: WebAppUser, lang: str, style_id: str) -> str:
-        """``style_id`` for the person's next photo, said in the chat too."""
-        self._state(person).preselected = style_id
+        """``style_id`` for the person's next photo, said in the chat; chosen only once
+        the chat has heard it (raises CannotWrite, or Telegram's error)."""
         label = style_label(lang, self.s.catalogue.styles[style_id])
         try:
             await self.application.bot.send_message(
                 person.id, t(lang, "style.chosen", style=label), parse_mode=PARSE_MODE)
         except Forbidden:
             raise CannotWrite() from None
+        self._state(person).preselected = style_id
         return t(lang, "page.answer.chosen", style=label)
 
     async def paint_last(self, person: WebAppUser, lang: str, style_id: str) -> bool:
-        """The person's recent photo painted in ``style_id``; False: there is none."""
+        """The person's recent photo painted in ``style_id``; False: there is none.
+        Refusals after this point (the queue full, fair use) are said in the chat,
+        where the painting would have come (``Intake.submit``)."""
         state = self._state(person)
         if state.last_photo is None or self.last_photo_at(person) is None:
             return False
+        await self.s.jobs.acheck_user_limit(person.id)  # UserLimitReached: the page says it
         chat, user = self._chat(person)
-        await self.s.intake.submit(chat, user, state.last_photo,
-                                   self.s.catalogue.parse(style_id), lang=lang)
+        try:
+            await self.s.intake.submit(chat, user, state.last_photo,
+                                       self.s.catalogue.parse(style_id), lang=lang)
+        except Forbidden:
+            raise CannotWrite() from None
         return True
 
     async def send_mix(self, person: WebAppUser, lang: str, artwork: Artwork,
@@ -84,7 +90,7 @@ class Actions:
         caption = t(lang, "studio.mix_caption", style=label, percent=percent)
         bot = self.application.bot
         try:
-            if len(jpeg) <= PHOTO_BYTES and width + height <= PHOTO_SIDES:
+            if fits_as_photo(len(jpeg), width, height):
                 await bot.send_photo(person.id, jpeg, caption=caption, parse_mode=PARSE_MODE)
             else:
                 await bot.send_document(person.id, jpeg, caption=caption, parse_mode=PARSE_MODE,

@@ -2,16 +2,21 @@
 (``bot.studio.init_data``), a per-person rate limit, the security headers, and no
 stack trace ever in an answer.
 
-``middleware`` is the studio app's one aiohttp middleware.  A route that names a
-person (every ``/app/api/`` route but ``texts``) gets them as ``person(request)``
-only after Telegram's signature is checked; otherwise 401 with
-``{"error": "unauthorized"}`` and nothing else.  Each person may make
-``RATE_PER_MINUTE`` calls a minute (aiolimiter's leaky bucket: a burst of that
-many, then one a second); more get 429 with ``Retry-After``.  Every answer
-carries a Content-Security-Policy that lets the page run only its own files and
-Telegram's script, talk only to this server, and be framed only by Telegram's
-web clients; and ``Referrer-Policy: no-referrer`` so a picture's signed link never
-leaves in a header.
+- ``checked_person``: the middleware of the API's own aiohttp application, so every
+  route under ``/app/api/`` gets its person (``person(request)``) only after
+  Telegram's signature is checked; otherwise 401 with ``{"error": "unauthorized"}``
+  (``"expired"`` for Telegram's data that is only too old, so the page can say
+  "open it again") and nothing else.  Then the person's leaky bucket
+  (``PeopleLimiter``, aiolimiter's: a burst of ``RATE_PER_MINUTE``, then that many a
+  minute); beyond it, 429 with ``Retry-After``.  The picture links use the same
+  buckets, by the link's owner.
+- ``no_traces``: the studio's outer middleware: an unexpected exception is logged and
+  answered with a bare JSON 500.
+- ``secure_headers``: every answer's Content-Security-Policy (the page runs only its
+  own files and Telegram's script, talks only to this server, and is framed only by
+  Telegram's web clients), ``nosniff``, ``Referrer-Policy: no-referrer`` (a
+  picture's signed link never leaves in a header) and a ``Server`` that names no
+  versions.
 """
 
 from __future__ import annotations
@@ -21,23 +26,18 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 from aiolimiter import AsyncLimiter
 
-from bot.studio.init_data import NotSigned, WebAppUser, from_header
+from bot.studio.init_data import Expired, NotSigned, WebAppUser, from_header
 
 log = logging.getLogger("lienzo.studio")
 
 RATE_PER_MINUTE = 120
 KEPT_LIMITERS = 10_000  # people whose buckets are remembered (the oldest go first)
-PUBLIC_API = ("/app/api/texts",)  # API routes that name nobody
 CSP = ("default-src 'none'; script-src 'self' https://telegram.org; style-src 'self'; "
        "img-src 'self' blob: data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
        "frame-ancestors https://web.telegram.org https://*.telegram.org")
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
 PERSON = web.RequestKey("person", WebAppUser)  # the checked person, kept on the request
 
 
@@ -48,8 +48,11 @@ def person(request: web.Request) -> WebAppUser:
 
 def json_error(status: int, code: str, message: str | None = None,
                headers: dict[str, str] | None = None) -> web.Response:
+    """A refusal as the page reads it: ``{"error": code, "message": text}``, never
+    cached."""
     body = {"error": code} | ({"message": message} if message else {})
-    return web.json_response(body, status=status, headers=headers)
+    return web.json_response(body, status=status,
+                             headers={"Cache-Control": "no-store", **(headers or {})})
 
 
 class PeopleLimiter:
@@ -72,31 +75,35 @@ class PeopleLimiter:
         return True
 
 
-def guard(token: str, max_age_s: float, limiter: PeopleLimiter, too_many: Callable[[str], str]
-          ) -> Middleware:
-    """The middleware; ``too_many(language_code)``: the 429's message."""
+def checked_person(token: str, max_age_s: float, limiter: PeopleLimiter,
+                   too_many: Callable[[WebAppUser], Awaitable[str]]) -> Middleware:
+    """The API's middleware; ``too_many(person)``: the 429's message in their language."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/app/api/") and request.path not in PUBLIC_API:
-            try:
-                checked = from_header(request.headers.get("Authorization"), token, max_age_s)
-            except NotSigned as exc:
-                log.info("studio: refused %s %s (%s)", request.method, request.path, exc)
-                return json_error(401, "unauthorized")
-            if not await limiter.allow(checked.id):
-                return json_error(429, "rate_limited", too_many(checked.language_code or ""),
-                                  headers={"Retry-After": "1"})
-            request[PERSON] = checked
         try:
-            return await handler(request)
-        except web.HTTPException:
-            raise
-        except Exception:
-            log.exception("studio: %s %s", request.method, request.path)
-            return json_error(500, "internal")
+            checked = from_header(request.headers.get("Authorization"), token, max_age_s)
+        except NotSigned as exc:
+            log.info("studio: refused %s %s (%s)", request.method, request.path, exc)
+            return json_error(401, "expired" if isinstance(exc, Expired) else "unauthorized")
+        if not await limiter.allow(checked.id):
+            return json_error(429, "rate_limited", await too_many(checked),
+                              headers={"Retry-After": "1"})
+        request[PERSON] = checked
+        return await handler(request)
 
     return middleware
+
+
+@web.middleware
+async def no_traces(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("studio: %s %s", request.method, request.path)
+        return json_error(500, "internal")
 
 
 async def secure_headers(_request: web.Request, response: web.StreamResponse) -> None:
@@ -104,3 +111,4 @@ async def secure_headers(_request: web.Request, response: web.StreamResponse) ->
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Server"] = "Lienzo"

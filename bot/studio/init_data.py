@@ -14,9 +14,9 @@ call (``Authorization: tma <initData>``); ``check`` accepts it only when:
   a clock's slack);
 - it names a person: the ``user`` field, JSON with a numeric ``id``.
 
-Anything else raises ``NotSigned``; its reason is for the log, never for the
-caller (a refused request names nobody).  The person is taken only from the
-checked ``user`` field.
+Anything else raises ``NotSigned`` (``Expired`` for data that is only too old);
+its reason is for the log, never for the caller (a refused request names nobody).
+The person is taken only from the checked ``user`` field.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ CLOCK_SLACK_S = 60.0  # an auth_date this far ahead of our clock is still believ
 
 class NotSigned(Exception):
     """The launch data is not Telegram's, or no longer good; ``str`` says why (logs)."""
+
+
+class Expired(NotSigned):
+    """Telegram's, but older than the studio trusts (the page asks to reopen it)."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,10 @@ def check(init_data: str, token: str, max_age_s: float, now: float | None = None
     except (KeyError, ValueError):
         raise NotSigned("no auth_date") from None
     age = (time.time() if now is None else now) - auth_date
-    if age > max_age_s or age < -CLOCK_SLACK_S:
-        raise NotSigned(f"auth_date {age:.0f} s old")
+    if age > max_age_s:
+        raise Expired(f"auth_date {age:.0f} s old")
+    if age < -CLOCK_SLACK_S:
+        raise NotSigned(f"auth_date {-age:.0f} s ahead")
     try:
         user = json.loads(fields["user"])
         person = WebAppUser(int(user["id"]), str(user.get("first_name", "")),

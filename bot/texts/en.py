@@ -271,6 +271,8 @@ TEXTS: dict[str, str] = {
     "page.error.mix": "The mix goes from 0 to 100%.",
     "page.error.gone": "Telegram no longer has the photo or the painting, so I can't mix them.",
     "page.error.write": "I can't write to you: open the chat with me, press Start, and try again.",
+    "page.error.expired": (
+        "This page has been open too long. Close it and open it again from the bot."),
     "page.error.busy": "That's a lot at once: wait a second and try again.",
     "value.strength.low": "Light",
     "value.strength.medium": "Medium",

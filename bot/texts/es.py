@@ -274,6 +274,8 @@ TEXTS: dict[str, str] = {
     "page.error.gone": "Telegram ya no tiene la foto o el cuadro, así que no puedo mezclarlos.",
     "page.error.write": (
         "No puedo escribirte: abre el chat conmigo, pulsa Iniciar y vuelve a probar."),
+    "page.error.expired": (
+        "Esta página lleva demasiado tiempo abierta. Ciérrala y vuelve a abrirla desde el bot."),
     "page.error.busy": "Eso es mucho de golpe: espera un segundo y vuelve a probar.",
     "value.strength.low": "Suave",
     "value.strength.medium": "Media",

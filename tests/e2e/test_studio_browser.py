@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import io
 import os
+import time
 
 import numpy as np
 import pytest
+import pytest_asyncio
 from PIL import Image
 
 from bot.texts import t
 from tests.support.bot_harness import JOB_S, artwork, job_of, lienzo_bot
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.studio_browser import (
     DESKTOP,
     PHONE,
@@ -33,10 +36,16 @@ def pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float64)
 
 
+@pytest_asyncio.fixture
+async def inline_telegram():
+    async with FakeTelegram(bot_username="LienzoBot", inline=True) as tg:
+        yield tg
+
+
 @pytest.mark.asyncio
 async def test_pick_tune_and_mix_in_the_studio(
-        telegram, tmp_path, monkeypatch, engine_worker, assets):
-    tg = telegram
+        inline_telegram, tmp_path, monkeypatch, engine_worker, assets):
+    tg = inline_telegram
     thumbnails = os.environ.get("LIENZO_SCREENSHOT_STYLES") or str(assets.styles_dir)
     async with lienzo_bot(tg, tmp_path, monkeypatch, engine_worker, assets,
                           LIENZO_PUBLIC_URL=PUBLIC, LIENZO_STYLES_DIR=thumbnails
@@ -143,6 +152,14 @@ async def test_pick_tune_and_mix_in_the_studio(
         await wide.page.click(f"[data-job='{job}']")
         await wide.page.wait_for_selector("#artwork-page", state="visible")
         await wide.screenshot("artwork-desktop", tmp_path)
+
+        # Delete, after Telegram's confirmation: gone from the page and from /gallery.
+        await wide.page.click("#delete")
+        await wide.page.wait_for_selector("#artwork-page", state="hidden")
+        await wide.page.wait_for_selector(f"[data-job='{job}']", state="detached")
+        sent = await ana.send_text(ana.chat, "/gallery")
+        gallery = await tg.wait_for_message(ana.chat, after=sent)
+        assert "The Scream" not in gallery.content
         assert wide.errors == []
 
 
@@ -159,3 +176,9 @@ async def test_tampered_init_data_shows_a_plain_error(
         fatal = await studio.page.wait_for_selector("#fatal", state="visible")
         assert (await fatal.inner_text()).strip() == t("es", "page.error.auth")
         assert not await studio.page.is_visible("[data-painting]")
+
+        # Telegram's own data, only older than LIENZO_WEBAPP_MAX_AGE: "open it again".
+        stale = eva.open_menu_app(auth_date=int(time.time()) - 2 * 86400)
+        studio = await open_studio(browser, bot.config.http_port, stale, viewport=PHONE)
+        fatal = await studio.page.wait_for_selector("#fatal", state="visible")
+        assert (await fatal.inner_text()).strip() == t("es", "page.error.expired")

@@ -6,7 +6,7 @@
 (() => {
   const tg = window.Telegram && window.Telegram.WebApp;
 
-  // The only English in the page: used when /app/api/texts itself cannot be loaded.
+  // The only English in the page: used when the texts themselves cannot be loaded.
   const FALLBACK_TEXTS = {
     "page.error.auth": "This page only works when opened from Lienzo in Telegram. " +
       "Close it and open it again from the bot.",
@@ -107,7 +107,7 @@
    */
   async function api(method, path, body) {
     const headers = { Accept: "application/json" };
-    if (!path.startsWith("/app/api/texts")) headers.Authorization = `tma ${tg ? tg.initData : ""}`;
+    if (path.startsWith("api/")) headers.Authorization = `tma ${tg ? tg.initData : ""}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
@@ -119,8 +119,11 @@
       throw new ApiError(0, t("page.error.network"));
     }
     if (response.status === 401) {
-      showFatal();
-      throw new ApiError(401, t("page.error.auth"));
+      // Telegram's data, only too old (the app left open for a day): open it again.
+      const why = await response.json().then((data) => data.error, () => "");
+      const key = why === "expired" ? "page.error.expired" : "page.error.auth";
+      showFatal(key);
+      throw new ApiError(401, t(key));
     }
     let data = null;
     try {
@@ -150,7 +153,7 @@
   }
 
   async function loadTexts(lang) {
-    const data = await api("GET", `/app/api/texts?lang=${encodeURIComponent(lang)}`);
+    const data = await api("GET", `texts?lang=${encodeURIComponent(lang)}`);
     state.texts = data.texts || {};
     state.lang = data.lang || lang;
     document.documentElement.lang = state.lang;
@@ -161,7 +164,7 @@
   async function loadAll() {
     await loadTexts(state.me ? state.me.language : languageFromTelegram());
     const [me, catalogue] = await Promise.all([
-      api("GET", "/app/api/me"), api("GET", "/app/api/paintings"),
+      api("GET", "api/me"), api("GET", "api/paintings"),
     ]);
     state.me = me;
     state.paintings = catalogue.paintings.map((p) => ({
@@ -305,13 +308,13 @@
   }
 
   /** The one plain error that replaces the app when the server does not know who this is. */
-  function showFatal() {
+  function showFatal(key = "page.error.auth") {
     if (state.fatal) return;
     state.fatal = true;
     syncTelegramButtons();
     mount(h("div", { class: "state" }, [
       h("div", { class: "state__icon state__icon--lock", "aria-hidden": "true" }),
-      h("p", { id: "fatal", class: "state__text", role: "alert", text: t("page.error.auth") }),
+      h("p", { id: "fatal", class: "state__text", role: "alert", text: t(key) }),
     ]));
   }
 
@@ -324,6 +327,9 @@
   }
 
   async function start() {
+    // A button may open a tab of its own: ?open=artworks beside a result in the chat.
+    const asked = new URLSearchParams(window.location.search).get("open");
+    if (TABS.some(([name]) => name === asked)) state.tab = asked;
     showLoading();
     try {
       await loadAll();
@@ -465,7 +471,7 @@
   function useForNextPhoto() {
     const style = state.painting;
     return withMainProgress(async () => {
-      const answer = await api("POST", "/app/api/next-style", { style });
+      const answer = await api("POST", "api/next-style", { style });
       haptic("success");
       alertMessage(answer.message);
     });
@@ -476,7 +482,7 @@
     button.disabled = true;
     button.classList.add("is-busy");
     try {
-      const answer = await api("POST", "/app/api/paint-last", { style: state.painting });
+      const answer = await api("POST", "api/paint-last", { style: state.painting });
       haptic("success");
       alertMessage(answer.message);
     } catch (error) {
@@ -612,7 +618,7 @@
 
   async function saveNow(field, value) {
     try {
-      const answer = await api("PUT", "/app/api/settings", { field, value });
+      const answer = await api("PUT", "api/settings", { field, value });
       state.me.settings = answer.settings;
       if (answer.language && answer.language !== state.lang) {
         await changeLanguage(answer.language);
@@ -647,7 +653,7 @@
     } else {
       renderArtworks();
     }
-    const load = api("GET", "/app/api/artworks");
+    const load = api("GET", "api/artworks");
     artworksLoad = load;
     try {
       const answer = await load;
@@ -711,9 +717,10 @@
       ]),
       mixField(),
       h("div", { class: "actions" }, [
-        h("button", { id: "share", class: "btn btn--secondary", type: "button", onclick: shareArtwork }, [
+        // Share is inline mode in a chat the person picks: only where it can work.
+        ...(canShare() ? [h("button", { id: "share", class: "btn btn--secondary", type: "button", onclick: shareArtwork }, [
           h("span", { class: "icon icon--share", "aria-hidden": "true" }), t("page.share"),
-        ]),
+        ])] : []),
         h("button", { id: "delete", class: "btn btn--destructive", type: "button", onclick: deleteArtwork }, [
           h("span", { class: "icon icon--trash", "aria-hidden": "true" }), t("page.delete"),
         ]),
@@ -791,10 +798,16 @@
     const job = state.artwork;
     const mix = state.mix;
     return withMainProgress(async () => {
-      const answer = await api("POST", `/app/api/artworks/${encodeURIComponent(job)}/send`, { mix });
+      const answer = await api("POST", `api/artworks/${encodeURIComponent(job)}/send`, { mix });
       haptic("success");
       alertMessage(answer.message);
     });
+  }
+
+  /** Inline mode is on for the bot, and Telegram is new enough to pick the chat (6.7). */
+  function canShare() {
+    return Boolean(state.me && state.me.inline && tg && tg.isVersionAtLeast
+      && tg.isVersionAtLeast("6.7"));
   }
 
   function shareArtwork() {
@@ -809,7 +822,7 @@
     const job = state.artwork;
     if (!(await confirmAction(t("page.delete_confirm")))) return;
     try {
-      await api("DELETE", `/app/api/artworks/${encodeURIComponent(job)}`);
+      await api("DELETE", `api/artworks/${encodeURIComponent(job)}`);
     } catch (error) {
       report(error);
       return;
@@ -831,7 +844,7 @@
     if (state.fatal || !state.me || document.visibilityState !== "visible") return;
     let me;
     try {
-      me = await api("GET", "/app/api/me");
+      me = await api("GET", "api/me");
     } catch {
       return; // quietly: the page still works with what it has
     }

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 
-from bot.studio.init_data import NotSigned, check, from_header
+from bot.studio.init_data import Expired, NotSigned, check, from_header
 
 TOKEN = "123456:TEST-token"
 OTHER_TOKEN = "654321:another-bot"
@@ -64,7 +64,7 @@ def test_another_bots_signature_is_refused():
 
 def test_stale_data_is_refused_and_fresh_enough_is_not():
     old = str(int(time.time() - DAY - 5))
-    with pytest.raises(NotSigned, match="old"):
+    with pytest.raises(Expired, match="old"):
         check(signed(launch(auth_date=old)), TOKEN, DAY)
     assert check(signed(launch(auth_date=old)), TOKEN, 2 * DAY).id == 111
     future = str(int(time.time() + 3600))  # a clock an hour ahead is no clock of Telegram's

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.studio.guard import PeopleLimiter
-from bot.studio.links import PictureLinks
+from bot.studio.links import EXPIRY_STEP_S, PictureLinks
 from bot.studio.pictures import Pair, blend
 
 NOW = 1_800_000_000.0
@@ -21,14 +21,18 @@ def query_of(url: str) -> dict[str, str]:
 def test_a_link_opens_for_its_owner_until_it_expires():
     links = PictureLinks("1:token", ttl_s=600)
     url = links.url(111, "job1", "photo", now=NOW)
-    assert urlsplit(url).path == "/app/pictures/job1/photo.jpg"
+    assert urlsplit(url).path == "pictures/job1/photo.jpg"  # relative to the page
     query = query_of(url)
-    assert links.owner("job1", "photo", query, now=NOW + 599) == 111
-    assert links.owner("job1", "photo", query, now=NOW + 601) is None
+    expires = int(query["e"])
+    assert NOW + 600 <= expires < NOW + 600 + EXPIRY_STEP_S and expires % EXPIRY_STEP_S == 0
+    assert links.url(111, "job1", "photo", now=NOW + 1) == url  # the browser's cache hits
+    assert links.owner("job1", "photo", query, now=expires - 1) == 111
+    assert links.owner("job1", "photo", query, now=expires + 1) is None
 
 
 @pytest.mark.parametrize("change", [
-    {"u": "222"}, {"e": str(int(NOW) + 10**6)}, {"s": "0" * 64}, {"s": ""}, {"u": "x"}])
+    {"u": "222"}, {"e": str(int(NOW) + 10**6)}, {"s": "0" * 64}, {"s": ""}, {"u": "x"},
+    {"s": "ñ" * 64}])
 def test_an_altered_link_opens_nothing(change):
     links = PictureLinks("1:token")
     query = query_of(links.url(111, "job1", "painting", now=NOW)) | change
