@@ -101,4 +101,5 @@ def create_web_app(application: Application[Any, Any, Any, Any, Any, Any], jobs:
 
 
 async def _to_studio(_request: web.Request) -> web.Response:
-    raise web.HTTPMovedPermanently(STUDIO_PATH + "/")
+    """``/app`` → ``/app/``, relative, so that it holds behind a proxy's path prefix too."""
+    raise web.HTTPMovedPermanently(STUDIO_PATH.rsplit("/", 1)[-1] + "/")

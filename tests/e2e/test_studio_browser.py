@@ -79,6 +79,12 @@ async def test_pick_tune_and_mix_in_the_studio(
         job = job_of(art)
         await bot.kept(job)
 
+        # The painting's own "🎨 Studio" button opens the studio at "My paintings".
+        beside = await open_studio(browser, port, ana.open_web_app_button(
+            art, t("en", "button.studio")))
+        await beside.page.wait_for_selector(f"[data-job='{job}']", state="visible")
+        assert await beside.page.get_attribute("[data-tab='artworks']", "aria-selected") == "true"
+
         # Settings: strength up with the slider, colours with a button; the chat agrees.
         await page.click("[data-tab='settings']")
         await page.wait_for_selector("input[data-field='strength']")
