@@ -103,6 +103,8 @@ async def test_pick_tune_and_mix_in_the_studio(
         await page.click("[data-tab='artworks']")
         await page.click(f"[data-job='{job}']")
         await page.wait_for_selector("#artwork-page", state="visible")
+        await page.fill("#mix", "0")  # the plain photo: nothing to send
+        assert await page.is_disabled("#tg-main-button")
         await page.fill("#mix", "40")
         await page.fill("#compare", "50")
         await studio.screenshot("artwork-phone", tmp_path)
@@ -135,6 +137,7 @@ async def test_pick_tune_and_mix_in_the_studio(
         await page.fill("#search", "")
         await page.click("[data-painting='great_wave']")
         await page.click("#paint-last")
+        await page.wait_for_selector("#paint-last", state="detached")  # one tap, one painting
         await studio.until("window.__tg_calls.filter(c => c.method === 'showAlert').length == 3")
         assert (await studio.alerts())[-1] == t("en", "page.answer.painting")
         await studio.dismiss()

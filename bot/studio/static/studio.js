@@ -485,10 +485,12 @@
       const answer = await api("POST", "api/paint-last", { style: state.painting });
       haptic("success");
       alertMessage(answer.message);
+      // Painted once in this painting: a second tap would queue (and spend) it again.
+      button.remove();
     } catch (error) {
       report(error);
-    } finally {
       button.disabled = false;
+    } finally {
       button.classList.remove("is-busy");
     }
   }
@@ -635,8 +637,10 @@
   async function changeLanguage(lang) {
     state.me.language = lang;
     state.artworks = null;
+    const scrolled = window.scrollY; // the language control is at the bottom: stay there
     await loadAll();
     renderApp();
+    window.scrollTo(0, scrolled);
   }
 
   // ------------------------------------------------------------------ My paintings
@@ -784,6 +788,8 @@
     $("#mix").setAttribute("aria-valuetext", text);
     $("#mix").style.setProperty("--fill", text);
     $(".compare__tag--after").textContent = percent < 100 ? `${t("page.after")} · ${text}` : t("page.after");
+    // At 0% the "version" is the plain photo: nothing worth sending.
+    if (tg) (percent > 0 ? tg.MainButton.enable() : tg.MainButton.disable());
   }
 
   function closeArtwork() {
