@@ -7,7 +7,7 @@ import asyncio
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, Message, Update, User
 
@@ -30,6 +30,16 @@ from bot.stores.artworks import Artworks
 from bot.stores.user_settings import SettingsStore, UserSettings
 from bot.texts import ALERT_LIMIT, PARSE_MODE, error_text, language_for, t
 from engine.errors import UnknownStyle
+
+
+class Someone(Protocol):
+    """A person as Telegram describes them: a chat's ``User``, a Mini App's user."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def language_code(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,9 @@ class Services:
         return keyboards.studio(lang, self.config.studio_url, chat.type == Chat.PRIVATE,
                                 bot_username, page)
 
-    async def lang(self, user: User | None) -> str:
-        """The user's language: chosen in /settings, else Telegram's, else English."""
+    async def lang(self, user: Someone | None) -> str:
+        """The user's language: chosen in /settings, else Telegram's, else English (a
+        chat's user, or the studio's, ``bot.studio``)."""
         if user is None:
             return "en"
         chosen = (await self.settings_of(user.id)).language

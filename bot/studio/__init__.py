@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.handlers.common import Services
 from bot.state import LienzoApp
 from bot.studio.actions import Actions
-from bot.studio.api import Api, language
+from bot.studio.api import Api
 from bot.studio.files import Files
 from bot.studio.guard import PeopleLimiter, checked_person, no_traces, secure_headers
 from bot.studio.init_data import WebAppUser
@@ -41,7 +41,7 @@ def studio_app(services: Services, application: LienzoApp) -> web.Application:
     limiter = PeopleLimiter()
 
     async def too_many(who: WebAppUser) -> str:
-        return t(await language(services, who), "page.error.busy")
+        return t(await services.lang(who), "page.error.busy")
 
     api = web.Application(middlewares=[checked_person(
         config.token, config.webapp_max_age_s, limiter, too_many)])

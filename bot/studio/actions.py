@@ -41,12 +41,11 @@ class Actions:
         """The person's conversation (PTB's user data; created on first use)."""
         return self.application.user_data[person.id]
 
-    def last_photo_at(self, person: WebAppUser) -> float | None:
-        """When the person's last photo came, if it was recently."""
+    def has_recent_photo(self, person: WebAppUser) -> bool:
+        """Whether the person sent a photo to be painted lately ("Paint my last photo")."""
         state = self._state(person)
-        recent = state.last_photo is not None \
+        return state.last_photo is not None \
             and time.time() - state.last_photo_at <= RECENT_PHOTO_S
-        return state.last_photo_at if recent else None
 
     def _chat(self, person: WebAppUser) -> tuple[Chat, User]:
         chat = Chat(person.id, Chat.PRIVATE)
@@ -71,13 +70,13 @@ class Actions:
         """The person's recent photo painted in ``style_id``; False: there is none.
         Refusals after this point (the queue full, fair use) are said in the chat,
         where the painting would have come (``Intake.submit``)."""
-        state = self._state(person)
-        if state.last_photo is None or self.last_photo_at(person) is None:
+        photo = self._state(person).last_photo
+        if photo is None or not self.has_recent_photo(person):
             return False
         await self.s.jobs.acheck_user_limit(person.id)  # UserLimitReached: the page says it
         chat, user = self._chat(person)
         try:
-            await self.s.intake.submit(chat, user, state.last_photo,
+            await self.s.intake.submit(chat, user, photo,
                                        self.s.catalogue.parse(style_id), lang=lang)
         except Forbidden:
             raise CannotWrite() from None

@@ -3,7 +3,7 @@ are listed in docs/architecture.md, "The studio").
 
 Every route is for one checked person (``guard.person``), reads and changes only
 their own things, and answers in their language: their /settings choice, else
-Telegram's ``language_code`` (``language``).  A refusal is ``{"error": code,
+Telegram's ``language_code`` (``Services.lang``).  A refusal is ``{"error": code,
 "message": text}`` with a 4xx status (503 when Telegram cannot be reached); the
 page shows the message.
 """
@@ -11,8 +11,6 @@ page shows the message.
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 from typing import Any
 
 from aiohttp import web
@@ -28,17 +26,11 @@ from bot.studio.guard import json_error, person
 from bot.studio.init_data import WebAppUser
 from bot.studio.links import WHICH, PictureLinks
 from bot.studio.pictures import STILL_KINDS, ArtworkPictures, PictureGone, Thumbnails
-from bot.texts import LANGUAGES, error_text, language_for, t, value_label
+from bot.texts import LANGUAGES, error_text, plain_text, t, value_label
 from engine.errors import LienzoError
 
 ARTWORKS_LISTED = 60  # the newest this many (the studio is a look back, not an archive)
 FIELDS = tuple(SETTING_CHOICES)  # /settings' fields, in its panel's order
-
-
-async def language(services: Services, who: WebAppUser) -> str:
-    """The person's language: chosen in /settings, else Telegram's, else English."""
-    chosen = (await services.settings_of(who.id)).language
-    return chosen or language_for(who.language_code)
 
 
 class Api:
@@ -65,7 +57,7 @@ class Api:
 
     async def me(self, request: web.Request) -> web.Response:
         who = person(request)
-        lang = await language(self.s, who)
+        lang = await self.s.lang(who)
         return web.json_response({
             "id": who.id, "language": lang,
             "settings": await self._settings(who, lang),
@@ -74,7 +66,7 @@ class Api:
             "choices": {field: list(SETTING_CHOICES[field]) for field in FIELDS},
             "labels": {field: {value: value_label(lang, field, value)
                                for value in SETTING_CHOICES[field]} for field in FIELDS},
-            "last_photo": self.actions.last_photo_at(who) is not None,
+            "last_photo": self.actions.has_recent_photo(who),
             "inline": bool(self.application.bot.supports_inline_queries),  # Share works
         })
 
@@ -85,15 +77,15 @@ class Api:
         field, value = str(body.get("field", "")), str(body.get("value", ""))
         if field not in FIELDS or value not in SETTING_CHOICES[field]:
             return json_error(400, "bad_setting",
-                              t(await language(self.s, who), "page.error.setting"))
+                              t(await self.s.lang(who), "page.error.setting"))
         await asyncio.to_thread(self.s.settings.change, who.id,
                                 lambda current: with_choice(current, field, value))
-        lang = await language(self.s, who)
+        lang = await self.s.lang(who)
         return web.json_response({"settings": await self._settings(who, lang), "language": lang})
 
     # -- the catalogue ----------------------------------------------------------------
     async def paintings(self, request: web.Request) -> web.Response:
-        lang = await language(self.s, person(request))
+        lang = await self.s.lang(person(request))
         listed = []
         for style in self.s.catalogue.styles.values():
             version = self.thumbnails.version(style.id)
@@ -109,7 +101,7 @@ class Api:
         """The person, their language and the catalogue painting the body names."""
         who = person(request)
         style_id = str((await _body(request)).get("style", ""))
-        return who, await language(self.s, who), \
+        return who, await self.s.lang(who), \
             style_id if style_id in self.s.catalogue.styles else None
 
     async def next_style(self, request: web.Request) -> web.Response:
@@ -132,7 +124,7 @@ class Api:
             if not await self.actions.paint_last(who, lang, style_id):
                 return json_error(409, "no_recent_photo", t(lang, "page.error.no_photo"))
         except LienzoError as exc:  # UserLimitReached: as the chat would say it
-            return json_error(409, exc.code, _plain(error_text(lang, exc)))
+            return json_error(409, exc.code, plain_text(error_text(lang, exc)))
         except CannotWrite:
             return json_error(409, "cannot_write", t(lang, "page.error.write"))
         except TelegramError:
@@ -148,7 +140,7 @@ class Api:
         """The person's still artworks whose photo and size are known (newest first),
         each with signed links to the page's two pictures."""
         who = person(request)
-        lang = await language(self.s, who)
+        lang = await self.s.lang(who)
 
         def read() -> list[tuple[Artwork, tuple[int, int]]]:
             found = self.s.artworks.of_user(who.id, limit=ARTWORKS_LISTED, kinds=STILL_KINDS)
@@ -166,7 +158,7 @@ class Api:
         """``{"mix": 0-100}``: the painting over its photo, sent into the chat; one at a
         time per person (each is a full-size picture's work)."""
         who = person(request)
-        lang = await language(self.s, who)
+        lang = await self.s.lang(who)
         artwork = await asyncio.to_thread(self.s.artworks.one, who.id, request.match_info["job"])
         if artwork is None:
             return json_error(404, "not_found", t(lang, "page.error.artwork"))
@@ -193,7 +185,7 @@ class Api:
         job_id = request.match_info["job"]
         if not await asyncio.to_thread(self.s.artworks.delete, who.id, job_id):
             return json_error(404, "not_found",
-                              t(await language(self.s, who), "page.error.artwork"))
+                              t(await self.s.lang(who), "page.error.artwork"))
         self.pictures.forget(job_id)
         return web.json_response({"ok": True})
 
@@ -206,7 +198,3 @@ async def _body(request: web.Request) -> dict[str, Any]:
         return {}
     return body if isinstance(body, dict) else {}
 
-
-def _plain(html_text: str) -> str:
-    """A chat text (Telegram HTML) as the page's plain text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))

@@ -331,9 +331,14 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
+def plain_text(text: str) -> str:
+    """An HTML text as Telegram shows it: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
 def visible_length(text: str) -> int:
-    """Characters Telegram counts for an HTML text (tags removed, entities decoded)."""
-    return len(html.unescape(re.sub(r"<[^>]*>", "", text)))
+    """Characters Telegram counts for an HTML text."""
+    return len(plain_text(text))
 
 
 def missing_keys(lang: str) -> list[str]:
@@ -346,5 +351,5 @@ __all__ = [
     "LANGUAGE_NAMES", "PARSE_MODE", "PLACEHOLDER_LIMITS", "bot_commands", "done_caption",
     "error_text", "eta_text", "is_plain", "keys", "language_for", "number",
     "placeholders", "progress_bar", "progress_text", "queued_text", "style_label", "t", "tn",
-    "value_label", "visible_length",
+    "plain_text", "value_label", "visible_length",
 ]
