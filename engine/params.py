@@ -78,7 +78,8 @@ INSTANT = "instant"
 QUALITY_NAMES = (INSTANT, *QUALITIES)
 """Every quality a person or the command line may ask for, fastest first."""
 
-MIN_SIZE, MAX_SIZE = 32, 4096
+MIN_SIZE, MAX_SIZE = 32, 8192  # 8192: an 8K print (engine.core.blocks paints it block by block)
+BLOCK_GRID = 16  # VGG19 pools 4 times: a block starts on this grid (engine.core.blocks)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class StyleParams:
     pooling: str = "max"
     iterations: int | None = None  # overrides the preset's per-scale counts (tests, CLI)
     min_side: int | None = None  # overrides the preset's first scale
+    block: int | None = None  # VGG19 evaluated in blocks of this many px; 0: whole; None: auto
 
     def __post_init__(self) -> None:
         def need(ok: bool, message: str) -> None:
@@ -126,6 +128,10 @@ class StyleParams:
         need(0 <= self.lr_hold < 1, "lr_hold must be at least 0 and below 1")
         need(self.iterations is None or self.iterations >= 1, "iterations must be >= 1")
         need(self.min_side is None or self.min_side >= 16, "min_side must be >= 16 pixels")
+        need(self.block is None or self.block == 0
+             or (self.block >= 2 * BLOCK_GRID and self.block % BLOCK_GRID == 0),
+             f"block must be 0 (the whole picture) or a multiple of {BLOCK_GRID} from "
+             f"{2 * BLOCK_GRID} px")
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object], *,

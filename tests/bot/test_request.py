@@ -404,7 +404,7 @@ def test_too_many_styles_before_lookup(catalog):
     ("great_wave size=1024", 1024, 1024, False, None),
     ("great_wave size=1025", 1024, 1024, True, 1025),
     ("great_wave size=512", 384, 384, True, 512),
-    ("great_wave size=9999999", None, 4096, True, 9999999),
+    ("great_wave size=9999999", None, 8192, True, 9999999),
     ("great_wave size=max", 384, 384, False, None),
 ])
 def test_size_is_capped_and_flagged(catalog, text, max_side, size, capped, requested):
@@ -413,7 +413,7 @@ def test_size_is_capped_and_flagged(catalog, text, max_side, size, capped, reque
     assert request.size_capped is capped
     assert request.requested_size == requested
     if capped:
-        note = texts.t("en", "note.size_capped", max_side=max_side or 4096, requested=requested)
+        note = texts.t("en", "note.size_capped", max_side=max_side or 8192, requested=requested)
         assert str(requested) in note
 
 
