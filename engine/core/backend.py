@@ -151,6 +151,7 @@ def configure_memory(fraction: float | None) -> str:
     memory); call before the first operation.  JAX is configured by the variables
     of ``engine.config.backend_environment`` instead.  Returns what was done, for
     the log."""
+    global _tf_limit_mb
     share = "as needed" if fraction is None else f"at most {fraction:.0%}"
     if name() == "jax":
         return f"JAX allocates {share}"
@@ -172,7 +173,51 @@ def configure_memory(fraction: float | None) -> str:
     except RuntimeError as e:  # the runtime had started already (tests, a library caller)
         log.warning("GPU memory options not applied: %s", e)
         return "TensorFlow's defaults (the runtime had started)"
+    _tf_limit_mb = limit_mb
     return f"TensorFlow allocates {share}" + (f" ({limit_mb} MiB)" if limit_mb else "")
+
+
+_tf_limit_mb: int | None = None  # TensorFlow's GPU slice, when configure_memory set one
+
+
+def free_memory() -> int | None:
+    """Bytes the step may still allocate on the GPU (engine.core.memory's budget): JAX's
+    allocator limit (``XLA_PYTHON_CLIENT_MEM_FRACTION``) less what it holds; under
+    TensorFlow the GPU's free memory, within the slice ``configure_memory`` set.  None
+    on a CPU (or when the GPU cannot say)."""
+    if not has_gpu():
+        return None
+    if name() == "jax":
+        import jax
+
+        stats = jax.devices()[0].memory_stats() or {}
+        if "bytes_limit" not in stats:
+            return None
+        return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+    import tensorflow as tf
+
+    held = int(tf.config.experimental.get_memory_info("GPU:0").get("current", 0))
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.free",
+                              "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=30, check=True)
+        free = int(out.stdout.split()[0]) * 2**20
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return None
+    if _tf_limit_mb is not None:
+        free = min(free, _tf_limit_mb * 2**20 - held)
+    return free
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """TensorFlow's ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, MemoryError."""
+    if isinstance(exc, MemoryError):
+        return True
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"ResourceExhaustedError", "OutOfMemoryError"}:
+        return True
+    text = str(exc)
+    return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()
 
 
 def gpu_memory_mb(setting: str) -> int:

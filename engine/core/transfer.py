@@ -33,26 +33,31 @@ start from the previous painting carried along the motion, held there by a tempo
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, TypedDict
 
-import keras
 import numpy as np
-import numpy.typing as npt
 from keras import ops
 
-from engine.core import backend, colors, losses, regions, scales
+from engine.core import backend, colors, losses, memory, optimisers, regions, scales
 from engine.core.backend import Tensor
+from engine.core.block_steps import BlockSteps, measure
+from engine.core.blocks import BlockPasses
 from engine.core.carried import Warped
 from engine.core.model import CONTENT_LAYERS, STYLE_LAYERS, FeatureNet, feature_net
+from engine.core.optimisers import Scale, StepFunctions
+from engine.core.optimisers import batch as _batch
+from engine.core.optimisers import tensor as _tensor
 from engine.core.progress import ProgressFn, Run
 from engine.core.regions import Mask, Region
-from engine.core.steps import Steps, learning_rate_at
+from engine.core.steps import Steps
 from engine.errors import InvalidParams
 from engine.media import images
 from engine.media.images import RGB, Floats
@@ -62,6 +67,7 @@ Targets: TypeAlias = dict[str, Tensor]  # layer name -> content features or Gram
 StyleImages: TypeAlias = Sequence[tuple[RGB, float]]  # (painting, blend weight)
 PreviewFn: TypeAlias = Callable[[RGB], None]
 
+log = logging.getLogger("lienzo.engine")
 GRAM_CACHE_SIZE = 64
 DEFAULT_PARAMS = StyleParams()  # frozen, so a safe shared default
 WHOLE = Region(np.ones((1, 1), np.float32))  # one region, the whole picture
@@ -80,6 +86,7 @@ class Stats(TypedDict):
     weights: str  # the weights' spec: "imagenet", "random" or a file
     stopped: str | None  # "time_budget" when the budget ended it early
     faces: int  # faces protected (engine.core.regions)
+    block: int  # the last scale's blocks, px (engine.core.blocks); 0: the whole picture
 
 
 @dataclass
@@ -135,16 +142,26 @@ class Engine:
         self._content_features = backend.compile(content_features)
         self._style_grams = backend.compile(style_grams)
         self._grams: OrderedDict[tuple[str, tuple[int, ...], int], Targets] = OrderedDict()
+        self._passes = BlockPasses(net)
+
+    def block_for(self, requested: int | None, width: int, height: int) -> int:
+        """The block side for a ``width``×``height`` picture (0: whole), ``requested``
+        being ``StyleParams.block`` (engine.core.memory)."""
+        return memory.block_for(requested, width, height, self.precision, self._passes.halo)
 
     # -- targets -------------------------------------------------------------
-    def style_grams(self, style: RGB, side: int) -> Targets:
-        """Gram targets of one style image at ``side`` px, cached (LRU)."""
+    def style_grams(self, style: RGB, side: int, block: int | None = None) -> Targets:
+        """Gram targets of one style image at ``side`` px, cached (LRU); measured in
+        blocks when the picture needs them (``block``: as ``StyleParams.block``)."""
         key = (hashlib.sha1(style.tobytes()).hexdigest(), style.shape, side)
         if key in self._grams:
             self._grams.move_to_end(key)
             return self._grams[key]
-        grams: Targets = self._style_grams(self.net.weights,
-                                           _batch(scales.resize_for_vgg(style, side)))
+        image = scales.resize_for_vgg(style, side)
+        chosen = self.block_for(block, image.shape[1], image.shape[0])
+        grams: Targets = measure(self._passes, self.net.weights, image, chosen, (),
+                                 STYLE_LAYERS)[1] if chosen else self._style_grams(
+            self.net.weights, _batch(image))
         self._grams[key] = grams
         if len(self._grams) > GRAM_CACHE_SIZE:
             self._grams.popitem(last=False)
@@ -153,11 +170,14 @@ class Engine:
     def targets(self, content: RGB, styles: StyleImages, params: StyleParams,
                 side: int) -> tuple[Targets, Targets]:
         """Content features and blended Gram targets for a scale of ``side`` px."""
-        content_t: Targets = self._content_features(self.net.weights, _batch(content))
-        return content_t, self._blend(styles, scales.style_side(side, params))
+        block = self.block_for(params.block, content.shape[1], content.shape[0])
+        content_t: Targets = measure(self._passes, self.net.weights, content, block,
+                                     CONTENT_LAYERS, ())[0] if block else \
+            self._content_features(self.net.weights, _batch(content))
+        return content_t, self._blend(styles, scales.style_side(side, params), params.block)
 
-    def _blend(self, styles: StyleImages, style_side: int) -> Targets:
-        grams = [self.style_grams(image, style_side) for image, _ in styles]
+    def _blend(self, styles: StyleImages, style_side: int, block: int | None) -> Targets:
+        grams = [self.style_grams(image, style_side, block) for image, _ in styles]
         return losses.blend_grams(grams, [w for _, w in styles])
 
     def guide(self, layout: Sequence[Region], content: RGB, job_grams: Targets,
@@ -175,7 +195,8 @@ class Engine:
             if not region.styled:
                 continue
             grams = job_grams if region.styles is None else self._blend(
-                _prepare_styles(region.styles, content, params), scales.style_side(side, params))
+                _prepare_styles(region.styles, content, params), scales.style_side(side, params),
+                params.block)
             pyramid = regions.pyramid(mask)
             styled.append(({name: _tensor(pyramid[name]) for name in grams}, grams,
                            _tensor(region.style_weight)))
@@ -244,26 +265,31 @@ class Engine:
         run = Run(plan, total_work, started, on_progress, should_stop, deadline)
 
         x: Floats | None = None
+        block = 0
         for scale, ((side, iterations), (w, h)) in enumerate(zip(plan, sizes, strict=True), 1):
             scaled = images.resize_to(content, w, h)
             x = _initial_image(scaled, params, start, previous) if x is None else \
                 images.resize_to(x, w, h)
             if layout.regions is not None:
                 x = regions.start_from_photo(x, scaled, layout.regions)
-            content_t, gram_t = self.targets(scaled, styles, params, side)
-            targets: tuple[Targets, Any] = (content_t, gram_t)
-            steps, pace = self._plain, None
-            if layout.regions is not None or previous is not None:
-                steps, parts = self._guided, layout.regions or [WHOLE]
-                targets = (content_t, self.guide(parts, scaled, gram_t, params, side, previous))
-                pace = regions.pace(parts, w, h)
             run.begin_scale(scale, (w, h))
-            if params.optimizer == "adam":
-                x = self._adam(x, iterations, steps, targets, params, run, on_preview,
-                               preview_every, pace)
-            else:
-                x = self._lbfgs(x, iterations, steps, targets, params, run, on_preview,
-                                preview_every)
+            block = self.block_for(params.block, w, h)
+            while True:  # out of memory: again in smaller blocks, from the scale's start
+                try:
+                    x = self._paint_scale(x, scaled, styles, params, side, iterations, block,
+                                          layout.regions, previous, Scale(
+                                              self._plain, self.net.weights, ({}, {}),
+                                              self.coefs(params), run, on_preview,
+                                              preview_every))
+                    break
+                except Exception as e:
+                    smaller = memory.smaller(block, w, h)
+                    if not backend.is_out_of_memory(e) or smaller is None:
+                        raise
+                log.warning("out of memory at %dx%d in %s; again in %d px blocks", w, h,
+                            f"{block} px blocks" if block else "one piece", smaller)
+                gc.collect()
+                block = smaller
             if run.stopped:
                 break
 
@@ -279,70 +305,28 @@ class Engine:
             "iterations": run.step, "seconds": round(time.monotonic() - started, 3),
             "loss": run.last_loss, "size": [full_w, full_h],
             "scales": [list(s) for s in sizes], "backend": self.backend, "device": self.device,
-            "weights": self.net.spec, "stopped": run.stopped, "faces": layout.faces})
+            "weights": self.net.spec, "stopped": run.stopped, "faces": layout.faces,
+            "block": block})
 
-    def _adam(self, x: Floats, iterations: int, steps: Steps, targets: tuple[Targets, Any],
-              params: StyleParams, run: Run, on_preview: PreviewFn | None,
-              preview_every: int, pace: Floats | None = None) -> Floats:
-        """Adam; ``pace`` (1×H×W×1) scales its step per pixel (regions.pace)."""
-        coefs = self.coefs(params)
-        pace_t = None if pace is None else _tensor(pace)
-        xt = _batch(x)
-        m, v = ops.zeros_like(xt), ops.zeros_like(xt)
-        for t in range(1, iterations + 1):
-            if not run.may_continue():
-                break
-            fraction = run.scale_fraction(t - 1, iterations)
-            lr = ops.convert_to_tensor(
-                learning_rate_at(params.learning_rate, fraction, params.lr_hold), "float32")
-            xt, m, v, loss, _ = steps.adam_step(
-                xt, m, v, ops.convert_to_tensor(t, "float32"),
-                self.net.weights, *targets, coefs, lr if pace_t is None else lr * pace_t,
-            )
-            run.stepped(float(loss))
-            if on_preview and run.step % preview_every == 0:
-                on_preview(images.to_uint8(_unbatch(xt)))
-        return _unbatch(xt)
-
-    def _lbfgs(self, x: Floats, iterations: int, steps: Steps, targets: tuple[Targets, Any],
-               params: StyleParams, run: Run, on_preview: PreviewFn | None,
-               preview_every: int) -> Floats:
-        from scipy.optimize import Bounds, minimize
-
-        coefs = self.coefs(params)
-        shape = (1, *x.shape)
-        best_loss, best_x = np.inf, x.astype(np.float32)
-        first_step = run.step
-
-        def fun(flat: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
-            nonlocal best_loss, best_x
-            # SciPy may overrun maxfun inside a line search; the plan is exact.
-            if run.step - first_step >= iterations or not run.may_continue():
-                raise _Stop
-            xt = ops.convert_to_tensor(flat.reshape(shape), dtype="float32")
-            loss, _, grad = steps.value_and_grad(xt, self.net.weights, *targets, coefs)
-            loss = float(loss)
-            if loss < best_loss:
-                best_loss, best_x = loss, flat.reshape(x.shape).astype(np.float32)
-            run.stepped(loss)
-            if on_preview and run.step % preview_every == 0:
-                on_preview(images.to_uint8(best_x))
-            return loss, np.asarray(grad, dtype=np.float64).ravel()
-
-        try:
-            minimize(
-                fun, x.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-                bounds=Bounds(0.0, 255.0),
-                options={"maxiter": iterations, "maxfun": iterations,
-                         "maxcor": params.lbfgs_history},
-            )
-        except _Stop:
-            pass
-        return best_x
-
-
-class _Stop(Exception):
-    """Unwinds SciPy's minimiser at the time budget or the planned step count."""
+    def _paint_scale(self, x: Floats, scaled: RGB, styles: StyleImages, params: StyleParams,
+                     side: int, iterations: int, block: int, layout: list[Region] | None,
+                     previous: Warped | None, scale: Scale) -> Floats:
+        """One scale's optimisation, whole (``block`` 0) or in blocks of ``block`` px."""
+        w, h = scaled.shape[1], scaled.shape[0]
+        params = params.replace(block=block)  # the targets' measuring too
+        content_t, gram_t = self.targets(scaled, styles, params, side)
+        targets: tuple[Targets, Any] = (content_t, gram_t)
+        steps: StepFunctions = BlockSteps(self._passes, block) if block else self._plain
+        pace = None
+        if layout is not None or previous is not None:
+            parts = layout or [WHOLE]
+            steps = BlockSteps(self._passes, block) if block else self._guided
+            targets = (content_t, self.guide(parts, scaled, gram_t, params, side, previous))
+            pace = regions.pace(parts, w, h)
+        scale = replace(scale, steps=steps, targets=targets)
+        if params.optimizer == "adam":
+            return optimisers.adam(x, iterations, scale, params, pace)
+        return optimisers.lbfgs(x, iterations, scale, params)
 
 
 def _prepare_styles(styles: StyleImages, content: RGB,
@@ -364,19 +348,6 @@ def _initial_image(content: RGB, params: StyleParams, start: RGB | None,
         return content.astype(np.float32)
     rng = np.random.default_rng(params.seed)
     return rng.uniform(0, 255, content.shape).astype(np.float32)
-
-
-def _tensor(array: npt.ArrayLike) -> Tensor:
-    return ops.convert_to_tensor(np.asarray(array, dtype=np.float32), dtype="float32")
-
-
-def _batch(image: npt.ArrayLike) -> Tensor:
-    return _tensor(np.asarray(image, dtype=np.float32)[None])
-
-
-def _unbatch(tensor: Tensor) -> Floats:
-    image: Floats = np.asarray(keras.ops.convert_to_numpy(tensor))[0]
-    return image
 
 
 _engines: dict[tuple[str, str, str], Engine] = {}
