@@ -122,3 +122,16 @@ class ClipTooLarge(ClipError):
     safely (key ``error.clip_too_large_frames``; ``side``, ``limit``)."""
 
     code = "clip_too_large"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is the device running out of memory: TensorFlow's
+    ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, MemoryError (by name, so that
+    callers need not import either backend)."""
+    if isinstance(exc, MemoryError):
+        return True
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"ResourceExhaustedError", "OutOfMemoryError"}:
+        return True
+    text = str(exc)
+    return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()

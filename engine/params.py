@@ -163,21 +163,43 @@ class StyleParams:
         return self.quality == INSTANT
 
     def schedule(self) -> list[tuple[int, int]]:
-        """(long side, iterations) per scale, coarse to fine, ×√2 apart.  An instant
-        picture has none (InvalidParams): its callers paint it with engine.look."""
+        """(long side, iterations) per scale, coarse to fine: ×√2 apart up to
+        ``BIG_SIDE``, and above it ×2 apart with fewer steps at each (a print:
+        ``big_scale_iterations``).  An instant picture has none (InvalidParams): its
+        callers paint it with engine.look."""
         if self.instant:
             raise InvalidParams("an instant picture is not optimised: it has no schedule")
         preset = QUALITIES[self.quality]
-        start = min(self.min_side or preset.min_side, self.size)
+        big = []  # the print's scales above BIG_SIDE, largest first
+        top = float(self.size)
+        while top > BIG_SIDE:
+            big.append(round(top))
+            top /= 2
+        start = min(self.min_side or preset.min_side, round(top))
         count = 1
-        while self.size / 2 ** (count / 2) >= start:
+        while top / 2 ** (count / 2) >= start:
             count += 1
-        sides = [round(self.size / 2 ** (k / 2)) for k in reversed(range(count))]
+        sides = [round(top / 2 ** (k / 2)) for k in reversed(range(count))]
         plan: list[tuple[int, int]] = []
         for i, side in enumerate(sides):
             n = self.iterations or (preset.first_iterations if i == 0 else preset.iterations)
             plan.append((side, n))
+        for k, side in enumerate(reversed(big), 1):
+            plan.append((side, self.iterations or big_scale_iterations(preset.iterations, k)))
         return plan
+
+
+BIG_SIDE = 1024
+"""Above this long side a scale costs 4× the one before it and is refining strokes the
+scale below already placed: the schedule goes ×2 apart there, with fewer steps."""
+MIN_BIG_STEPS = 30
+
+
+def big_scale_iterations(iterations: int, k: int) -> int:
+    """Steps at the k-th scale above ``BIG_SIDE`` (1: the first): a third of the scale
+    below's each time, at least ``MIN_BIG_STEPS`` - Galerne et al.'s max(600/3^s, 30),
+    in Lienzo's per-scale units."""
+    return max(MIN_BIG_STEPS, round(iterations / 3.0**k))
 
 
 def _field_kinds() -> dict[str, type]:

@@ -95,6 +95,9 @@ def add_arguments(paint: argparse.ArgumentParser) -> None:
                             "black = the second (same size as the photo)")
     paint.add_argument("--iterations", type=int, default=None, help="steps per scale")
     paint.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
+    paint.add_argument("--block", type=int, default=None, metavar="N",
+                       help="evaluate VGG19 in N px blocks (a multiple of 16; 0: the whole "
+                            "picture at once); default: whichever fits this machine's memory")
     paint.add_argument("--seed", type=int, default=0)
     paint.add_argument("--init", choices=INITS, default="content",
                        help="the optimisation's starting picture: the photo (default), noise, "
@@ -232,6 +235,8 @@ def _paint_photo(args: argparse.Namespace, settings: EngineSettings,
     note = " (time budget reached: best so far)" if s["stopped"] else ""
     if s["faces"]:
         note += f"  {s['faces']} face(s) {'kept' if params.faces == 'keep' else 'protected'}"
+    if s["block"]:
+        note += f"  in {s['block']} px blocks"
     print(f"{output}  {s['size'][0]}x{s['size'][1]}  {s['iterations']} steps  "
           f"{s['seconds']:.1f} s  {s['backend']} on {s['device']}{note}")
     return 0
@@ -343,4 +348,5 @@ def style_params(args: argparse.Namespace, size: int, quality: str, split: str) 
         seed=args.seed,
         time_budget_s=args.time_budget,
         iterations=args.iterations,
+        block=args.block,
     )

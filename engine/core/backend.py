@@ -209,17 +209,6 @@ def free_memory() -> int | None:
     return free
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
-    """TensorFlow's ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, MemoryError."""
-    if isinstance(exc, MemoryError):
-        return True
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {"ResourceExhaustedError", "OutOfMemoryError"}:
-        return True
-    text = str(exc)
-    return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()
-
-
 def gpu_memory_mb(setting: str) -> int:
     """The smallest GPU's memory in MiB, from nvidia-smi (TensorFlow cannot tell
     before it has started, and a memory limit must be set before that)."""

@@ -58,7 +58,7 @@ from engine.core.optimisers import tensor as _tensor
 from engine.core.progress import ProgressFn, Run
 from engine.core.regions import Mask, Region
 from engine.core.steps import Steps
-from engine.errors import InvalidParams
+from engine.errors import InvalidParams, is_out_of_memory
 from engine.media import images
 from engine.media.images import RGB, Floats
 from engine.params import StyleParams
@@ -284,7 +284,7 @@ class Engine:
                     break
                 except Exception as e:
                     smaller = memory.smaller(block, w, h)
-                    if not backend.is_out_of_memory(e) or smaller is None:
+                    if not is_out_of_memory(e) or smaller is None:
                         raise
                 log.warning("out of memory at %dx%d in %s; again in %d px blocks", w, h,
                             f"{block} px blocks" if block else "one piece", smaller)

@@ -154,3 +154,40 @@ def test_a_painting_in_blocks_is_the_whole_paintings():
     assert blocked.stats["block"] == 64 and whole.stats["block"] == 0
     diff = np.abs(whole.image.astype(int) - blocked.image.astype(int))
     assert diff.mean() < 0.05 and diff.max() <= 2
+
+
+class ResourceExhaustedError(Exception):
+    """Named as TensorFlow's: what the engine takes for running out of memory."""
+
+
+def test_out_of_memory_falls_back_to_smaller_blocks(monkeypatch):
+    e = get_engine("random", precision="fp32")
+
+    class OutOfMemory:
+        def adam_step(self, *args):
+            raise ResourceExhaustedError("OOM when allocating tensor")
+
+        value_and_grad = adam_step
+
+    monkeypatch.setattr(e, "_plain", OutOfMemory())
+    monkeypatch.setattr(e, "_guided", OutOfMemory())
+    photo = np.random.default_rng(5).uniform(0, 255, (128, 160, 3)).astype(np.uint8)
+    style = [(np.random.default_rng(6).uniform(0, 255, (64, 64, 3)).astype(np.uint8), 1.0)]
+    params = StyleParams(size=160, min_side=160, iterations=3, learning_rate=4.0, block=0)
+    result = e.stylize(photo, style, params)
+    assert result.stats["block"] == 80 and result.stats["iterations"] == 3
+    assert result.image.shape == (128, 160, 3)
+    # and when there is nothing smaller to try, the error is the job's (no endless loop)
+    with pytest.raises(ResourceExhaustedError):
+        e.stylize(photo[:80, :112], style, params.replace(size=112, min_side=112))
+
+
+def test_a_time_budget_returns_the_blocks_best_so_far():
+    e = get_engine("random", precision="fp32")
+    photo = np.random.default_rng(5).uniform(0, 255, (80, 112, 3)).astype(np.uint8)
+    style = [(np.random.default_rng(6).uniform(0, 255, (64, 64, 3)).astype(np.uint8), 1.0)]
+    params = StyleParams(size=112, min_side=112, iterations=10_000, block=48,
+                         time_budget_s=20.0)
+    result = e.stylize(photo, style, params)
+    assert result.stats["stopped"] == "time_budget" and result.stats["block"] == 48
+    assert result.stats["iterations"] < 10_000 and result.image.shape == (80, 112, 3)
