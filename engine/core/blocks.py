@@ -28,6 +28,7 @@ gradient to the whole picture's (relative error ≤ 1e-4) on both backends.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -42,6 +43,7 @@ from engine.core.backend import Tensor
 from engine.core.model import FeatureNet
 from engine.params import BLOCK_GRID
 
+COMPILED_KEPT = 64  # compiled passes kept: a scale needs up to 9 block shapes × 3 kinds
 Targets: TypeAlias = dict[str, Tensor]
 Array: TypeAlias = npt.NDArray[np.float32]
 
@@ -175,7 +177,7 @@ class BlockPasses:
     def __init__(self, net: FeatureNet) -> None:
         self.net = net
         self.geometry = Geometry.of(net)
-        self._compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
+        self._compiled: OrderedDict[tuple[Any, ...], Callable[..., Any]] = OrderedDict()
         self.pixel_terms = backend.compile(backend.value_and_grad(_pixel_terms))
 
     @property
@@ -188,8 +190,12 @@ class BlockPasses:
         or ``backward(crop, weights, content_t, content_map, masks, d_sums, d_content)
         -> the crop's gradient``, compiled for ``block``'s shape."""
         key = (kind, block.shape, structure)
-        if key not in self._compiled:
+        if key in self._compiled:
+            self._compiled.move_to_end(key)
+        else:
             self._compiled[key] = backend.compile(self._build(kind, block, structure))
+            if len(self._compiled) > COMPILED_KEPT:  # a long-lived worker paints many sizes
+                self._compiled.popitem(last=False)
         return self._compiled[key]
 
     def _build(self, kind: str, block: Block, structure: Structure) -> Callable[..., Any]:

@@ -98,3 +98,24 @@ def test_params_are_frozen_and_replace_checks_again():
     assert params.replace(size=64).size == 64 and params.size == 512
     with pytest.raises(InvalidParams, match="lr_hold"):
         params.replace(lr_hold=1.0)
+
+
+def test_a_print_goes_two_apart_above_1024_with_fewer_steps():
+    assert StyleParams(size=4096).schedule()[-3:] == [(1024, 150), (2048, 50), (4096, 30)]
+    assert StyleParams(size=1536, quality="fast").schedule()[-2:] == [(768, 60), (1536, 30)]
+    assert StyleParams(size=8192, quality="best").schedule()[-4:] == [
+        (1024, 500), (2048, 167), (4096, 56), (8192, 30)]
+    assert StyleParams(size=2048, iterations=3).schedule()[-1] == (2048, 3)
+    assert StyleParams(size=1024).schedule() == [(256, 300), (362, 150), (512, 150),
+                                                 (724, 150), (1024, 150)]  # as before
+
+
+@pytest.mark.parametrize("block", [0, 32, 256, 4096])
+def test_block_is_zero_or_on_the_grid(block):
+    assert StyleParams(block=block).block == block
+
+
+@pytest.mark.parametrize("block", [16, 100, -16, 250])
+def test_a_block_off_the_grid_is_refused(block):
+    with pytest.raises(InvalidParams, match="multiple of 16"):
+        StyleParams(block=block)

@@ -134,3 +134,21 @@ def test_an_instant_painting_never_loads_keras(workspace):
     run = lienzo("paint", tmp / "photo.jpg", "--style", "stripes", "--quality", "instant",
                  "--size", "64", "-o", tmp / "look.png", env_extra=env, timeout=120)
     assert run.returncode == 0 and Image.open(tmp / "look.png").size == (64, 48)
+
+
+def test_block_paints_in_blocks_and_says_so(here, capsys):
+    """``--block N``: the picture evaluated in N px blocks (the same picture as whole)."""
+    out = here / "print.png"
+    assert main(["paint", str(here / "photo.jpg"), "--style", "stripes", "--size", "160",
+                 "--block", "64", "--iterations", "1", "-o", str(out)]) == 0
+    assert Image.open(out).size == (160, 120)
+    assert "in 64 px blocks" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("block", ["100", "16", "-32"])
+def test_a_block_off_the_grid_is_one_clear_line(here, capsys, block):
+    assert main(["paint", str(here / "photo.jpg"), "--style", "stripes", "--size", "64",
+                 "--block", block, "-o", str(here / "x.jpg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "block must be 0 (the whole picture) or a multiple of 16" in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
