@@ -246,7 +246,7 @@ def adam_inputs(engine, content: np.ndarray, style: np.ndarray, params, size: in
     ``coefs``, the first step's learning rate ``lr`` and the scaled content's ``(w, h)``."""
     from keras import ops
 
-    from engine.core.transfer import _batch
+    from engine.core.optimisers import batch as _batch
     from engine.media import images
 
     w, h = images.fit_within(content.shape[1], content.shape[0], size)

@@ -258,14 +258,14 @@ class Quality:
 
     def loss(self, image) -> float:
         """The objective of an H×W×3 picture (uint8, or float 0-255) at the final size."""
-        from engine.core.transfer import _batch
+        from engine.core.optimisers import batch as _batch
 
         total, _ = self.e._plain.objective(_batch(np.asarray(image, np.float32)),
                                            self.e.net.weights, self.ct, self.gt, self.coefs)
         return float(total)
 
     def value_and_grad(self, x):
-        from engine.core.transfer import _batch
+        from engine.core.optimisers import batch as _batch
 
         loss, _, grad = self.e._plain.value_and_grad(_batch(x), self.e.net.weights, self.ct,
                                                      self.gt, self.coefs)
@@ -354,7 +354,7 @@ class Quality:
 
         from engine.core import backend
         from engine.core.model import STYLE_LAYERS, feature_net
-        from engine.core.transfer import _batch
+        from engine.core.optimisers import batch as _batch
         from engine.media import images
 
         net = feature_net(self.e.net.spec, STYLE_LAYERS + ("block5_conv2",), "max")

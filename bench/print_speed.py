@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--fits", type=int, metavar="SIZE")
     args = parser.parse_args()
     if args.case:
-        print(json.dumps(measure_case(*args.case, args.steps)))
+        print(json.dumps(measure_case(args.case[0], args.case[1], args.steps)))
         return
     if args.agree:
         print(json.dumps(agreement(args.agree[0], args.agree[1:])))
@@ -185,7 +185,7 @@ def main() -> None:
             cases.append({"case": f"{size} px, block {block}", **found})
             print(cases[-1], flush=True)
     agree = _child("--agree", "512", *[str(b) for b in blocks if 0 < b < 512] or ["128"])
-    data = {"machine": common.machine(), "versions": common.versions(), "cases": cases,
+    data: dict = {"machine": common.machine(), "versions": common.versions(), "cases": cases,
             "agreement": agree}
     text = report(cases, agree, data["machine"])
     common.dump(RESULTS, data)

@@ -57,7 +57,7 @@ def step_overhead(e, size: int, reps: int, chunk: int) -> dict:
     from keras import ops
 
     from engine.core import regions
-    from engine.core.transfer import _batch
+    from engine.core.optimisers import batch as _batch
     from engine.params import StyleParams
 
     photo, style = _astronaut(size), common.make_style(256)

@@ -14,7 +14,8 @@ import pytest
 from engine.core.block_steps import measure
 from engine.core.blocks import BlockPasses, Geometry, spans, tile
 from engine.core.model import CONTENT_LAYERS, STYLE_LAYERS
-from engine.core.transfer import _batch, get_engine
+from engine.core.optimisers import batch as _batch
+from engine.core.transfer import get_engine
 from engine.params import StyleParams
 from tests.support.workers import REPO
 
@@ -29,7 +30,9 @@ COMPARE = textwrap.dedent("""
     from engine.core import regions
     from engine.core.block_steps import BlockSteps
     from engine.core.blocks import BlockPasses
-    from engine.core.transfer import _batch, _tensor, get_engine
+    from engine.core.optimisers import batch as _batch
+    from engine.core.optimisers import tensor as _tensor
+    from engine.core.transfer import get_engine
     from engine.params import StyleParams
 
     def compare(height, width, block):
