@@ -4,6 +4,7 @@ picture against blocks, and the blocks' gradient against the whole picture's.
     .venv/bin/python -m bench.print_speed              # ~40 min on 2 CPU cores
     .venv/bin/python -m bench.print_speed --quick      # smoke test (256 and 512 px)
     .venv/bin/python -m bench.print_speed --sizes 1024 2048 4096 --blocks 0 1024 512  # a GPU
+    .venv/bin/python -m bench.print_speed --job 7680   # one 8K print (7680×4320), timed
 
 Each case runs in a process of its own, so that its peak memory is its own: one
 compiled Adam step at the size (whole, or ``BlockSteps`` in blocks of N px) to warm up
@@ -102,6 +103,32 @@ def agreement(size: int, blocks: list[int]) -> dict:
     return out
 
 
+def print_job(size: int, quality: str) -> dict:
+    """A whole print as the worker paints one: ``Engine.stylize`` at ``size`` px (the
+    photo upscaled, the blocks chosen by the engine), its seconds, scales, the last
+    scale's block and the peak memory - the 8K goal's measure (7680: 7680×4320)."""
+    import resource
+
+    from engine.core import backend
+    from engine.core.transfer import get_engine
+    from engine.media import images
+    from engine.params import StyleParams
+
+    e = get_engine(os.environ.get("LIENZO_VGG19_WEIGHTS", "random"))
+    content, style = common.pictures()
+    w, h = (size, size * 9 // 16) if size >= 4000 else images.fit_within(
+        content.shape[1], content.shape[0], size)
+    photo = images.resize_to(content, w, h)
+    started = time.perf_counter()
+    result = e.stylize(photo, [(style, 1.0)], StyleParams(size=size, quality=quality,
+                                                          min_side=1024))
+    return {"size": [w, h], "quality": quality, "seconds": time.perf_counter() - started,
+            "scales": result.stats["scales"], "block": result.stats["block"],
+            "steps": result.stats["iterations"], "device": backend.device(),
+            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "device_peak": _device_peak() if backend.has_gpu() else None}
+
+
 def fits_whole(size: int) -> bool:
     """engine.core.memory's verdict on a whole-picture step at ``size`` px here."""
     from engine.core import memory
@@ -162,12 +189,18 @@ def main() -> None:
     parser.add_argument("--case", type=int, nargs=2, metavar=("SIZE", "BLOCK"))
     parser.add_argument("--agree", type=int, nargs="+", metavar="SIZE BLOCK")
     parser.add_argument("--fits", type=int, metavar="SIZE")
+    parser.add_argument("--job", type=int, metavar="SIZE",
+                        help="time one whole print at SIZE px (7680: 8K, 7680×4320)")
+    parser.add_argument("--quality", default="balanced")
     args = parser.parse_args()
     if args.case:
         print(json.dumps(measure_case(args.case[0], args.case[1], args.steps)))
         return
     if args.agree:
         print(json.dumps(agreement(args.agree[0], args.agree[1:])))
+        return
+    if args.job:
+        print(json.dumps(print_job(args.job, args.quality)))
         return
     if args.fits:
         print(json.dumps({"fits": fits_whole(args.fits)}))

@@ -54,6 +54,7 @@ from bot.jobs import JobService
 from bot.local_workers import LocalWorkers
 from bot.looks import Looks
 from bot.metrics import Metrics
+from bot.printing import Prints
 from bot.startup import check, raise_worker_failure, start_site, watch_worker_failure
 from bot.state import CONTEXT_TYPES, LienzoApp
 from bot.status import Settling
@@ -131,10 +132,12 @@ def build_application(config: BotConfig, kept: Stores, metrics: Metrics) -> Buil
     fair_use = FairUse(config, kept.ledger, jobs, metrics)
     intake = Intake(application, config, jobs, kept.settings, kept.results, metrics, catalogue,
                     workers, inbox, answering, settling, looks, instant, fair_use, gate)
+    prints = Prints(application, config, jobs, intake, artworks, fair_use, workers, inbox,
+                    settling, gate)
     services = handlers.Services(
         config=config, jobs=jobs, settings=kept.settings, metrics=metrics, catalogue=catalogue,
         workers=workers, intake=intake, answering=answering, inbox=inbox, gate=gate,
-        artworks=artworks, kept=kept, instant=instant, fair_use=fair_use)
+        artworks=artworks, kept=kept, instant=instant, fair_use=fair_use, prints=prints)
     handlers.register(application, services)
     # Around every other handler: the chat gate and the inbox see each update first,
     # and the inbox learns when its handlers are done (bot.inbox, bot.chat_gate).

@@ -20,6 +20,7 @@ pattern               data                         the press
 ``RESULT_FULL``       ``r:full:<job>``             a result's full-resolution PNG
 ``RESULT_SEED``       ``r:seed:<job>``             paint it again with a new random seed
 ``RESULT_TIMELAPSE``  ``r:tl:<job>``               a result's timelapse, as an MP4 animation
+``RESULT_PRINT``      ``r:print:<job>``            🖨 Print: the painting at the print side
 ``ARTWORKS_PAGE``     ``ag:<page>``                /gallery: show the presser's artwork no. page
 ``ARTWORKS_DELETE``   ``gd:<job>:<page>``          /gallery: delete that artwork, show ``page``
 ``SETTINGS_OPEN``     ``s:<field>``                /settings: show a field's choices
@@ -54,6 +55,7 @@ RESULT_COLORS = re.compile(r"^r:(?P<action>keep|orig):(?P<job>.*)\Z", re.DOTALL)
 RESULT_FULL = re.compile(r"^r:full:(?P<job>.*)\Z", re.DOTALL)
 RESULT_SEED = re.compile(r"^r:seed:(?P<job>.*)\Z", re.DOTALL)
 RESULT_TIMELAPSE = re.compile(r"^r:tl:(?P<job>.*)\Z", re.DOTALL)
+RESULT_PRINT = re.compile(r"^r:print:(?P<job>.*)\Z", re.DOTALL)
 ARTWORKS_PAGE = re.compile(r"^ag:(?P<page>\d+)\Z")
 ARTWORKS_DELETE = re.compile(r"^gd:(?P<job>[^:]+):(?P<page>\d+)\Z")
 SETTINGS_OPEN = re.compile(r"^s:(?!back\Z|close\Z)(?P<field>[^:]+):?\Z")
@@ -102,7 +104,7 @@ def instant(job_id: str) -> str:
 
 
 def result(action: str, job_id: str) -> str:
-    """``action``: other, more, less, keep, orig, full, seed or tl (timelapse)."""
+    """``action``: other, more, less, keep, orig, full, seed, tl (timelapse) or print."""
     return _fit(f"r:{action}:{job_id}")
 
 

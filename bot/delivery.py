@@ -24,7 +24,8 @@
   a still painting's.  The PNG is kept for
   the "full resolution" button, the timelapse's frames (if the worker sent
   them) for the "🎞 Timelapse" button (``bot.stores.artworks``, which keeps both); the result
-  cache remembers the file id.
+  cache remembers the file id.  A print (``bot.printing``) goes as files instead
+  (``bot.print_delivery``), kept nowhere; its progress names its size and scale.
   An edit makes no notification, so in a private chat a painting that took
   ``READY_PING_AFTER_S`` or more (its owner has likely looked away) is
   followed by a one-line "ready" reply to it, which does - at most once
@@ -60,6 +61,7 @@ from bot.jobs import Job, JobService
 from bot.jobs.meta import JobMeta
 from bot.metrics import Metrics
 from bot.preview import LivePreview
+from bot.print_delivery import send_print
 from bot.request import style_link
 from bot.status import NOT_MODIFIED, ResultMedia, Settling, StatusMessage, deliver
 from bot.stores.artworks import Artwork, Artworks
@@ -123,6 +125,12 @@ class Delivery:
                              frames=progress.get("frames", 0))
         if meta.looked and meta.clip is None and state == ProgressState.RUNNING:
             text += "\n" + t(lang, "look.painting")  # it starts from the photo, not the look
+        if meta.print_side is not None:  # a print: its size, and its scale (bot.printing)
+            heading = t(lang, "print.heading", side=meta.print_side)
+            if state == ProgressState.RUNNING and progress.get("scales"):
+                heading += "\n" + t(lang, "print.scale", scale=progress.get("scale", 0),
+                                     scales=progress.get("scales", 0))
+            text = heading + "\n" + text
         last_at, last_text = self._edits.get(job.id, (0.0, ""))
         now = time.monotonic()
         markup = keyboards.cancel(lang, job.id)
@@ -182,6 +190,12 @@ class Delivery:
         return ReplyParameters(job.message_id, allow_sending_without_reply=True)
 
     async def _send_artwork(self, job: Job, meta: JobMeta, outcome: JobResult) -> None:
+        if meta.print_side is not None:  # a print: files, kept nowhere (bot.print_delivery)
+            printed = await send_print(self.bot, job, meta, outcome, StatusMessage.of_job(job),
+                                       self._reply_to(job))
+            if printed is not None:
+                await self._ping_when_ready(job, meta, printed)
+            return
         lang, style = meta.lang, meta.style
         jpeg = outcome.jpeg
         assert jpeg is not None, "JobResult refuses a done result without its JPEG"

@@ -2,8 +2,9 @@
 "Fair use and Stars").  Off unless ``LIENZO_FREE_PER_DAY`` is set.
 
 What a picture costs (``cost``): a still painting 1, a painted clip
-``CLIP_PAINTINGS`` (its frames take several paintings' worth of GPU time); a
-re-paint from a result's buttons is a painting like any other.  Free: an
+``CLIP_PAINTINGS`` (its frames take several paintings' worth of GPU time), a print
+``PRINT_PAINTINGS`` (up to ``LIENZO_PRINT_TIME_LIMIT`` of a worker, six paintings'
+time limits); a re-paint from a result's buttons is a painting like any other.  Free: an
 instant picture and a first look (the bot's CPU, not a GPU), and an answer from
 the result cache (nothing is painted).
 
@@ -36,6 +37,7 @@ from bot.stores.ledger import Balance, Ledger, Spend
 log = logging.getLogger("lienzo.fair_use")
 
 CLIP_PAINTINGS = 3  # a moving picture's cost in paintings (at most a day's free ones)
+PRINT_PAINTINGS = 3  # a print's (bot.printing), by the same rule
 RELEASE_EVERY_S = 60.0  # how often held photos are looked at (a new UTC day frees them)
 
 # Failures of the person's own making (their file, their request): the painting is
@@ -83,10 +85,12 @@ class FairUse:
         """Whether paintings are counted (``LIENZO_FREE_PER_DAY`` set)."""
         return self.config.fair_use
 
-    def cost(self, clip: bool) -> int:
-        """A still is 1 painting, a clip ``CLIP_PAINTINGS`` - but never more than a day's
-        free ones, or a clip could never be painted free and stay held for good."""
-        return min(CLIP_PAINTINGS, self.config.free_per_day or CLIP_PAINTINGS) if clip else 1
+    def cost(self, clip: bool, printed: bool = False) -> int:
+        """A still is 1 painting, a clip ``CLIP_PAINTINGS``, a print ``PRINT_PAINTINGS`` -
+        but never more than a day's free ones, or it could never be painted free and
+        would stay held for good."""
+        paintings = CLIP_PAINTINGS if clip else PRINT_PAINTINGS if printed else 1
+        return min(paintings, self.config.free_per_day or paintings)
 
     async def spend(self, job_id: str, user_id: int, paintings: int, *,
                     refusal_counts: bool = True) -> Spend | None:
@@ -138,7 +142,8 @@ class FairUse:
         released = []
         for job in await self.jobs.aheld(user_id):
             if self.on:  # off (switched off since the job was held): nothing to spend
-                paintings = self.cost(job.meta is not None and job.meta.clip is not None)
+                paintings = self.cost(job.meta is not None and job.meta.clip is not None,
+                                      job.meta is not None and job.meta.print_side is not None)
                 if await self.spend(job.id, user_id, paintings, refusal_counts=False) is None:
                     continue  # a cheaper one behind it may fit
             try:

@@ -185,7 +185,7 @@ class Intake:
                                     reply_parameters=reply_to)
             return
         origin = CURRENT.get()
-        status = await self._acknowledge(chat, content, ack or t(lang, "received"), reply_to,
+        status = await self.acknowledge(chat, content, ack or t(lang, "received"), reply_to,
                                          origin)
         job_id = job_id_of(origin) if origin else uuid.uuid4().hex
         if origin is not None:
@@ -201,7 +201,7 @@ class Intake:
         if (origin := CURRENT.get()) is not None:
             await self.fair_use.refused(job_id_of(origin))
 
-    async def _acknowledge(self, chat: Chat, content: Media, text: str,
+    async def acknowledge(self, chat: Chat, content: Media, text: str,
                            reply_to: ReplyParameters, origin: Origin | None) -> StatusMessage:
         """The status message: sent now, or - the update handled again after a
         restart - the one sent the first time (``bot.inbox``)."""
@@ -240,11 +240,11 @@ class Intake:
             log.info("chat %s left before its picture was queued: no job", status.chat_id)
         except LienzoError as exc:  # the picture is bad, the queue is full, …
             await self.fair_use.refused(job_id)
-            await self._show_or_reply(status, error_text(lang, exc), reply_to)
+            await self.show_or_reply(status, error_text(lang, exc), reply_to)
         except Exception:
             log.exception("queueing a picture failed")
             await self.fair_use.refused(job_id)
-            await self._show_or_reply(status, error_text(lang, "engine_error"), reply_to)
+            await self.show_or_reply(status, error_text(lang, "engine_error"), reply_to)
         else:
             submitted, note, look = fetched.submitted, fetched.note, fetched.look
             if not submitted.existed:
@@ -346,7 +346,7 @@ class Intake:
             pass
         return True
 
-    async def _show_or_reply(self, status: StatusMessage, text: str,
+    async def show_or_reply(self, status: StatusMessage, text: str,
                              reply_to: ReplyParameters) -> None:
         """The status message says ``text``; if it cannot be edited, ``text`` is sent."""
         bot = self.application.bot

@@ -80,13 +80,16 @@ def suggestions(lang: str, user_id: int, catalog: Catalog, ids: list[str]) -> Ma
 def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False,
            instant: bool = False, studio_button: Button | None = None) -> Markup:
     """An artwork's buttons: another style, weaker/stronger, the other colours, full size,
-    the timelapse (when the worker sent one), and Share: inline mode in a chat the
-    person picks, with this artwork's id typed in (``bot.handlers.inline``); beside
-    it, ``studio_button`` (``studio``: to compare it with the photo).  An
-    instant picture has no weaker/stronger: a sketch's strength barely shows, and
-    above medium not at all (``engine.look.painting.style_share``)."""
+    the timelapse (when the worker sent one), 🖨 Print (``bot.printing``), and Share:
+    inline mode in a chat the person picks, with this artwork's id typed in
+    (``bot.handlers.inline``); beside it, ``studio_button`` (``studio``: to compare it
+    with the photo).  An instant picture has no weaker/stronger, a sketch's strength
+    barely shows, and above medium not at all (``engine.look.painting.style_share``);
+    nor Print: a print is a painting's."""
     colors = ("orig", "button.style_colors") if color_mode == "keep" else \
         ("keep", "button.keep_colors")
+    extras = [*([Button(t(lang, "button.timelapse"), callback_data=data.result("tl", job_id))]
+                if timelapse else []), *([] if instant else [print_button(lang, job_id)])]
     return Markup([
         [Button(t(lang, "button.another_style"), callback_data=data.result("other", job_id))],
         *([] if instant else [
@@ -94,16 +97,15 @@ def result(lang: str, job_id: str, color_mode: str, timelapse: bool = False,
              Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))]]),
         [Button(t(lang, colors[1]), callback_data=data.result(colors[0], job_id)),
          Button(t(lang, "button.full_res"), callback_data=data.result("full", job_id))],
-        *([[Button(t(lang, "button.timelapse"), callback_data=data.result("tl", job_id))]]
-          if timelapse else []),
+        *([extras] if extras else []),
         [share(lang, job_id), *([studio_button] if studio_button else [])],
     ])
 
 
 def artworks(lang: str, job_id: str, page: int, pages: int, repaint: bool = True) -> Markup:
     """A /gallery page's buttons: pages (wrapping), paint again (another style, softer,
-    stronger, a new seed: a still painting's), delete, and Share; ``page`` counts
-    from 0, of ``pages``."""
+    stronger, a new seed: a still painting's), delete, 🖨 Print (a still painting's),
+    and Share; ``page`` counts from 0, of ``pages``."""
     rows = []
     if pages > 1:
         rows.append([
@@ -119,11 +121,17 @@ def artworks(lang: str, job_id: str, page: int, pages: int, repaint: bool = True
              Button(t(lang, "button.stronger"), callback_data=data.result("more", job_id))],
             [Button(t(lang, "button.new_seed"), callback_data=data.result("seed", job_id)),
              delete],
+            [print_button(lang, job_id)],
         ]
     else:
         rows.append([delete])
     rows.append([share(lang, job_id)])
     return Markup(rows)
+
+
+def print_button(lang: str, job_id: str) -> Button:
+    """🖨 Print: the painting again at the print side, as a file (``bot.printing``)."""
+    return Button(t(lang, "button.print"), callback_data=data.result("print", job_id))
 
 
 def clip_result(lang: str, job_id: str) -> Markup:

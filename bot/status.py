@@ -135,14 +135,14 @@ class StatusMessage:
 @dataclass(frozen=True)
 class ResultMedia:
     """A result as Telegram takes it: a photo, a document (a photo over Telegram's
-    limits), an animation (a painted GIF, looping silently as the GIF did) or a
-    video, with its caption and buttons."""
+    limits, or a print), an animation (a painted GIF, looping silently as the GIF did)
+    or a video, with its caption and buttons (None: none, as a print has)."""
 
     kind: str  # "photo", "document", "animation" or "video"
     data: bytes
     filename: str
     caption: str
-    markup: InlineKeyboardMarkup
+    markup: InlineKeyboardMarkup | None
 
     def input_media(self) -> InputMedia:
         """For ``editMessageMedia``: the status message's picture replaced."""

@@ -11,6 +11,9 @@ the variable, not mid-job.
 
 The machine decides the defaults: a 1024 px "balanced" picture takes a GPU
 seconds and a CPU many minutes, so a CPU-only machine paints smaller and faster.
+A print (the bot's 🖨 Print: the same painting again at ``LIENZO_PRINT_SIDE``,
+docs/architecture.md "Prints") is capped by the print side, not by
+``LIENZO_MAX_SIDE``, and has its own time limit, ``LIENZO_PRINT_TIME_LIMIT``.
 
 GPU serving (docs/architecture.md, "GPU serving"): ``LIENZO_GPU`` pins a worker
 to one GPU, ``LIENZO_GPU_MEMORY_FRACTION`` caps its share of that GPU's memory,
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from engine.errors import InvalidParams
-from engine.params import MIN_SIZE, QUALITY_NAMES, StyleParams
+from engine.params import MAX_SIZE, MIN_SIZE, QUALITY_NAMES, StyleParams
 
 N = TypeVar("N", int, float)
 
@@ -40,6 +43,7 @@ class MachineDefaults:
     quality: str
     max_side: int  # cap on the output's long side, whatever the user asks
     clip_side: int = 384  # cap on a clip's long side (every frame is a painting)
+    print_side: int = 1536  # a print's long side (engine.worker.printing)
 
     @property
     def size(self) -> int:
@@ -56,13 +60,19 @@ class MachineDefaults:
         return params.replace(size=min(params.size, self.max_side))
 
 
-GPU_DEFAULTS = MachineDefaults(quality="balanced", max_side=1024)
-CPU_DEFAULTS = MachineDefaults(quality="fast", max_side=384, clip_side=128)
+# A print: 4096 px (a 34 cm / 13.6 in side at 300 dpi) on a GPU, which paints it block by
+# block in its memory (engine.core); 1536 px on a CPU, where each step at that size already
+# takes seconds.
+GPU_DEFAULTS = MachineDefaults(quality="balanced", max_side=1024, print_side=4096)
+CPU_DEFAULTS = MachineDefaults(quality="fast", max_side=384, clip_side=128, print_side=1536)
 # Clips (engine.clip.reading): what of a clip is painted, on any machine.
 CLIP_SECONDS, CLIP_FPS = 4.0, 12.0
 CLIP_TEMPORAL_WEIGHT = 1e3  # Ruder et al.'s default (engine.clip.stylize)
 DEFAULT_SIZE = StyleParams.size  # a picture's long side when nobody asks
 DEFAULT_JOB_TIME_LIMIT_S = 300.0
+# A print's time limit, on any machine: six paintings' worth.  At the limit the best
+# picture so far is the print (on a CPU at 1536 px that is often before the last steps).
+DEFAULT_PRINT_TIME_LIMIT_S = 1800.0
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
@@ -80,7 +90,8 @@ class EngineSettings:
     """``LIENZO_DATA_DIR``, ``LIENZO_QUEUE_URL``, ``LIENZO_STYLES_DIR``,
     ``LIENZO_VGG19_WEIGHTS``, ``LIENZO_MAX_SIDE``, ``LIENZO_DEFAULT_QUALITY``,
     ``LIENZO_JOB_TIME_LIMIT``, ``LIENZO_GPU``, ``LIENZO_GPU_MEMORY_FRACTION``,
-    ``LIENZO_PRECISION``, ``LIENZO_CLIP_MAX_SIDE`` and Keras's own ``KERAS_HOME``."""
+    ``LIENZO_PRECISION``, ``LIENZO_CLIP_MAX_SIDE``, ``LIENZO_PRINT_SIDE``,
+    ``LIENZO_PRINT_TIME_LIMIT`` and Keras's own ``KERAS_HOME``."""
 
     data_dir: Path
     queue_url: str
@@ -94,6 +105,8 @@ class EngineSettings:
     gpu_memory_fraction: float | None = None  # None: auto (grow as needed)
     precision: str = "auto"  # PRECISIONS; auto: bf16 on GPUs with bf16 tensor cores
     clip_max_side: int | None = None  # LIENZO_CLIP_MAX_SIDE; None: the machine's default
+    print_side: int | None = None  # LIENZO_PRINT_SIDE; None: the machine's default
+    print_time_limit_s: float = DEFAULT_PRINT_TIME_LIMIT_S  # LIENZO_PRINT_TIME_LIMIT
 
     @property
     def style_cache_dir(self) -> Path:
@@ -105,7 +118,8 @@ class EngineSettings:
         machine = machine_defaults(has_gpu)
         return MachineDefaults(quality=self.default_quality or machine.quality,
                                max_side=self.max_side or machine.max_side,
-                               clip_side=self.clip_max_side or machine.clip_side)
+                               clip_side=self.clip_max_side or machine.clip_side,
+                               print_side=self.print_side or machine.print_side)
 
 
 def env_text(name: str, default: str = "") -> str:
@@ -204,6 +218,12 @@ def load() -> EngineSettings:
     clip_side = env_number("LIENZO_CLIP_MAX_SIDE", 0, int) or None
     if clip_side is not None and clip_side < MIN_SIZE:
         raise InvalidParams(f"LIENZO_CLIP_MAX_SIDE must be at least {MIN_SIZE} (pixels)")
+    print_side = env_number("LIENZO_PRINT_SIDE", 0, int) or None
+    if print_side is not None and not MIN_SIZE <= print_side <= MAX_SIZE:
+        raise InvalidParams(f"LIENZO_PRINT_SIDE must be {MIN_SIZE}-{MAX_SIZE} (pixels)")
+    print_limit = env_number("LIENZO_PRINT_TIME_LIMIT", DEFAULT_PRINT_TIME_LIMIT_S, float)
+    if not print_limit > 0:
+        raise InvalidParams("LIENZO_PRINT_TIME_LIMIT must be above 0")
     return EngineSettings(
         data_dir=data_dir,
         queue_url=env_text("LIENZO_QUEUE_URL") or f"sqlite:///{data_dir / 'queue.db'}",
@@ -218,4 +238,6 @@ def load() -> EngineSettings:
                                             env_text("LIENZO_GPU_MEMORY_FRACTION")),
         precision=precision("LIENZO_PRECISION", env_text("LIENZO_PRECISION")),
         clip_max_side=clip_side,
+        print_side=print_side,
+        print_time_limit_s=print_limit,
     )

@@ -42,6 +42,7 @@ class Buttons:
             (data.RESULT_OTHER, self.other_style), (data.RESULT_STRENGTH, self.strength),
             (data.RESULT_COLORS, self.colors), (data.RESULT_FULL, self.full_resolution),
             (data.RESULT_SEED, self.new_seed), (data.RESULT_TIMELAPSE, self.timelapse),
+            (data.RESULT_PRINT, self.print_it),
         ]
         return [CallbackQueryHandler(button(self.s, press), pattern=pattern)
                 for pattern, press in verbs]
@@ -268,3 +269,15 @@ class Buttons:
             clip.mp4, filename=f"lienzo-{job.id[:8]}.mp4", width=clip.width,
             height=clip.height, duration=max(1, round(clip.seconds)),
             caption=t(lang, "done.timelapse_caption"), parse_mode=PARSE_MODE)
+
+    async def print_it(self, query: CallbackQuery, user: User, lang: str,
+                       match: re.Match[str], context: Context) -> None:
+        """🖨 Print (``bot.printing``): only the painting's requester may; a painting whose
+        job is gone (/forget, the retention purge) is refused with why."""
+        job = await self.s.jobs.astatus(data.read_job(match))
+        if job is None or job.meta is None:
+            await query.answer(t(lang, "alert.print_gone"), show_alert=True)
+        elif job.user_id != user.id:
+            await query.answer(t(lang, "alert.not_requester"), show_alert=True)
+        else:
+            await self.s.prints.order(query, message_of(query), user, lang, job)

@@ -24,6 +24,7 @@ from bot.instant import InstantPainter
 from bot.intake import Intake
 from bot.jobs import JobService
 from bot.metrics import Metrics
+from bot.printing import Prints
 from bot.request import RequestError
 from bot.state import Callback, Catalog, Context
 from bot.stores.artworks import Artworks
@@ -61,6 +62,7 @@ class Services:
     kept: Stores  # everything kept about people (/forget)
     instant: InstantPainter  # a queued job painted at once (the painter offline)
     fair_use: FairUse  # free paintings a day, and paid ones (bot.fair_use)
+    prints: Prints  # 🖨 Print: a painting at the print side (bot.printing)
 
     async def settings_of(self, user_id: int) -> UserSettings:
         return await asyncio.to_thread(self.settings.settings, user_id)

@@ -3,7 +3,8 @@
 One message: the artwork (a photo, or a document when it was delivered as a
 file), captioned "🖼 1 of N — <style> · <date>", with ◀ / ▶ (wrapping) and the
 artwork's ways to paint again - another style, softer, stronger (the result
-buttons' verbs, ``bot.handlers.buttons``), a new seed (``r:seed``) - and delete.
+buttons' verbs, ``bot.handlers.buttons``), a new seed (``r:seed``) - delete, and
+🖨 Print (``r:print``, ``bot.printing``).
 Turning a page edits the message's media (``editMessageMedia``, which switches
 between photo and document as needed).
 

@@ -49,6 +49,9 @@ class JobMeta:
     looked: bool = False  # its first look was shown in the status message (bot.looks)
     size: tuple[int, int] | None = None  # the artwork's (width, height), once delivered
     pinged: bool = False  # the "ready" note has been sent
+    # A print (bot.printing): its long side as ordered, and the job whose painting it prints.
+    print_side: int | None = None
+    print_of: str | None = None
 
     @property
     def style(self) -> StyleParams:
@@ -68,7 +71,7 @@ class JobMeta:
             "params": dict(self.params), "cache_key": self.cache_key, "label": self.label,
             "clip": dataclasses.asdict(self.clip) if self.clip else None,
             "size": list(self.size) if self.size else None, "pinged": self.pinged,
-            "looked": self.looked,
+            "looked": self.looked, "print_side": self.print_side, "print_of": self.print_of,
         })
 
     @classmethod
@@ -76,7 +79,8 @@ class JobMeta:
         """The value ``to_json`` wrote, or the object versions before this type wrote:
         the same keys, some missing in older rows (``clip`` before clips,
         ``status_media`` before the status message was a picture, ``size`` and
-        ``pinged`` until set, ``looked`` before first looks), read with the defaults
+        ``pinged`` until set, ``looked`` before first looks, ``print_side`` and
+        ``print_of`` before prints), read with the defaults
         those versions read them with."""
         raw = json.loads(text)
         size, clip, style_media = raw.get("size"), raw.get("clip"), raw.get("style_media")
@@ -90,4 +94,5 @@ class JobMeta:
             params=dict(raw.get("params", {})), cache_key=raw.get("cache_key", ""),
             label=raw.get("label", ""), clip=ClipInfo(**clip) if clip else None,
             size=(int(size[0]), int(size[1])) if size else None,
-            pinged=bool(raw.get("pinged", False)), looked=bool(raw.get("looked", False)))
+            pinged=bool(raw.get("pinged", False)), looked=bool(raw.get("looked", False)),
+            print_side=raw.get("print_side"), print_of=raw.get("print_of"))

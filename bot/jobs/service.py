@@ -142,7 +142,8 @@ class JobService:
                params: dict[str, Any] | None = None, message_id: int | None = None,
                status_message_id: int | None = None, meta: JobMeta | None = None,
                job_id: str | None = None, clip: str | None = None,
-               enqueue: bool = True, held: bool = False) -> Submitted:
+               enqueue: bool = True, held: bool = False, start: bytes | None = None,
+               is_print: bool = False) -> Submitted:
         """Accept a job or raise: UserLimitReached, QueueFull, InvalidParams, image errors,
         BadPayload (more than ``MAX_STYLES`` styles: the request parser stops that first).
 
@@ -153,7 +154,8 @@ class JobService:
         (``finish_instant``); should the bot die first, the watchdog finds the job
         missing from the queue and enqueues it, and a worker paints it.
         ``held``: kept, not queued, until ``release`` (no painting to spend on it:
-        ``bot.fair_use``).
+        ``bot.fair_use``).  ``is_print``, ``start``: a print and the painting it starts
+        from (``bot.printing``), queued below the paintings (``engine.queue.priority_of``).
         """
         if not content:
             raise EmptyImage("The image is empty (0 bytes).")
@@ -164,7 +166,8 @@ class JobService:
         StyleParams.from_dict(params)  # fail fast on what the worker would refuse
         job_id = job_id or uuid.uuid4().hex
         spec = JobSpec(job_id=job_id, content=bytes(content), styles=style_refs(styles),
-                       params=params, created=time.time(), clip=clip)
+                       params=params, created=time.time(), clip=clip, start=start,
+                       is_print=is_print)
         ahead, existed = self.table.add(
             NewJob(job_id, user_id, chat_id, message_id, status_message_id, meta, spec.encode()),
             time.time(), user_limit=self.user_limit, queue_cap=self.queue_cap, held=held)

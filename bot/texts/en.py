@@ -570,4 +570,40 @@ TEXTS: dict[str, str] = {
         "again from the bot."
     ),
     "page.error.network": "Couldn't reach Lienzo. Check your connection and try again.",
+
+    # ------------------------------------------------------------------ prints (🖨 Print)
+    "button.print": "🖨 Print",
+    "alert.print_started": "🖨 Print ordered",
+    "alert.print_busy": (
+        "🖨 You already have a print on its way. One at a time, please: I'll send it as "
+        "soon as it's ready."
+    ),
+    "alert.print_clip": "A moving picture can't be printed: prints are for still paintings.",
+    "alert.print_instant": (
+        "An instant sketch can't be printed. Paint the photo first (quality=balanced), "
+        "then print the painting."
+    ),
+    "alert.print_gone": (
+        "I can't print this: I no longer keep this painting's photo (forgotten, or too "
+        "old). Send the photo again to paint it anew."
+    ),
+    "print.heading": "🖨 Print, {side} px on its long side",
+    "print.scale": "🔍 Scale {scale} of {scales}",
+    "print.ordered": "Got it — fetching your photo…",
+    "print.waits": "Prints let new paintings go first, then take up to {minutes} min.",
+    "print.photo_gone": (
+        "🖨 I can't print this: Telegram no longer has your photo (it was deleted, or "
+        "you asked me to forget it). Your painting stays as it is; send the photo again "
+        "to paint it anew."
+    ),
+    "print.caption": "🖨 {style}\nPrinted at {width}×{height} px (JPEG, quality 95).",
+    "print.upscaled": (
+        "🔍 Upscaled from {width}×{height}: your photo was smaller than the print, so I "
+        "enlarged it first and painted the strokes at print size."
+    ),
+    "print.png": "🖨 The same print, lossless (PNG).",
+    "print.png_too_big": (
+        "The lossless PNG would be {mb} MB, over the {limit_mb} MB a bot may send, so "
+        "the JPEG is the print."
+    ),
 }

@@ -579,4 +579,44 @@ TEXTS: dict[str, str] = {
         "a abrirla desde el bot."
     ),
     "page.error.network": "No pude conectar con Lienzo. Revisa tu conexión e inténtalo de nuevo.",
+
+    # ------------------------------------------------------------------ impresiones (🖨)
+    "button.print": "🖨 Imprimir",
+    "alert.print_started": "🖨 Impresión pedida",
+    "alert.print_busy": (
+        "🖨 Ya tienes una impresión en camino. Una cada vez, por favor: te la envío en "
+        "cuanto esté lista."
+    ),
+    "alert.print_clip": (
+        "Una imagen en movimiento no se puede imprimir: las impresiones son de cuadros fijos."
+    ),
+    "alert.print_instant": (
+        "Un boceto instantáneo no se puede imprimir. Pinta primero la foto "
+        "(quality=balanced) y luego imprime el cuadro."
+    ),
+    "alert.print_gone": (
+        "No puedo imprimirlo: ya no guardo la foto de este cuadro (olvidada o demasiado "
+        "antigua). Envíame la foto otra vez para pintarla de nuevo."
+    ),
+    "print.heading": "🖨 Impresión, {side} px en su lado largo",
+    "print.scale": "🔍 Escala {scale} de {scales}",
+    "print.ordered": "Recibido: voy a buscar tu foto…",
+    "print.waits": (
+        "Las impresiones dejan pasar primero a los cuadros nuevos y tardan hasta {minutes} min."
+    ),
+    "print.photo_gone": (
+        "🖨 No puedo imprimirlo: Telegram ya no tiene tu foto (se borró o me pediste que "
+        "la olvidara). Tu cuadro sigue como está; envíame la foto otra vez para pintarla "
+        "de nuevo."
+    ),
+    "print.caption": "🖨 {style}\nImpreso a {width}×{height} px (JPEG, calidad 95).",
+    "print.upscaled": (
+        "🔍 Ampliada desde {width}×{height}: tu foto era más pequeña que la impresión, así "
+        "que la amplié primero y pinté las pinceladas a tamaño de impresión."
+    ),
+    "print.png": "🖨 La misma impresión, sin pérdida (PNG).",
+    "print.png_too_big": (
+        "El PNG sin pérdida pesaría {mb} MB, más de los {limit_mb} MB que puede enviar un "
+        "bot, así que la impresión es el JPEG."
+    ),
 }

@@ -15,6 +15,8 @@ PLACEHOLDER_LIMITS: dict[str, int] = {
     "count": 6,
     "frame": 4,  # a clip's frame, and its frames (≤ 48: engine.clip.reading)
     "frames": 4,
+    "scale": 3,  # a print's scale of its schedule, and its scales
+    "scales": 3,
     "index": 4,
     "date": 10,  # YYYY-MM-DD
     "page": 4,

@@ -10,11 +10,13 @@ This package imports no keras: the bot imports it.
 
 from engine.queue.client import (
     POLL_INTERVAL_S,
+    PRINT_PRIORITY,
     PROGRESS_INTERVAL_S,
     RETRY_PRIORITY,
     JobQueue,
     Report,
     Taken,
+    priority_of,
 )
 from engine.queue.payloads import (
     BadPayload,
@@ -30,8 +32,9 @@ from engine.queue.payloads import (
 from engine.queue.store import QueueConfigError, QueueUnavailable, redact
 
 __all__ = [
-    "POLL_INTERVAL_S", "PROGRESS_INTERVAL_S", "RETRY_PRIORITY", "BadPayload", "Heartbeat",
+    "POLL_INTERVAL_S", "PRINT_PRIORITY", "PROGRESS_INTERVAL_S", "RETRY_PRIORITY", "BadPayload",
+    "Heartbeat",
     "JobQueue", "JobResult", "JobSpec", "ProgressRecord", "ProgressState",
     "QueueConfigError", "QueueUnavailable", "Report", "ResultStatus", "StyleRef", "Taken",
-    "WorkerState", "redact",
+    "WorkerState", "priority_of", "redact",
 ]

@@ -34,8 +34,25 @@ from engine.queue.store import TASK_NAME, KeyValue, QueueUnavailable, make_huey,
 PROGRESS_INTERVAL_S = 1.0
 #: Longest wait between two looks at the queue when it is empty.
 POLL_INTERVAL_S = 0.25
-#: Priority of a re-enqueued or handed-back job: it keeps its place at the front.
+#: Priorities (huey's: the higher, the sooner; equal ones in order of arrival).  A
+#: re-enqueued or handed-back job keeps its place at the front.  A print (``JobSpec.is_print``:
+#: up to 30 minutes of a worker) waits behind every ordinary painting, so prints never starve
+#: them; a lost print goes back to the front of the prints.
 RETRY_PRIORITY = 10
+PAINTING_PRIORITY = 0
+PRINT_RETRY_PRIORITY = -5
+PRINT_PRIORITY = -10
+
+
+def priority_of(spec: JobSpec) -> int:
+    """A new job's priority: a print's below every painting's."""
+    return PRINT_PRIORITY if spec.is_print else PAINTING_PRIORITY
+
+
+def retry_priority(priority: int) -> int:
+    """The priority a job taken at ``priority`` goes back with (requeued, handed back):
+    the front of its kind (prints are the ones below a painting's)."""
+    return PRINT_RETRY_PRIORITY if priority < PAINTING_PRIORITY else RETRY_PRIORITY
 
 
 @dataclass(frozen=True)
@@ -94,15 +111,18 @@ class JobQueue:
             pass
 
     # -- the bot's side --------------------------------------------------------------
-    def submit(self, spec: JobSpec, attempt: int = 1, priority: int = 0) -> None:
-        """Store the spec, then enqueue (in that order: a worker needs the spec)."""
+    def submit(self, spec: JobSpec, attempt: int = 1, priority: int | None = None) -> None:
+        """Store the spec, then enqueue (in that order: a worker needs the spec).
+        ``priority``: None is the spec's own (``priority_of``: a print's is lower)."""
         self._kv.put(keys.spec_key(spec.job_id), spec.encode())
-        self._enqueue(spec.job_id, attempt, priority)
+        self._enqueue(spec.job_id, attempt,
+                      priority_of(spec) if priority is None else priority)
 
     def requeue(self, spec: JobSpec, attempt: int) -> None:
-        """A lost job, again: its old progress gone, at the front of the queue."""
+        """A lost job, again: its old progress gone, at the front of the queue (a
+        print: at the front of the prints)."""
         self._kv.delete(keys.progress_key(spec.job_id), keys.preview_key(spec.job_id))
-        self.submit(spec, attempt, RETRY_PRIORITY)
+        self.submit(spec, attempt, retry_priority(priority_of(spec)))
 
     def withdraw(self, job_id: str, attempt: int) -> None:
         """Cancel a queued job: no worker will run it (flag, spec gone, message revoked)."""
@@ -235,11 +255,13 @@ class JobQueue:
     def put_result(self, result: JobResult) -> None:
         self._kv.put(keys.result_key(result.job_id), result.encode())
 
-    def hand_back(self, job_id: str, attempt: int, progress: ProgressRecord | None) -> None:
-        """A stopping worker returns its job to the front of the queue, same attempt."""
+    def hand_back(self, job_id: str, attempt: int, progress: ProgressRecord | None,
+                  priority: int = PAINTING_PRIORITY) -> None:
+        """A stopping worker returns its job, taken at ``priority``, to the front of the
+        queue (a print: of the prints), same attempt."""
         if progress is not None:
             self.put_progress(progress)
-        self._enqueue(job_id, attempt, RETRY_PRIORITY)
+        self._enqueue(job_id, attempt, retry_priority(priority))
 
     def put_heartbeat(self, name: str, record: Heartbeat) -> None:
         self._kv.put(keys.worker_key(name), encode_heartbeat(record))

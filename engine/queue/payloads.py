@@ -40,7 +40,6 @@ CLIP_KINDS = ("gif", "video")  # a spec's clip: how the result goes back
 STYLE_ID_RE = re.compile(r"[A-Za-z0-9_ .'-]{1,64}")
 
 
-
 class ProgressState(StrEnum):
     """A progress record's ``state``: where a job is in a worker's hands."""
 
@@ -137,7 +136,9 @@ class StyleRef:
 @dataclass(frozen=True)
 class JobSpec:
     """What the bot asks of a worker.  ``params`` are StyleParams fields (JSON values).
-    ``clip`` ("gif" or "video"): ``content`` is a clip, not a photo."""
+    ``clip`` ("gif" or "video"): ``content`` is a clip, not a photo.  ``is_print``: a
+    print (engine.worker.printing: the print side and time limit, the photo upscaled),
+    ``start`` the painting it starts from (an image's bytes; a still's only)."""
 
     job_id: str
     content: bytes
@@ -145,10 +146,16 @@ class JobSpec:
     params: dict[str, JSONValue] = field(default_factory=dict)
     created: float = 0.0
     clip: str | None = None
+    start: bytes | None = None
+    is_print: bool = False
 
     def __post_init__(self) -> None:
         check_job_id(self.job_id)
         _need(self.clip is None or self.clip in CLIP_KINDS, "spec", f"bad clip {self.clip!r}")
+        _need(self.start is None or (isinstance(self.start, bytes) and self.clip is None
+                                     and 0 < len(self.start) <= MAX_BLOB_BYTES), "spec",
+              "start must be an image's bytes, for a still")
+        _need(isinstance(self.is_print, bool), "spec", "print must be true or false")
         _need(isinstance(self.content, bytes) and len(self.content) <= MAX_BLOB_BYTES, "spec",
               "content must be bytes")
         _need(1 <= len(self.styles) <= MAX_STYLES, "spec", f"1 to {MAX_STYLES} styles")
@@ -171,6 +178,11 @@ class JobSpec:
                 blobs.append(s.image or b"")
         header = {"v": 1, "kind": "spec", "job": self.job_id, "created": self.created,
                   "content": 0, "styles": styles, "params": self.params, "clip": self.clip}
+        if self.start is not None:
+            header["start"] = len(blobs)
+            blobs.append(self.start)
+        if self.is_print:
+            header["print"] = True
         return _pack(_SPEC_MAGIC, header, blobs)
 
     @classmethod
@@ -190,11 +202,14 @@ class JobSpec:
                 _need(_is_int(image) and 1 <= image < len(blobs), "spec", "bad style image index")
                 image = blobs[image]
             styles.append(StyleRef(weight=s.get("weight", 1.0), id=s.get("id"), image=image))
-        created = header.get("created", 0.0)
+        created, start = header.get("created", 0.0), header.get("start")
         _need(_is_num(created), "spec", "bad created time")
+        _need(start is None or (_is_int(start) and 1 <= start < len(blobs)), "spec",
+              "bad start image index")
         return cls(job_id=header.get("job", ""), content=blobs[0], styles=tuple(styles),
                    params=header.get("params", {}), created=float(created),
-                   clip=header.get("clip"))
+                   clip=header.get("clip"), start=None if start is None else blobs[start],
+                   is_print=header.get("print", False))
 
 
 @dataclass(frozen=True)
@@ -227,7 +242,8 @@ class JobResult:
         _need(isinstance(self.worker, str) and len(self.worker) <= 128, "result", "bad worker")
         _need(_is_num(self.finished), "result", "bad finished time")
         if self.status == ResultStatus.DONE:
-            _need(bool(self.jpeg) and bool(self.png or self.mp4), "result", "done without images")
+            _need(bool(self.jpeg) and bool(self.png or self.mp4 or self.stats.get("print")),
+                  "result", "done without images")  # a print's PNG may be too big to carry
         _need(self.mp4 is None or (isinstance(self.mp4, bytes) and 0 < len(self.mp4)
                                    <= MAX_MP4_BYTES), "result", f"MP4 over {MAX_MP4_BYTES} bytes")
         check_timelapse(self.timelapse)

@@ -3,6 +3,5 @@ the heartbeat, ``painting`` turns one job's spec into its result, ``command`` is
 the command line.  See docs/architecture.md, "The life of a job"."""
 
 from engine.worker.loop import Worker
-from engine.worker.painting import is_out_of_memory
 
-__all__ = ["Worker", "is_out_of_memory"]
+__all__ = ["Worker"]

@@ -39,6 +39,7 @@ from engine.queue import (
     JobResult,
     ProgressRecord,
     Taken,
+    priority_of,
 )
 from engine.queue.payloads import MAX_MESSAGE_CHARS, ProgressState, ResultStatus, WorkerState
 from engine.worker.painting import Image, JobCallbacks, Painter, finite, paint_spec
@@ -283,7 +284,7 @@ class Worker:
                                 picked_at)
         except Cancelled:
             if self.stopping.is_set():
-                self._hand_back(job_id, attempt)
+                self._hand_back(job_id, attempt, priority_of(spec))
                 return "handed_back"
             result = JobResult(job_id, attempt, ResultStatus.CANCELLED, self.name,
                                finished=time.time())
@@ -352,8 +353,9 @@ class Worker:
 
         return JobCallbacks(on_progress, should_stop, on_preview, self.preview_every)
 
-    def _hand_back(self, job_id: str, attempt: int) -> None:
-        """Stopping mid-job: put the job back at the front of the queue, same attempt."""
+    def _hand_back(self, job_id: str, attempt: int, priority: int) -> None:
+        """Stopping mid-job: put the job back at the front of the queue (a print: of the
+        prints), same attempt."""
         with self._write_lock:
             with self._lock:
                 snapshot = self._snapshot
@@ -363,7 +365,7 @@ class Worker:
             if record is not None:
                 record["state"], record["ts"] = ProgressState.REQUEUED, time.time()
             try:
-                self.queue.hand_back(job_id, attempt, record)
+                self.queue.hand_back(job_id, attempt, record, priority)
                 log.info("job %s.%d: handed back to the queue", job_id, attempt)
             except Exception as e:  # the bot's watchdog re-enqueues it when the heartbeat stops
                 self._store_error("handing a job back", e)

@@ -7,6 +7,10 @@ the engine runs with the worker's callbacks for this job (``JobCallbacks``):
 Engine errors become failed results, never crashes; out of memory is retried
 once at a smaller size (docs/architecture.md, "The life of a job").
 
+A print (``JobSpec.is_print``, the bot's 🖨 Print) is a photo's painting with its own
+size, time limit, upscaled photo and starting picture (``engine.worker.printing``),
+its JPEG at ``printing.JPEG_QUALITY`` and no timelapse.
+
 The first look (engine.look, docs/architecture.md "The first look") is painted here
 too, by the ``LookNetwork`` the ``Painter`` holds (one per process): at
 ``quality=instant`` it is the artwork (a photo's: no optimisation, no timelapse; a
@@ -41,11 +45,12 @@ import numpy.typing as npt
 from engine import config
 from engine.config import EngineSettings
 from engine.core.progress import ProgressFn
-from engine.errors import Cancelled, LienzoError, OutOfMemory
+from engine.errors import Cancelled, LienzoError, OutOfMemory, is_out_of_memory
 from engine.look.network import LookFailed, LookNetwork
 from engine.params import MIN_SIZE, StyleParams
 from engine.queue import BadPayload, JobResult, JobSpec
-from engine.queue.payloads import MAX_MESSAGE_CHARS, ResultStatus
+from engine.queue.payloads import MAX_BLOB_BYTES, MAX_MESSAGE_CHARS, ResultStatus
+from engine.worker import printing
 
 if TYPE_CHECKING:  # engine.core.transfer loads Keras: the worker imports it in start()
     from engine.clip.reading import Clip
@@ -84,17 +89,6 @@ class JobCallbacks:
     should_stop: Callable[[], bool]
     on_preview: Callable[[Image], None]
     preview_every: int | None = None
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """TensorFlow's ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, MemoryError."""
-    if isinstance(exc, MemoryError):
-        return True
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {"ResourceExhaustedError", "OutOfMemoryError"}:
-        return True
-    text = str(exc)
-    return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()
 
 
 def finite(value: Any) -> float | None:
@@ -180,17 +174,31 @@ def _photo_result(spec: JobSpec, attempt: int, painter: Painter, callbacks: JobC
                   picked_at: float) -> JobResult:
     from engine.media import images
 
-    settings = painter.settings
-    content, styles = images.decode_image(spec.content), job_styles(spec, settings)
-    params = machine_params(spec.params, settings, painter.has_gpu)
+    settings, styles = painter.settings, job_styles(spec, painter.settings)
+    printed = printing.prepare(spec.params, spec.content, spec.start, settings,
+                               painter.has_gpu) if spec.is_print else None
+    if printed is not None:  # its own size, time limit, photo and start (engine.worker.printing)
+        content, params = printed.content, printed.params
+    else:
+        content = images.decode_image(spec.content)
+        params = machine_params(spec.params, settings, painter.has_gpu)
     if params.instant:
         image, stats, frames = _instant(content, styles, params, painter, callbacks)
     else:
-        image, stats, frames = _paint(spec.job_id, content, styles, params, painter, callbacks)
+        image, stats, frames = _paint(spec.job_id, content, styles, params, painter, callbacks,
+                                      printed.start if printed else None)
     stats["picked_at"] = picked_at
+    jpeg = images.encode_jpeg(image, printing.JPEG_QUALITY) if printed else \
+        images.encode_jpeg(image)
+    png: bytes | None = images.encode_png(image)
+    if printed is not None:  # an 8K print's PNG is over the queue's blob cap: JPEG only
+        stats["png_bytes"] = len(png or b"")
+        png = png if len(png or b"") <= MAX_BLOB_BYTES else None
     done = JobResult(spec.job_id, attempt, ResultStatus.DONE, painter.worker,
-                     jpeg=images.encode_jpeg(image), png=images.encode_png(image), stats=stats,
+                     jpeg=jpeg, png=png, stats=stats | (printed.stats if printed else {}),
                      partial=stats.get("stopped") == "time_budget", finished=time.time())
+    if printed is not None:  # a print is a file: no timelapse (its painting has one)
+        return done
     try:
         return replace(done, timelapse=tuple(frames))
     except BadPayload as e:  # over the caps: the painting goes without it
@@ -231,11 +239,12 @@ def _start(job_id: str, content: Image, styles: StyleList, params: StyleParams,
 
 
 def _paint(job_id: str, content: Image, styles: StyleList, params: StyleParams,
-           painter: Painter, callbacks: JobCallbacks
+           painter: Painter, callbacks: JobCallbacks, start: Image | None = None
            ) -> tuple[Image, dict[str, Any], list[bytes]]:
     """The painting, its stats and its timelapse's frames; once more, smaller, on
-    out-of-memory."""
-    params, start = _start(job_id, content, styles, params, painter)
+    out-of-memory.  ``start``: a print's painting to start from (else ``init`` says)."""
+    if start is None:
+        params, start = _start(job_id, content, styles, params, painter)
     oom = None
     try:
         image, stats, frames = _stylize(content, styles, params, painter, callbacks, start)

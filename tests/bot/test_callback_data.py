@@ -31,6 +31,7 @@ def matching(text: str) -> list[str]:
     (data.result("more", JOB), "RESULT_STRENGTH"),
     (data.result("orig", JOB), "RESULT_COLORS"),
     (data.result("full", JOB), "RESULT_FULL"),
+    (data.result("print", JOB), "RESULT_PRINT"),
     (data.settings_field("quality"), "SETTINGS_OPEN"),
     (data.settings_field("quality", "best"), "SETTINGS_SET"),
     (data.SETTINGS_BACK_DATA, "SETTINGS_BACK"),

@@ -11,7 +11,14 @@ import pytest
 
 from bot import invoices
 from bot.config import BotConfig, StarsPack, free_per_day, stars_packs
-from bot.fair_use import THEIRS, FairUse, today, until_tomorrow
+from bot.fair_use import (
+    CLIP_PAINTINGS,
+    PRINT_PAINTINGS,
+    THEIRS,
+    FairUse,
+    today,
+    until_tomorrow,
+)
 from bot.jobs import Cancelling, JobService, JobState
 from bot.jobs.errors import UserLimitReached
 from bot.metrics import Metrics
@@ -109,6 +116,16 @@ def fair_use(service, ledger, free_per_day: int) -> FairUse:
     config = BotConfig(token=TOKEN, api_url="x", engine=load_engine(),
                        free_per_day=free_per_day, stars_packs=(StarsPack(2, 10),))
     return FairUse(config, ledger, service, Metrics())
+
+
+def test_a_print_costs_like_a_clip_and_never_more_than_a_days_free_paintings(held_world):
+    """A print is up to LIENZO_PRINT_TIME_LIMIT of a worker: PRINT_PAINTINGS, by the clip's
+    rule, so that one can always be printed free one day."""
+    service, ledger, _ = held_world
+    three = fair_use(service, ledger, free_per_day=3)
+    assert (three.cost(False), three.cost(True), three.cost(False, printed=True)) == \
+        (1, CLIP_PAINTINGS, PRINT_PAINTINGS) == (1, 3, 3)
+    assert fair_use(service, ledger, free_per_day=1).cost(False, printed=True) == 1
 
 
 @pytest.mark.asyncio

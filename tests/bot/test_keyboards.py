@@ -88,6 +88,21 @@ def test_the_timelapse_button_only_when_the_worker_sent_one():
     assert sorted(with_it) == sorted([*without, data.result("tl", JOB)])
 
 
+def test_print_is_on_a_paintings_result_and_gallery_page_not_a_sketchs_or_a_clips():
+    assert data.result("print", JOB) in callback_data_of(keyboards.result("en", JOB, "style"))
+    with_timelapse = keyboards.result("en", JOB, "style", timelapse=True)
+    assert [b.callback_data for b in with_timelapse.inline_keyboard[-2]] == [
+        data.result("tl", JOB), data.result("print", JOB)]  # side by side
+    assert t("es", "button.print") in texts_of(keyboards.result("es", JOB, "style"))
+    sketch = keyboards.result("en", JOB, "style", instant=True)
+    assert data.result("print", JOB) not in callback_data_of(sketch)
+    assert all(row for row in sketch.inline_keyboard)  # no empty row left behind
+    assert data.result("print", JOB) in callback_data_of(keyboards.artworks("en", JOB, 0, 3))
+    assert data.result("print", JOB) not in callback_data_of(
+        keyboards.artworks("en", JOB, 0, 3, repaint=False))
+    assert data.result("print", JOB) not in callback_data_of(keyboards.clip_result("en", JOB))
+
+
 def test_share_types_the_artworks_id_in_a_chat_the_person_picks():
     share = keyboards.result("en", JOB, "style").inline_keyboard[-1][0]
     chosen = share.switch_inline_query_chosen_chat

@@ -41,7 +41,7 @@ async def test_private_photo_with_caption_gets_status_then_artwork(
         assert max(art.image().size) == SIDE
         assert "The Starry Night" in art.caption or "Starry" in art.caption
         assert {d.split(":")[1] for d in art.callback_data if d.startswith("r:")} == \
-            {"other", "more", "less", "keep", "full", "tl"}  # tl: the timelapse
+            {"other", "more", "less", "keep", "full", "tl", "print"}  # tl: the timelapse
         assert telegram.calls_to("sendChatAction", chat=ana.chat)
         assert [m for m in ana.chat.bot_messages if m.message_id > sent.message_id] == [art]
 

@@ -298,6 +298,22 @@ async def test_telegram_limits_answer_like_telegram(tg, bot):
         await bot.send_message(ana.id, "still there?")
 
 
+async def test_an_upload_over_50_mb_is_refused_by_nginx_as_telegrams_is(tg, bot):
+    """Bots upload at most 50 MB: a bigger request is refused before the Bot API sees it,
+    with nginx's HTML "413 Request Entity Too Large" (PTB: a NetworkError); a document a
+    little under the limit goes through (sendDocument and editMessageMedia alike)."""
+    ana = tg.user(1001, "Ana")
+    limit = 50 * 1024 * 1024
+    with pytest.raises(NetworkError, match="Request Entity Too Large"):
+        await bot.send_document(ana.id, b"\0" * (limit + 1), filename="print.png")
+    assert [c.status for c in tg.calls_to("sendDocument")] == [413]
+    sent = await bot.send_document(ana.id, b"\0" * (limit - 64 * 1024), filename="print.png")
+    assert sent.document.file_size == limit - 64 * 1024
+    with pytest.raises(NetworkError, match="Request Entity Too Large"):
+        await bot.edit_message_media(InputMediaDocument(b"\1" * (limit + 1), filename="p.png"),
+                                     chat_id=ana.id, message_id=sent.message_id)
+
+
 async def test_parse_modes_give_plain_text_and_entities(tg, bot):
     ana = tg.user(1001, "Ana")
     msg = await bot.send_message(ana.id, "<b>Ana</b> &lt;3 <a href='https://x.org'>é😀</a>",

@@ -82,7 +82,8 @@ async def test_gallery_pages_forward_and_back_and_wraps(
         assert page.callback_data == [
             data.artworks_page(2), data.artworks_page(1), data.result("other", jobs[0]),
             data.result("less", jobs[0]), data.result("more", jobs[0]),
-            data.result("seed", jobs[0]), data.artworks_delete(jobs[0], 0)]
+            data.result("seed", jobs[0]), data.artworks_delete(jobs[0], 0),
+            data.result("print", jobs[0])]
         first = file_id(page)
 
         await (await ana.press(page, text=t("en", "button.next"))).answered()

@@ -76,7 +76,8 @@ def test_clip_side_is_the_machines_unless_configured(monkeypatch):
 
 ENGINE_VARIABLES = ("LIENZO_DATA_DIR", "LIENZO_QUEUE_URL", "LIENZO_STYLES_DIR",
                     "LIENZO_VGG19_WEIGHTS", "LIENZO_MAX_SIDE", "LIENZO_DEFAULT_QUALITY",
-                    "LIENZO_JOB_TIME_LIMIT", "LIENZO_CLIP_MAX_SIDE", "KERAS_HOME")
+                    "LIENZO_JOB_TIME_LIMIT", "LIENZO_CLIP_MAX_SIDE", "LIENZO_PRINT_SIDE",
+                    "LIENZO_PRINT_TIME_LIMIT", "KERAS_HOME")
 
 
 @pytest.fixture
@@ -126,6 +127,21 @@ def test_the_default_quality_may_be_instant(monkeypatch):
         assert (defaults.size, defaults.max_side) == (machine.size, machine.max_side)
 
 
+@pytest.mark.usefixtures("bare")
+def test_a_print_has_its_own_side_and_time_limit_not_the_paintings(monkeypatch):
+    """LIENZO_PRINT_SIDE: 4096 px on a GPU, 1536 on a CPU unless set, whatever
+    LIENZO_MAX_SIDE says; LIENZO_PRINT_TIME_LIMIT: 1800 s unless set."""
+    monkeypatch.setenv("LIENZO_MAX_SIDE", "256")
+    s = config.load()
+    assert (s.defaults_for(True).print_side, s.defaults_for(False).print_side) == (4096, 1536)
+    assert s.print_time_limit_s == config.DEFAULT_PRINT_TIME_LIMIT_S == 1800.0
+    monkeypatch.setenv("LIENZO_PRINT_SIDE", "2048")
+    monkeypatch.setenv("LIENZO_PRINT_TIME_LIMIT", "600")
+    s = config.load()
+    assert (s.defaults_for(True).print_side, s.defaults_for(False).print_side) == (2048, 2048)
+    assert s.print_time_limit_s == 600.0 and s.defaults_for(True).max_side == 256
+
+
 def test_machine_defaults_follow_the_device():
     assert config.machine_defaults(config.is_gpu("GPU 0: NVIDIA H100")) is config.GPU_DEFAULTS
     assert config.machine_defaults(config.is_gpu("CPU")) is config.CPU_DEFAULTS
@@ -141,6 +157,10 @@ def test_machine_defaults_follow_the_device():
     ("LIENZO_JOB_TIME_LIMIT", "0", "LIENZO_JOB_TIME_LIMIT must be above 0"),
     ("LIENZO_JOB_TIME_LIMIT", "5 min", "LIENZO_JOB_TIME_LIMIT must be a number, not '5 min'"),
     ("LIENZO_CLIP_MAX_SIDE", "8", "LIENZO_CLIP_MAX_SIDE must be at least 32 (pixels)"),
+    ("LIENZO_PRINT_SIDE", "8", "LIENZO_PRINT_SIDE must be 32-8192 (pixels)"),
+    ("LIENZO_PRINT_SIDE", "10000", "LIENZO_PRINT_SIDE must be 32-8192 (pixels)"),
+    ("LIENZO_PRINT_SIDE", "4k", "LIENZO_PRINT_SIDE must be a whole number, not '4k'"),
+    ("LIENZO_PRINT_TIME_LIMIT", "-1", "LIENZO_PRINT_TIME_LIMIT must be above 0"),
 ])
 def test_a_bad_value_is_one_line_naming_its_variable(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)

@@ -47,7 +47,9 @@ webhook (``X-Telegram-Bot-Api-Secret-Token``) while one is set.  Text and captio
 parsed for ``parse_mode`` HTML, MarkdownV2 and Markdown the way Telegram does (the stored
 text is the plain text plus entities; bad markup is "can't parse entities").  Telegram's
 limits answer with Telegram's errors: 4096-character texts, 1024-character captions,
-64-byte callback data, photos over 10 MB or width+height over 10000, uploads over 50 MB;
+64-byte callback data, photos over 10 MB or width+height over 10000, requests over 50 MB
+(uploads: nginx in front of the Bot API answers 413 "Request Entity Too Large" in HTML, so
+PTB raises ``NetworkError``);
 inline keyboards are read as the Bot API server reads them (``url``, ``callback_data``,
 ``switch_inline_query``, ``switch_inline_query_current_chat``,
 ``switch_inline_query_chosen_chat`` — at least one chat type allowed, echoed with all four
@@ -180,7 +182,11 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_SIDES = 10000  # width + height
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a request that uploads: over it, nginx's 413 in HTML
+REQUEST_TOO_LARGE = "Request Entity Too Large"
+NGINX_413 = ("<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+             "<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx"
+             "</center>\r\n</body>\r\n</html>\r\n")
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 THUMB_SIDES = (90, 320, 800, 1280)
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and "
@@ -2039,6 +2045,12 @@ class FakeTelegram(StarsPayments, MiniApps):
         try:
             params, files = await self._read_params(request)
         except ApiError as exc:
+            if exc.status == 413:  # nginx in front of the Bot API answers, in HTML
+                self.calls.append(Call(self._canonical.get(method.lower(), method), {}, {},
+                                       time.monotonic(), status=413,
+                                       error=REQUEST_TOO_LARGE))
+                self._notify()
+                return web.Response(status=413, text=NGINX_413, content_type="text/html")
             return self._json(exc.payload(), exc.status)
         name = self._canonical.get(method.lower(), method)
         call = Call(name, params, {k: {"filename": f[0], "mime_type": f[1], "size": len(f[2])}
@@ -2067,6 +2079,8 @@ class FakeTelegram(StarsPayments, MiniApps):
         return self._json({"ok": True, "result": result})
 
     async def _read_params(self, request: web.Request) -> tuple[dict, dict]:
+        if (request.content_length or 0) > MAX_UPLOAD_BYTES:  # the whole request, as nginx
+            raise ApiError(413, REQUEST_TOO_LARGE)  # counts it: the file and the fields
         raw: dict[str, Any] = dict(request.query)
         files: dict[str, tuple[str, str, bytes]] = {}
         if request.method == "POST" and request.can_read_body:
@@ -2092,7 +2106,7 @@ class FakeTelegram(StarsPayments, MiniApps):
             else:
                 raw.update(await request.post())
         if sum(len(f[2]) for f in files.values()) > MAX_UPLOAD_BYTES:
-            raise ApiError(413, "Request Entity Too Large")
+            raise ApiError(413, REQUEST_TOO_LARGE)
         params = {}
         for key, value in raw.items():
             params[key] = self._coerce(key, value)

@@ -57,14 +57,16 @@ def worker_ready(queue: JobQueue, names: list[str], since: float = 0.0) -> bool:
 
 
 @contextlib.contextmanager
-def running_worker(root, assets, name_prefix: str, *extra_args: str):
+def running_worker(root, assets, name_prefix: str, *extra_args: str, **variables: object):
     """One real engine worker (random weights, ``SIDE`` px, ``fast``) on a SQLite queue
-    in ``root``, ready; yields (queue url, queue)."""
+    in ``root``, ready; yields (queue url, queue).  ``variables``: more of its environment
+    (``LIENZO_PRINT_SIDE=192``)."""
     url = f"sqlite:///{root}/queue.db"
     queue = JobQueue(url)
     log = open(root / "worker.log", "ab")  # noqa: SIM115 - the worker writes to it until the end
-    env = engine_env(assets, root / "worker-data", LIENZO_MAX_SIDE=SIDE,
-                     LIENZO_DEFAULT_QUALITY="fast")
+    env = engine_env(assets, root / "worker-data", **{"LIENZO_MAX_SIDE": SIDE,
+                                                      "LIENZO_DEFAULT_QUALITY": "fast",
+                                                      **variables})
     workers = LocalWorkers(1, queue_url=url, env=env, output=log, name_prefix=name_prefix,
                            extra_args=["--warmup-size", str(SIDE), "--poll", "0.05",
                                        *extra_args])

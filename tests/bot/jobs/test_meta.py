@@ -56,9 +56,17 @@ def test_round_trip_keeps_the_same_keys():
     for value in (meta, later):
         text = value.to_json()
         assert JobMeta.from_json(text) == value
-        assert set(json.loads(text)) == set(OLD_DICT) | {"size", "pinged", "looked"}
+        assert set(json.loads(text)) == set(OLD_DICT) | {"size", "pinged", "looked",
+                                                         "print_side", "print_of"}
     # An older version reading what this one wrote finds every key it read.
     assert {k: v for k, v in json.loads(meta.to_json()).items() if k in OLD_DICT} == OLD_DICT
+
+
+def test_a_prints_meta_keeps_its_side_and_painting():
+    meta = dataclasses.replace(JobMeta.from_json(json.dumps(OLD_DICT)), clip=None,
+                               print_side=4096, print_of="abc123")
+    assert JobMeta.from_json(meta.to_json()) == meta
+    assert JobMeta.from_json(json.dumps(OLD_DICT)).print_side is None  # before prints
 
 
 def test_the_column_without_meta():

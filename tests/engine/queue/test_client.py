@@ -52,6 +52,27 @@ def test_submit_take_pending_withdraw_and_priorities(jobqueue):
     assert jq.get_spec("j0") == spec("j0")
 
 
+def test_prints_wait_behind_paintings_and_a_lost_print_leads_the_prints(jobqueue):
+    """huey takes the highest priority first: a print (``is_print``) is queued below every
+    painting, even one sent after it; a requeued or handed-back print goes ahead of the
+    other prints, still behind the paintings."""
+    jq = jobqueue
+    jq.submit(spec("print1", is_print=True, start=b"png"))
+    jq.submit(spec("print2", is_print=True, start=b"png"))
+    jq.submit(spec("painting1"))
+    jq.requeue(spec("print3", is_print=True, start=b"png"), 2)
+    jq.submit(spec("painting2"))
+    taken = [jq.take() for _ in range(5)]
+    assert [t.job_id for t in taken] == ["painting1", "painting2", "print3", "print1",
+                                         "print2"]
+    assert [t.priority for t in taken] == [0, 0, -5, -10, -10]
+    jq.submit(spec("painting3"))
+    jq.hand_back("print1", 1, None, taken[3].priority)
+    jq.hand_back("painting1", 1, None, taken[0].priority)
+    assert [jq.take().job_id for _ in range(3)] == ["painting1", "painting3", "print1"]
+    assert q.priority_of(spec("p", is_print=True)) == q.PRINT_PRIORITY < 0
+
+
 def raw(jq, key):
     """What the store holds under ``key`` (the client's own adapter: tests only)."""
     return jq._kv.get(key)

@@ -23,6 +23,30 @@ def test_spec_round_trip_keeps_bytes_and_params():
     assert q.JobSpec.decode(memoryview(data)) == s
 
 
+def test_a_print_spec_carries_its_start_picture_and_says_it_is_a_print():
+    printed = spec(start=b"\x89PNGpainting", is_print=True)
+    assert q.JobSpec.decode(printed.encode()) == printed
+    assert q.JobSpec.decode(spec().encode()).start is None  # a painting has none
+    assert not q.JobSpec.decode(spec().encode()).is_print
+
+
+@pytest.mark.parametrize("change", [{"start": 0}, {"start": 9}, {"start": "1"},
+                                    {"start": True}, {"print": "yes"}])
+def test_a_print_spec_that_breaks_the_schema_is_refused(change):
+    data = spec(start=b"\x89PNGpainting", is_print=True).encode()
+    head_len = int.from_bytes(data[4:8], "big")
+    head = json.dumps(dict(json.loads(data[8:8 + head_len]), **change)).encode()
+    with pytest.raises(BadPayload):
+        q.JobSpec.decode(data[:4] + len(head).to_bytes(4, "big") + head + data[8 + head_len:])
+
+
+def test_a_start_picture_is_a_stills_and_is_bytes():
+    for bad in ({"start": b""}, {"start": "painting"}, {"start": b"png", "clip": "gif"},
+                {"is_print": 1}):
+        with pytest.raises(BadPayload):
+            spec(**bad)
+
+
 def test_result_round_trip():
     r = q.JobResult("job1", 2, "done", "w1", jpeg=b"j" * 10, png=b"p" * 20,
                     stats={"seconds": 1.5, "size": [64, 48]}, partial=True, finished=9.0)
@@ -105,6 +129,20 @@ def test_result_carries_the_timelapse_within_caps():
         q.JobResult("job1", 1, "failed", error_code="x", error_message="y", timelapse=(b"x",))
 
 
+def test_a_4096_px_print_fits_the_result_caps():
+    """A 4096×4096 PNG of pure noise (the worst case: incompressible, ~48 MB) is within a
+    result's blob cap, and so travels from worker to bot."""
+    import numpy as np
+
+    from engine.media import images
+
+    noise = np.random.default_rng(0).integers(0, 256, (4096, 4096, 3), dtype=np.uint8)
+    png = images.encode_png(noise)
+    assert len(png) <= payloads.MAX_BLOB_BYTES
+    r = q.JobResult("job1", 1, "done", "w1", jpeg=b"j", png=png)
+    assert q.JobResult.decode(r.encode()).png == png
+
+
 def test_the_queue_contract_carries_clips_and_mp4s():
     clip = mp4.encode(moving(6, 48, 32), 6.0)
     spec = JobSpec("clip1", clip, (StyleRef(id="starry_night"),), clip="gif")
@@ -118,3 +156,11 @@ def test_the_queue_contract_carries_clips_and_mp4s():
         JobResult("clip1", 1, "done", "w", jpeg=b"jpeg", mp4=bytes(MAX_MP4_BYTES + 1))
     with pytest.raises(BadPayload):  # neither a PNG nor an MP4
         JobResult("clip1", 1, "done", "w", jpeg=b"jpeg")
+
+
+def test_a_prints_result_may_come_without_its_png_and_a_paintings_may_not():
+    """An 8K print's PNG is over the blob cap: the worker sends its JPEG alone."""
+    r = q.JobResult("job1", 1, "done", "w1", jpeg=b"j", stats={"print": True, "png_bytes": 9})
+    assert q.JobResult.decode(r.encode()).png is None
+    with pytest.raises(BadPayload, match="done without images"):
+        q.JobResult("job1", 1, "done", "w1", jpeg=b"j", stats={"print": False})

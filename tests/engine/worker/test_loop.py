@@ -19,11 +19,11 @@ import pytest
 
 from engine import config
 from engine import queue as q
-from engine.errors import Cancelled
+from engine.errors import Cancelled, is_out_of_memory
 from engine.media.images import decode_image
 from engine.media.timelapse import decode_frame
 from engine.queue import keys
-from engine.worker import Worker, is_out_of_memory
+from engine.worker import Worker
 from tests.support.gpus import H100
 from tests.support.images import TINY
 from tests.support.queue_reads import progress_of, result_of
