@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 from engine.core import backend
@@ -28,14 +29,21 @@ CPU_SHARE = 0.5  # of MemAvailable: other workers and the bot live there too
 HEADROOM = 0.8  # of the budget a step may plan on (XLA's scratch, fragmentation)
 MIN_BLOCK = 4 * BLOCK_GRID
 FALLBACK_BUDGET = 4 * 1024**3  # when the machine cannot say
+SURELY_FITS = 3 * 1024**3 // 2  # a step this small runs whole without asking the device
+BUDGET_FRESH_S = 2.0  # one scale asks several times (targets, styles, steps): ask once
+
+_asked: tuple[float, int] | None = None  # (when, budget): the last answer
 
 
 def budget() -> int:
-    """Bytes this worker may use for a painting step now."""
-    found = backend.free_memory()
-    if found is not None:
-        return found
-    return int(CPU_SHARE * _available_ram())
+    """Bytes this worker may use for a painting step now (asked at most every
+    ``BUDGET_FRESH_S``: under TensorFlow the GPU's free memory is an nvidia-smi call)."""
+    global _asked
+    now = time.monotonic()
+    if _asked is None or now - _asked[0] > BUDGET_FRESH_S:
+        found = backend.free_memory()
+        _asked = (now, found if found is not None else int(CPU_SHARE * _available_ram()))
+    return _asked[1]
 
 
 def _available_ram() -> int:
@@ -60,6 +68,8 @@ def block_for(requested: int | None, width: int, height: int, precision: str, ha
     if requested is not None:
         return 0 if requested == 0 or requested >= max(width, height) else requested
     per_pixel = STEP_BYTES_PER_PIXEL[precision]
+    if available is None and per_pixel * width * height <= SURELY_FITS:
+        return 0
     room = HEADROOM * (budget() if available is None else available)
     room -= BUFFER_BYTES_PER_PIXEL * width * height
     if per_pixel * width * height <= room:

@@ -157,6 +157,11 @@ def test_a_painting_in_blocks_is_the_whole_paintings():
     assert blocked.stats["block"] == 64 and whole.stats["block"] == 0
     diff = np.abs(whole.image.astype(int) - blocked.image.astype(int))
     assert diff.mean() < 0.05 and diff.max() <= 2
+    lbfgs = params.replace(optimizer="lbfgs")
+    whole, blocked = e.stylize(photo, style, lbfgs.replace(block=0)), e.stylize(
+        photo, style, lbfgs.replace(block=64))
+    assert blocked.stats["block"] == 64 and blocked.stats["iterations"] == 4
+    assert np.abs(whole.image.astype(int) - blocked.image.astype(int)).mean() < 0.5
 
 
 class ResourceExhaustedError(Exception):

@@ -41,3 +41,14 @@ def test_out_of_memory_halves_the_blocks_down_to_the_smallest():
 def test_the_budget_is_a_share_of_this_machines_memory():
     budget = memory.budget()
     assert 0 < budget < 2**50
+
+
+def test_a_small_step_never_asks_the_device(monkeypatch):
+    """An ordinary painting's step (512×384) runs whole without a device query (under
+    TensorFlow on a GPU that is an nvidia-smi call), and one scale asks once."""
+    calls = []
+    monkeypatch.setattr(memory.backend, "free_memory", lambda: calls.append(1) or 10 * GIB)
+    monkeypatch.setattr(memory, "_asked", None)
+    assert memory.block_for(None, 512, 384, "fp32", 80) == 0 and calls == []
+    assert memory.block_for(None, 4096, 3072, "fp32", 80) > 0
+    assert memory.block_for(None, 4096, 3072, "fp32", 80) > 0 and calls == [1]
