@@ -19,10 +19,9 @@ import numpy as np
 import numpy.typing as npt
 from keras import ops
 
-from engine.core import backend, losses
+from engine.core import losses
 from engine.core.backend import Tensor
 from engine.core.blocks import Array, Block, BlockPasses, Structure, Styled, style_head, tile
-from engine.core.steps import adam_update
 
 Targets = dict[str, Tensor]
 
@@ -49,13 +48,12 @@ class BlockSteps:
     def __init__(self, passes: BlockPasses, block: int) -> None:
         self.passes, self.block = passes, block
         self._prepared: _Prepared | None = None
-        self._adam = backend.compile(adam_update)
 
     def adam_step(self, x: Tensor, m: Tensor, v: Tensor, t: Tensor, weights: Sequence[Tensor],
                   content_t: Targets, second: Any, coefs: Tensor,
                   lr: Tensor) -> tuple[Tensor, ...]:
         loss, parts, grad = self.value_and_grad(x, weights, content_t, second, coefs)
-        return (*self._adam(x, m, v, t, grad, lr), loss, parts)
+        return (*self.passes.adam_update(x, m, v, t, grad, lr), loss, parts)
 
     def value_and_grad(self, x: Tensor, weights: Sequence[Tensor], content_t: Targets,
                        second: Any, coefs: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -41,6 +41,7 @@ from keras import ops
 from engine.core import backend, losses
 from engine.core.backend import Tensor
 from engine.core.model import FeatureNet
+from engine.core.steps import adam_update
 from engine.params import BLOCK_GRID
 
 COMPILED_KEPT = 64  # compiled passes kept: a scale needs up to 9 block shapes × 3 kinds
@@ -179,6 +180,7 @@ class BlockPasses:
         self.geometry = Geometry.of(net)
         self._compiled: OrderedDict[tuple[Any, ...], Callable[..., Any]] = OrderedDict()
         self.pixel_terms = backend.compile(backend.value_and_grad(_pixel_terms))
+        self.adam_update = backend.compile(adam_update)  # one per net, not per scale
 
     @property
     def halo(self) -> int:

@@ -39,7 +39,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, TypedDict
 
@@ -277,10 +277,8 @@ class Engine:
             while True:  # out of memory: again in smaller blocks, from the scale's start
                 try:
                     x = self._paint_scale(x, scaled, styles, params, side, iterations, block,
-                                          layout.regions, previous, Scale(
-                                              self._plain, self.net.weights, ({}, {}),
-                                              self.coefs(params), run, on_preview,
-                                              preview_every))
+                                          layout.regions, previous, run, on_preview,
+                                          preview_every)
                     break
                 except Exception as e:
                     smaller = memory.smaller(block, w, h)
@@ -310,20 +308,23 @@ class Engine:
 
     def _paint_scale(self, x: Floats, scaled: RGB, styles: StyleImages, params: StyleParams,
                      side: int, iterations: int, block: int, layout: list[Region] | None,
-                     previous: Warped | None, scale: Scale) -> Floats:
+                     previous: Warped | None, run: Run, on_preview: PreviewFn | None,
+                     preview_every: int) -> Floats:
         """One scale's optimisation, whole (``block`` 0) or in blocks of ``block`` px."""
         w, h = scaled.shape[1], scaled.shape[0]
         params = params.replace(block=block)  # the targets' measuring too
         content_t, gram_t = self.targets(scaled, styles, params, side)
         targets: tuple[Targets, Any] = (content_t, gram_t)
-        steps: StepFunctions = BlockSteps(self._passes, block) if block else self._plain
+        guided = layout is not None or previous is not None
+        steps: StepFunctions = BlockSteps(self._passes, block) if block else \
+            self._guided if guided else self._plain
         pace = None
-        if layout is not None or previous is not None:
+        if guided:
             parts = layout or [WHOLE]
-            steps = BlockSteps(self._passes, block) if block else self._guided
             targets = (content_t, self.guide(parts, scaled, gram_t, params, side, previous))
             pace = regions.pace(parts, w, h)
-        scale = replace(scale, steps=steps, targets=targets)
+        scale = Scale(steps, self.net.weights, targets, self.coefs(params), run, on_preview,
+                      preview_every)
         if params.optimizer == "adam":
             return optimisers.adam(x, iterations, scale, params, pace)
         return optimisers.lbfgs(x, iterations, scale, params)
